@@ -1,0 +1,319 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::StatusCode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::{ApiError, ErrorType, UnipileError};
+use crate::request::StartAuthIntent;
+use crate::response::AuthResult;
+
+/// Settings of a [`Client`].
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Scheme and host, e.g. `https://api.unipile.com`, without `/v2`.
+    pub base_url: String,
+    pub api_key: SecretString,
+    pub connect_timeout: Duration,
+    /// Default timeout of a whole call; [`Client::solve_checkpoint`] can override it.
+    pub request_timeout: Duration,
+}
+
+/// Client of the auth endpoints. Cheap to clone: clones share one connection pool.
+///
+/// No call is retried, because none of them is idempotent (a retried solve could consume a
+/// code or start a second intent).
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base_url: Arc<str>,
+}
+
+impl Client {
+    pub fn new(config: ClientConfig) -> Result<Client, UnipileError> {
+        let base_url = config.base_url.trim_end_matches('/');
+        if !(base_url.starts_with("https://") || base_url.starts_with("http://"))
+            || reqwest::Url::parse(base_url).is_err()
+        {
+            return Err(UnipileError::InvalidConfig(
+                "base_url must be an absolute http(s) URL".into(),
+            ));
+        }
+        let key = config.api_key.expose_secret();
+        if key.is_empty() {
+            return Err(UnipileError::InvalidConfig("api_key is empty".into()));
+        }
+        let mut key = HeaderValue::from_str(key).map_err(|_| {
+            UnipileError::InvalidConfig(
+                "api_key contains characters not allowed in a header".into(),
+            )
+        })?;
+        // Keeps the key out of HTTP/2 header compression tables and debug output.
+        key.set_sensitive(true);
+
+        let mut headers = HeaderMap::new();
+        headers.insert("x-api-key", key);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+
+        let http = reqwest::Client::builder()
+            .default_headers(headers)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .build()
+            .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))?;
+        Ok(Client {
+            http,
+            base_url: base_url.into(),
+        })
+    }
+
+    /// `POST /v2/auth/intent`.
+    pub async fn start_auth_intent(
+        &self,
+        body: &StartAuthIntent,
+    ) -> Result<AuthResult, UnipileError> {
+        let response = self.post("/v2/auth/intent", body, None).await?;
+        parse_success(&response)
+    }
+
+    /// `POST /v2/auth/checkpoint`.
+    ///
+    /// `timeout`: overrides request_timeout for this call (long-poll waits for in-app validation).
+    pub async fn solve_checkpoint(
+        &self,
+        intent_id: &str,
+        code: &str,
+        timeout: Option<Duration>,
+    ) -> Result<AuthResult, UnipileError> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            code: &'a str,
+            intent_id: &'a str,
+        }
+        let response = self
+            .post("/v2/auth/checkpoint", &Body { code, intent_id }, timeout)
+            .await?;
+        parse_success(&response)
+    }
+
+    /// `POST /v2/auth/checkpoint/request`: with `challenge`, switches a `CHALLENGE_SELECTION` to
+    /// that method; without, asks for another way to verify.
+    pub async fn request_checkpoint(
+        &self,
+        intent_id: &str,
+        challenge: Option<&str>,
+    ) -> Result<AuthResult, UnipileError> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            intent_id: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            challenge: Option<&'a str>,
+        }
+        let body = Body {
+            intent_id,
+            challenge,
+        };
+        let response = self
+            .post("/v2/auth/checkpoint/request", &body, None)
+            .await?;
+        parse_success(&response)
+    }
+
+    /// `POST /v2/auth/checkpoint/resend`: sends the code of the current checkpoint again.
+    pub async fn resend_checkpoint(&self, intent_id: &str) -> Result<(), UnipileError> {
+        #[derive(Serialize)]
+        struct Body<'a> {
+            intent_id: &'a str,
+        }
+        self.post("/v2/auth/checkpoint/resend", &Body { intent_id }, None)
+            .await
+            .map(|_| ())
+    }
+
+    /// Sends one request and returns a successful response, or the classified failure.
+    async fn post<B: Serialize>(
+        &self,
+        path: &str,
+        body: &B,
+        timeout: Option<Duration>,
+    ) -> Result<Success, UnipileError> {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .json(body);
+        if let Some(timeout) = timeout {
+            request = request.timeout(timeout);
+        }
+        let response = request.send().await.map_err(transport_error)?;
+        let status = response.status();
+        // Read bytes first so an HTML page or a cut-off body is reported with its status.
+        let bytes = response.bytes().await.map_err(transport_error)?;
+        if status.is_success() {
+            Ok(Success {
+                status,
+                bytes: bytes.into(),
+            })
+        } else {
+            Err(error_from_body(status, &bytes))
+        }
+    }
+}
+
+struct Success {
+    status: StatusCode,
+    bytes: Vec<u8>,
+}
+
+fn parse_success<T: DeserializeOwned>(response: &Success) -> Result<T, UnipileError> {
+    let bytes = response.bytes.as_slice();
+    let status = response.status.as_u16();
+    if bytes.is_empty() {
+        return Err(unexpected(status, "empty body".into(), None));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let req_id = serde_json::from_slice::<Value>(bytes)
+            .ok()
+            .and_then(|v| v.get("req_id").and_then(Value::as_str).map(str::to_owned));
+        let reason = if e.is_syntax() || e.is_eof() {
+            format!("body is not valid JSON: {e}")
+        } else {
+            format!("body has an unexpected shape: {e}")
+        };
+        unexpected(status, reason, req_id)
+    })
+}
+
+/// The error body; `status` is not read because the HTTP status is authoritative.
+#[derive(Deserialize)]
+struct ErrorBody {
+    object: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    detail: Option<String>,
+    #[serde(default)]
+    req_id: Option<String>,
+}
+
+fn error_from_body(status: StatusCode, bytes: &[u8]) -> UnipileError {
+    let code = status.as_u16();
+    if bytes.is_empty() {
+        return unexpected(code, "empty error body".into(), None);
+    }
+    match serde_json::from_slice::<ErrorBody>(bytes) {
+        Ok(body) if body.object == "Error" => UnipileError::Api(ApiError {
+            status: code,
+            kind: ErrorType::parse(&body.kind),
+            title: body.title,
+            detail: body.detail,
+            req_id: body.req_id,
+        }),
+        Ok(body) => unexpected(
+            code,
+            format!(
+                "error body has object {:?} instead of \"Error\"",
+                body.object
+            ),
+            body.req_id,
+        ),
+        Err(e) => {
+            let req_id = serde_json::from_slice::<Value>(bytes)
+                .ok()
+                .and_then(|v| v.get("req_id").and_then(Value::as_str).map(str::to_owned));
+            let reason = if e.is_syntax() || e.is_eof() {
+                format!("error body is not JSON ({} bytes)", bytes.len())
+            } else {
+                format!("error body has an unexpected shape: {e}")
+            };
+            unexpected(code, reason, req_id)
+        }
+    }
+}
+
+fn unexpected(status: u16, reason: String, req_id: Option<String>) -> UnipileError {
+    UnipileError::UnexpectedResponse {
+        status,
+        reason,
+        req_id,
+    }
+}
+
+fn transport_error(error: reqwest::Error) -> UnipileError {
+    if error.is_timeout() {
+        UnipileError::Timeout
+    } else {
+        // Without the URL: only the base URL and path would show, but keep messages uniform.
+        UnipileError::Connect(error_chain(&error.without_url()))
+    }
+}
+
+/// "outer: inner: root" — reqwest's own message alone ("error sending request") hides the cause.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_are_classified() {
+        let status = StatusCode::FORBIDDEN;
+        let api = error_from_body(
+            status,
+            br#"{"object":"Error","type":"api/brand_new","status":403,"title":"New","req_id":"req_1"}"#,
+        );
+        assert!(matches!(
+            api,
+            UnipileError::Api(ApiError { status: 403, kind: ErrorType::Other(ref k), detail: None, .. }) if k == "api/brand_new"
+        ));
+        assert_eq!(api.req_id(), Some("req_1"));
+
+        let wrong_object = error_from_body(
+            status,
+            br#"{"object":"Account","type":"x","req_id":"req_2"}"#,
+        );
+        assert!(matches!(
+            wrong_object,
+            UnipileError::UnexpectedResponse { status: 403, .. }
+        ));
+        assert_eq!(wrong_object.req_id(), Some("req_2"));
+
+        let wrong_shape = error_from_body(status, br#"{"message":"nope","req_id":"req_3"}"#);
+        assert!(matches!(
+            wrong_shape,
+            UnipileError::UnexpectedResponse { .. }
+        ));
+        assert_eq!(wrong_shape.req_id(), Some("req_3"));
+
+        let empty = error_from_body(StatusCode::BAD_GATEWAY, b"");
+        assert_eq!(empty.status(), Some(502));
+    }
+
+    #[test]
+    fn success_bodies_of_the_wrong_shape_are_unexpected() {
+        let response = Success {
+            status: StatusCode::OK,
+            bytes: br#"{"object":"Account","req_id":"req_4"}"#.to_vec(),
+        };
+        let error = parse_success::<AuthResult>(&response).err();
+        assert!(
+            matches!(error, Some(UnipileError::UnexpectedResponse { status: 200, ref reason, .. }) if reason.contains("shape"))
+        );
+        assert_eq!(error.as_ref().and_then(UnipileError::req_id), Some("req_4"));
+    }
+}

@@ -1,0 +1,21 @@
+//! Typed client for Unipile's v2 custom-authentication API (the "credentials flow").
+//!
+//! [`Client`] is the only code of the project that talks HTTP to Unipile. It sends
+//! [`StartAuthIntent`] bodies, solves and switches checkpoints, and classifies every outcome
+//! into an [`AuthResult`] or an [`UnipileError`]. Turning those errors into user-facing text is
+//! left to the application.
+
+mod client;
+mod error;
+mod request;
+mod response;
+mod wire_enum;
+
+pub use client::{Client, ClientConfig};
+pub use error::{ApiError, ErrorType, UnipileError};
+pub use request::{
+    Credentials, CustomProxy, Encryption, IntentConfig, MailServer, ProxyProtocol, StartAuthIntent,
+};
+pub use response::{
+    Account, AuthResult, Challenge, Channel, Checkpoint, Contract, TwoFactorPlatform,
+};

@@ -1,0 +1,549 @@
+//! Response bodies of the auth endpoints. Unknown fields are ignored and unknown `object` /
+//! checkpoint `type` values are kept as `Unknown`, because the API adds them between versions.
+
+use serde::de::Error as _;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::wire_enum::wire_enum;
+
+/// What `POST /v2/auth/intent`, `/v2/auth/checkpoint` and `/v2/auth/checkpoint/request` answer,
+/// discriminated by the top-level `object`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AuthResult {
+    /// `"Account"`: the account is linked.
+    Account(Account),
+    /// `"AuthenticationCheckpoint"`: one more step is needed.
+    Checkpoint {
+        intent_id: String,
+        checkpoint: Checkpoint,
+    },
+    /// `"AuthenticationQrCode"` (WhatsApp / Telegram, not part of the credentials flow).
+    QrCode { intent_id: String, qrcode: String },
+    /// `"OauthUrl"` (Google / Outlook, not part of the credentials flow).
+    OauthUrl { url: String },
+    /// Any other `object`.
+    Unknown { object: String },
+}
+
+/// A linked account, as much of it as the flow needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    pub provider: String,
+    /// `running`, `errored`, `disconnected`, `degraded`, `partial`… kept as text.
+    pub status: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub application_id: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CheckpointBody {
+    intent_id: String,
+    checkpoint: Checkpoint,
+}
+
+#[derive(Deserialize)]
+struct QrCodeBody {
+    intent_id: String,
+    qrcode: String,
+}
+
+#[derive(Deserialize)]
+struct OauthUrlBody {
+    url: String,
+}
+
+#[derive(Serialize)]
+struct Tagged<'a, T> {
+    object: &'a str,
+    #[serde(flatten)]
+    body: T,
+}
+
+impl<'de> Deserialize<'de> for AuthResult {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let object = tag(&value, "object").map_err(D::Error::custom)?;
+        let parsed = match object.as_str() {
+            "Account" => serde_json::from_value(value).map(AuthResult::Account),
+            "AuthenticationCheckpoint" => {
+                serde_json::from_value(value).map(|b: CheckpointBody| AuthResult::Checkpoint {
+                    intent_id: b.intent_id,
+                    checkpoint: b.checkpoint,
+                })
+            }
+            "AuthenticationQrCode" => {
+                serde_json::from_value(value).map(|b: QrCodeBody| AuthResult::QrCode {
+                    intent_id: b.intent_id,
+                    qrcode: b.qrcode,
+                })
+            }
+            "OauthUrl" => serde_json::from_value(value)
+                .map(|b: OauthUrlBody| AuthResult::OauthUrl { url: b.url }),
+            _ => Ok(AuthResult::Unknown { object }),
+        };
+        parsed.map_err(D::Error::custom)
+    }
+}
+
+impl Serialize for AuthResult {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            AuthResult::Account(account) => Tagged {
+                object: "Account",
+                body: account,
+            }
+            .serialize(serializer),
+            AuthResult::Checkpoint {
+                intent_id,
+                checkpoint,
+            } => Tagged {
+                object: "AuthenticationCheckpoint",
+                body: serde_json::json!({ "intent_id": intent_id, "checkpoint": checkpoint }),
+            }
+            .serialize(serializer),
+            AuthResult::QrCode { intent_id, qrcode } => Tagged {
+                object: "AuthenticationQrCode",
+                body: serde_json::json!({ "intent_id": intent_id, "qrcode": qrcode }),
+            }
+            .serialize(serializer),
+            AuthResult::OauthUrl { url } => Tagged {
+                object: "OauthUrl",
+                body: serde_json::json!({ "url": url }),
+            }
+            .serialize(serializer),
+            AuthResult::Unknown { object } => Tagged {
+                object,
+                body: serde_json::json!({}),
+            }
+            .serialize(serializer),
+        }
+    }
+}
+
+/// The step the user must complete, discriminated by `type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// `"2FA"`: a code from an authenticator app, or received by SMS / WhatsApp.
+    TwoFactor { platform: TwoFactorPlatform },
+    /// `"OTP"`: a one-time password sent by e-mail, SMS or WhatsApp.
+    Otp { channel: Option<Channel> },
+    /// `"IN_APP_VALIDATION"`: approve the notification in the provider's app; solving with any
+    /// code waits for that approval.
+    InAppValidation,
+    /// `"PHONE_REGISTER"`: the code is a phone number, `(+33)612345678`.
+    PhoneRegister,
+    /// `"CAPTCHA"`: the code is the captcha solution.
+    Captcha {
+        public_key: Option<String>,
+        data: Option<String>,
+    },
+    /// `"OTP_OR_IN_APP_VALIDATION"`: enter the OTP, or approve in the app.
+    OtpOrInAppValidation { channel: Option<Channel> },
+    /// `"CONTRACT_SELECTION"`: the code is the chosen contract id.
+    ContractSelection { contracts: Vec<Contract> },
+    /// `"CHALLENGE_SELECTION"`: pick a challenge id and send it to Request a Checkpoint.
+    ChallengeSelection { challenges: Vec<Challenge> },
+    /// `"LOADING"`: the provider is still working; solve again to wait for the next step.
+    Loading,
+    /// Any other `type`.
+    Unknown { kind: String },
+}
+
+impl Checkpoint {
+    /// The wire `type`.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Checkpoint::TwoFactor { .. } => "2FA",
+            Checkpoint::Otp { .. } => "OTP",
+            Checkpoint::InAppValidation => "IN_APP_VALIDATION",
+            Checkpoint::PhoneRegister => "PHONE_REGISTER",
+            Checkpoint::Captcha { .. } => "CAPTCHA",
+            Checkpoint::OtpOrInAppValidation { .. } => "OTP_OR_IN_APP_VALIDATION",
+            Checkpoint::ContractSelection { .. } => "CONTRACT_SELECTION",
+            Checkpoint::ChallengeSelection { .. } => "CHALLENGE_SELECTION",
+            Checkpoint::Loading => "LOADING",
+            Checkpoint::Unknown { kind } => kind,
+        }
+    }
+}
+
+/// Strict parse of the known checkpoint types; `Unrecognised` routes to `Checkpoint::Unknown`.
+#[derive(Deserialize)]
+#[serde(tag = "type")]
+enum KnownCheckpoint {
+    #[serde(rename = "2FA")]
+    TwoFactor { platform: TwoFactorPlatform },
+    #[serde(rename = "OTP")]
+    Otp {
+        #[serde(default)]
+        channel: Option<Channel>,
+    },
+    #[serde(rename = "IN_APP_VALIDATION")]
+    InAppValidation,
+    #[serde(rename = "PHONE_REGISTER")]
+    PhoneRegister,
+    #[serde(rename = "CAPTCHA")]
+    Captcha {
+        #[serde(default)]
+        public_key: Option<String>,
+        #[serde(default)]
+        data: Option<String>,
+    },
+    #[serde(rename = "OTP_OR_IN_APP_VALIDATION")]
+    OtpOrInAppValidation {
+        #[serde(default)]
+        channel: Option<Channel>,
+    },
+    #[serde(rename = "CONTRACT_SELECTION")]
+    ContractSelection { contracts: Vec<Contract> },
+    #[serde(rename = "CHALLENGE_SELECTION")]
+    ChallengeSelection { challenges: Vec<Challenge> },
+    #[serde(rename = "LOADING")]
+    Loading,
+    #[serde(other)]
+    Unrecognised,
+}
+
+impl<'de> Deserialize<'de> for Checkpoint {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(deserializer)?;
+        let kind = tag(&value, "type").map_err(D::Error::custom)?;
+        let known: KnownCheckpoint = serde_json::from_value(value).map_err(D::Error::custom)?;
+        Ok(match known {
+            KnownCheckpoint::TwoFactor { platform } => Checkpoint::TwoFactor { platform },
+            KnownCheckpoint::Otp { channel } => Checkpoint::Otp { channel },
+            KnownCheckpoint::InAppValidation => Checkpoint::InAppValidation,
+            KnownCheckpoint::PhoneRegister => Checkpoint::PhoneRegister,
+            KnownCheckpoint::Captcha { public_key, data } => {
+                Checkpoint::Captcha { public_key, data }
+            }
+            KnownCheckpoint::OtpOrInAppValidation { channel } => {
+                Checkpoint::OtpOrInAppValidation { channel }
+            }
+            KnownCheckpoint::ContractSelection { contracts } => {
+                Checkpoint::ContractSelection { contracts }
+            }
+            KnownCheckpoint::ChallengeSelection { challenges } => {
+                Checkpoint::ChallengeSelection { challenges }
+            }
+            KnownCheckpoint::Loading => Checkpoint::Loading,
+            KnownCheckpoint::Unrecognised => Checkpoint::Unknown { kind },
+        })
+    }
+}
+
+impl Serialize for Checkpoint {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("type", self.type_name())?;
+        match self {
+            Checkpoint::TwoFactor { platform } => map.serialize_entry("platform", platform)?,
+            Checkpoint::Otp { channel } | Checkpoint::OtpOrInAppValidation { channel } => {
+                if let Some(channel) = channel {
+                    map.serialize_entry("channel", channel)?;
+                }
+            }
+            Checkpoint::Captcha { public_key, data } => {
+                map.serialize_entry("public_key", public_key)?;
+                map.serialize_entry("data", data)?;
+            }
+            Checkpoint::ContractSelection { contracts } => {
+                map.serialize_entry("contracts", contracts)?
+            }
+            Checkpoint::ChallengeSelection { challenges } => {
+                map.serialize_entry("challenges", challenges)?
+            }
+            Checkpoint::InAppValidation
+            | Checkpoint::PhoneRegister
+            | Checkpoint::Loading
+            | Checkpoint::Unknown { .. } => {}
+        }
+        map.end()
+    }
+}
+
+/// Reads the string discriminator `field` of a JSON object.
+fn tag(value: &Value, field: &str) -> Result<String, String> {
+    match value.get(field) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(format!("`{field}` is not a string")),
+        None => Err(format!("missing field `{field}`")),
+    }
+}
+
+wire_enum! {
+    /// Where a `2FA` code comes from.
+    pub enum TwoFactorPlatform {
+        Sms => "SMS",
+        App => "APP",
+        Whatsapp => "WHATSAPP",
+    }
+}
+
+wire_enum! {
+    /// Where an `OTP` is sent; also the ids of `CHALLENGE_SELECTION` challenges.
+    pub enum Channel {
+        Email => "EMAIL",
+        Sms => "SMS",
+        Whatsapp => "WHATSAPP",
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contract {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Challenge {
+    /// `EMAIL`, `SMS` or `WHATSAPP`: send it back as `challenge`.
+    pub id: String,
+    /// Human name, e.g. "Text message".
+    pub label: String,
+    /// E.g. the masked destination.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> AuthResult {
+        match serde_json::from_str(text) {
+            Ok(result) => result,
+            Err(e) => panic!("{text} did not parse: {e}"),
+        }
+    }
+
+    fn checkpoint(json: &str) -> Checkpoint {
+        let text = format!(
+            r#"{{"object":"AuthenticationCheckpoint","intent_id":"acc_1","checkpoint":{json}}}"#
+        );
+        match parse(&text) {
+            AuthResult::Checkpoint {
+                intent_id,
+                checkpoint,
+            } => {
+                assert_eq!(intent_id, "acc_1");
+                checkpoint
+            }
+            other => panic!("not a checkpoint: {other:?}"),
+        }
+    }
+
+    fn round_trips(result: &AuthResult) {
+        let text = serde_json::to_string(result).unwrap_or_default();
+        assert_eq!(&parse(&text), result, "{text}");
+    }
+
+    #[test]
+    fn account_ignores_unknown_fields() {
+        let result = parse(
+            r#"{"object":"Account","id":"acc_1","application_id":"app_1","user_id":"u1",
+                "name":"Jane","created_at":"2025-01-01T00:00:00.000Z","status":"running",
+                "is_locked":false,"provider":"linkedin","metadata":{"custom_data":{}},
+                "proxy":{"country":"fr","auto_proxy":true}}"#,
+        );
+        assert_eq!(
+            result,
+            AuthResult::Account(Account {
+                id: "acc_1".into(),
+                name: Some("Jane".into()),
+                provider: "linkedin".into(),
+                status: "running".into(),
+                user_id: Some("u1".into()),
+                application_id: Some("app_1".into()),
+                created_at: Some("2025-01-01T00:00:00.000Z".into()),
+            })
+        );
+        round_trips(&result);
+    }
+
+    #[test]
+    fn minimal_account() {
+        let result =
+            parse(r#"{"object":"Account","id":"acc_1","provider":"imap","status":"degraded"}"#);
+        assert!(
+            matches!(&result, AuthResult::Account(a) if a.status == "degraded" && a.name.is_none())
+        );
+    }
+
+    #[test]
+    fn qr_code_oauth_url_and_unknown_object() {
+        let qr = parse(r#"{"object":"AuthenticationQrCode","intent_id":"acc_2","qrcode":"2@abc"}"#);
+        assert_eq!(
+            qr,
+            AuthResult::QrCode {
+                intent_id: "acc_2".into(),
+                qrcode: "2@abc".into()
+            }
+        );
+        let oauth = parse(r#"{"object":"OauthUrl","url":"https://accounts.example/o"}"#);
+        assert_eq!(
+            oauth,
+            AuthResult::OauthUrl {
+                url: "https://accounts.example/o".into()
+            }
+        );
+        let unknown = parse(r#"{"object":"HostedAuthLink","link":"https://x"}"#);
+        assert_eq!(
+            unknown,
+            AuthResult::Unknown {
+                object: "HostedAuthLink".into()
+            }
+        );
+        for result in [qr, oauth, unknown] {
+            round_trips(&result);
+        }
+    }
+
+    #[test]
+    fn missing_or_malformed_object_is_an_error() {
+        assert!(serde_json::from_str::<AuthResult>(r#"{"id":"acc_1"}"#).is_err());
+        assert!(serde_json::from_str::<AuthResult>(r#"{"object":1}"#).is_err());
+        assert!(
+            serde_json::from_str::<AuthResult>(r#"{"object":"Account","id":"acc_1"}"#).is_err()
+        );
+        assert!(serde_json::from_str::<AuthResult>("[]").is_err());
+    }
+
+    #[test]
+    fn every_checkpoint_type() {
+        let cases = [
+            (
+                r#"{"type":"2FA","platform":"SMS"}"#,
+                Checkpoint::TwoFactor {
+                    platform: TwoFactorPlatform::Sms,
+                },
+            ),
+            (
+                r#"{"type":"2FA","platform":"APP"}"#,
+                Checkpoint::TwoFactor {
+                    platform: TwoFactorPlatform::App,
+                },
+            ),
+            (
+                r#"{"type":"2FA","platform":"WHATSAPP"}"#,
+                Checkpoint::TwoFactor {
+                    platform: TwoFactorPlatform::Whatsapp,
+                },
+            ),
+            (
+                r#"{"type":"2FA","platform":"PIGEON"}"#,
+                Checkpoint::TwoFactor {
+                    platform: TwoFactorPlatform::Other("PIGEON".into()),
+                },
+            ),
+            (r#"{"type":"OTP"}"#, Checkpoint::Otp { channel: None }),
+            (
+                r#"{"type":"OTP","channel":"EMAIL"}"#,
+                Checkpoint::Otp {
+                    channel: Some(Channel::Email),
+                },
+            ),
+            (
+                r#"{"type":"IN_APP_VALIDATION"}"#,
+                Checkpoint::InAppValidation,
+            ),
+            (r#"{"type":"PHONE_REGISTER"}"#, Checkpoint::PhoneRegister),
+            (
+                r#"{"type":"CAPTCHA","public_key":"pk","data":"d\"'</script>"}"#,
+                Checkpoint::Captcha {
+                    public_key: Some("pk".into()),
+                    data: Some("d\"'</script>".into()),
+                },
+            ),
+            (
+                r#"{"type":"CAPTCHA","public_key":null,"data":null}"#,
+                Checkpoint::Captcha {
+                    public_key: None,
+                    data: None,
+                },
+            ),
+            (
+                r#"{"type":"OTP_OR_IN_APP_VALIDATION","channel":"WHATSAPP"}"#,
+                Checkpoint::OtpOrInAppValidation {
+                    channel: Some(Channel::Whatsapp),
+                },
+            ),
+            (
+                r#"{"type":"CONTRACT_SELECTION","contracts":[{"id":"ctr_1","name":"Acme"}]}"#,
+                Checkpoint::ContractSelection {
+                    contracts: vec![Contract {
+                        id: "ctr_1".into(),
+                        name: "Acme".into(),
+                    }],
+                },
+            ),
+            (
+                r#"{"type":"CHALLENGE_SELECTION","challenges":[{"id":"SMS","label":"Text message","description":"+33"},{"id":"EMAIL","label":"Email"}]}"#,
+                Checkpoint::ChallengeSelection {
+                    challenges: vec![
+                        Challenge {
+                            id: "SMS".into(),
+                            label: "Text message".into(),
+                            description: Some("+33".into()),
+                        },
+                        Challenge {
+                            id: "EMAIL".into(),
+                            label: "Email".into(),
+                            description: None,
+                        },
+                    ],
+                },
+            ),
+            (r#"{"type":"LOADING"}"#, Checkpoint::Loading),
+            (
+                r#"{"type":"FACE_SCAN","hint":"smile"}"#,
+                Checkpoint::Unknown {
+                    kind: "FACE_SCAN".into(),
+                },
+            ),
+        ];
+        for (json, expected) in cases {
+            let parsed = checkpoint(json);
+            assert_eq!(parsed, expected, "{json}");
+            round_trips(&AuthResult::Checkpoint {
+                intent_id: "acc_1".into(),
+                checkpoint: parsed,
+            });
+        }
+    }
+
+    #[test]
+    fn two_factor_is_spelled_with_a_leading_digit() {
+        let twofa = Checkpoint::TwoFactor {
+            platform: TwoFactorPlatform::App,
+        };
+        assert_eq!(twofa.type_name(), "2FA");
+        assert_eq!(
+            serde_json::to_value(&twofa).ok(),
+            Some(serde_json::json!({"type": "2FA", "platform": "APP"}))
+        );
+        assert_eq!(
+            Checkpoint::Unknown { kind: "NEW".into() }.type_name(),
+            "NEW"
+        );
+    }
+
+    #[test]
+    fn known_checkpoint_with_bad_fields_is_an_error() {
+        let text = r#"{"object":"AuthenticationCheckpoint","intent_id":"acc_1","checkpoint":{"type":"2FA"}}"#;
+        assert!(serde_json::from_str::<AuthResult>(text).is_err());
+        let text = r#"{"object":"AuthenticationCheckpoint","intent_id":"acc_1","checkpoint":{"type":"CONTRACT_SELECTION","contracts":"x"}}"#;
+        assert!(serde_json::from_str::<AuthResult>(text).is_err());
+        let text = r#"{"object":"AuthenticationCheckpoint","intent_id":"acc_1","checkpoint":{}}"#;
+        assert!(serde_json::from_str::<AuthResult>(text).is_err());
+    }
+}

@@ -1,0 +1,22 @@
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// What every page needs to know about the deployment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// True when the built-in sandbox stands in for Unipile.
+    pub sandbox: bool,
+    /// Catalogue ids of the providers offered, in order.
+    pub providers: Vec<String>,
+}
+
+#[server(endpoint = "get_site_info")]
+pub async fn get_site_info() -> Result<SiteInfo, AppError> {
+    use crate::server::{request::RequestCx, state::Mode};
+    let cx = RequestCx::get()?;
+    Ok(SiteInfo {
+        sandbox: matches!(cx.app.mode, Mode::Sandbox { .. }),
+        providers: cx.app.settings.providers.clone(),
+    })
+}

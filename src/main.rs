@@ -1,0 +1,88 @@
+use credentials_flow::server::{
+    settings::{Secrets, Settings},
+    startup::build,
+    state::Mode,
+};
+use leptos::config::get_configuration;
+use std::{path::PathBuf, process::ExitCode};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .init();
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let settings_path = std::env::var_os("CF_SETTINGS_FILE").map(PathBuf::from).unwrap_or_else(|| "Leptos.toml".into());
+    let settings = match Settings::load(&settings_path, &env) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("error: {} ({})", err, settings_path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    // cargo-leptos passes the build settings in LEPTOS_* variables; a bare binary reads Cargo.toml.
+    let conf = if std::env::var_os("LEPTOS_OUTPUT_NAME").is_some() {
+        get_configuration(None)
+    } else {
+        get_configuration(Some("Cargo.toml"))
+    };
+    let leptos_options = match conf {
+        Ok(conf) => conf.leptos_options,
+        Err(err) => {
+            eprintln!("error: Leptos build settings could not be read: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = leptos_options.site_addr;
+    let built = match build(settings, Secrets::from_env(&env), leptos_options).await {
+        Ok(built) => built,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("error: cannot listen on {addr}: {err} (set LEPTOS_SITE_ADDR to another address)");
+            return ExitCode::FAILURE;
+        }
+    };
+    let local = listener.local_addr().unwrap_or(addr);
+    let mode = match &built.state.mode {
+        Mode::Live => "live mode: Unipile API".to_owned(),
+        Mode::Sandbox { base_url } => format!("sandbox mode: built-in Unipile emulator at {base_url}"),
+    };
+    println!("Credentials Flow listening on http://{local} ({mode})");
+    let served = axum::serve(listener, built.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    drop(built.sandbox);
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: server stopped: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,130 @@
+//! Types the server and the browser share. None of them carries an `intent_id`, an API key or a raw
+//! Unipile body: the browser only ever sees what it needs to draw the current step.
+
+use crate::error::Notice;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where the user is in the flow for one provider.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum FlowStep {
+    /// The provider form, possibly after a refusal.
+    Form(FormState),
+    /// A step the user must complete before the account is linked.
+    Checkpoint(CheckpointView),
+    /// Linked.
+    Connected(AccountSummary),
+}
+
+impl FlowStep {
+    /// The same step with `notice` shown on it (a finished step has nowhere to show one).
+    pub fn with_notice(mut self, notice: Notice) -> FlowStep {
+        match &mut self {
+            FlowStep::Form(form) => form.notice = Some(notice),
+            FlowStep::Checkpoint(view) => view.notice = Some(notice),
+            FlowStep::Connected(_) => {}
+        }
+        self
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FormState {
+    /// What the user typed as username last time (never a password).
+    pub username: String,
+    pub notice: Option<Notice>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CheckpointView {
+    pub kind: CheckpointKind,
+    pub notice: Option<Notice>,
+    /// Wrong codes the user may still enter before the attempt is stopped.
+    pub attempts_left: u8,
+    /// When this attempt expires, in milliseconds since the Unix epoch.
+    pub expires_at_ms: u64,
+}
+
+/// The checkpoint screens the app knows how to draw.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CheckpointKind {
+    /// A code the user types (2FA or OTP); `source` says where it comes from.
+    Code { source: CodeSource },
+    /// The user registers a phone number, then receives a code.
+    PhoneRegister,
+    /// Any checkpoint type this version does not support.
+    Unsupported { type_name: String },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CodeSource {
+    Sms,
+    AuthenticatorApp,
+    WhatsApp,
+    Email,
+    Unspecified,
+}
+
+impl CodeSource {
+    /// Where the code comes from, to complete "Enter the code …".
+    pub fn describe(self, provider: &str) -> String {
+        match self {
+            CodeSource::Sms => format!("{provider} sent you a code by text message (SMS)."),
+            CodeSource::AuthenticatorApp => {
+                format!("Open your authenticator app and enter the code it shows for {provider}.")
+            }
+            CodeSource::WhatsApp => format!("{provider} sent you a code on WhatsApp."),
+            CodeSource::Email => format!("{provider} sent a code to your e-mail address."),
+            CodeSource::Unspecified => format!("{provider} sent you a verification code."),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: String,
+    pub name: Option<String>,
+}
+
+/// A secret typed by the user (password, code): sent to the server, never printed.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::from("pass_good".to_owned());
+        assert!(!format!("{secret:?}").contains("pass_good"));
+        assert_eq!(serde_json::to_string(&secret).expect("json"), "\"pass_good\"");
+    }
+
+    #[test]
+    fn each_code_source_names_its_channel() {
+        assert!(CodeSource::Sms.describe("LinkedIn").contains("text message (SMS)"));
+        assert!(CodeSource::AuthenticatorApp.describe("LinkedIn").contains("authenticator app"));
+        assert!(CodeSource::WhatsApp.describe("LinkedIn").contains("WhatsApp"));
+        assert!(CodeSource::Email.describe("LinkedIn").contains("e-mail"));
+    }
+}

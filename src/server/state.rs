@@ -1,0 +1,29 @@
+//! What every request can reach: settings, the one Unipile client, the cookie codec.
+
+use super::{session::CookieCodec, settings::Settings};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Whether the app talks to Unipile or to the built-in sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Live,
+    /// The emulator runs in-process at this base URL.
+    Sandbox { base_url: String },
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    pub client: unipile::Client,
+    pub cookies: Arc<CookieCodec>,
+    pub mode: Mode,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

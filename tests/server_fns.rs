@@ -1,0 +1,243 @@
+//! The server functions over real HTTP: the app on port 0 in sandbox mode, a cookie-keeping client.
+#![cfg(feature = "ssr")]
+
+use credentials_flow::server::{
+    settings::{Secrets, Settings},
+    startup::{build, Built},
+};
+use leptos::config::LeptosOptions;
+use serde_json::Value;
+use std::net::SocketAddr;
+
+struct TestApp {
+    base: String,
+    built: Built,
+}
+
+async fn spawn_app(settings: Settings) -> TestApp {
+    let options = LeptosOptions::builder().output_name("credentials-flow").site_root("target/site").build();
+    let built = build(settings, Secrets { api_key: None, session_secret: None }, options).await.expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = built.router.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+    });
+    TestApp { base: format!("http://{addr}"), built }
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+impl TestApp {
+    /// Calls a server function as the hydrated page does and returns (status, body text, Set-Cookie values).
+    async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> (u16, String, Vec<String>) {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        let cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().expect("ascii").to_owned())
+            .collect();
+        (status, response.text().await.expect("body"), cookies)
+    }
+
+    async fn step(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
+        let (status, body, _) = self.call(client, endpoint, form).await;
+        assert_eq!(status, 200, "{endpoint}: {body}");
+        serde_json::from_str(&body).expect("json step")
+    }
+
+    async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> Value {
+        self.step(client, "start_auth_intent", &[("provider", "linkedin"), ("username", username), ("password", password)]).await
+    }
+
+    async fn solve(&self, client: &reqwest::Client, code: &str) -> Value {
+        self.step(client, "solve_checkpoint", &[("provider", "linkedin"), ("code", code)]).await
+    }
+
+    async fn load(&self, client: &reqwest::Client) -> Value {
+        self.step(client, "load_flow_step", &[("provider", "linkedin")]).await
+    }
+
+    /// Every intent id the sandbox handed out, from the requests it received.
+    fn intent_ids(&self) -> Vec<String> {
+        let sandbox = self.built.sandbox.as_ref().expect("sandbox mode");
+        sandbox
+            .requests()
+            .iter()
+            .filter_map(|r| r.body.get("intent_id").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    }
+}
+
+fn code_source(step: &Value) -> &str {
+    step["Checkpoint"]["kind"]["Code"]["source"].as_str().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn good_credentials_link_the_account_at_once() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let step = app.start(&client, "user_good", "pass_good").await;
+    let account = &step["Connected"];
+    assert!(account["id"].as_str().expect("id").starts_with("acc_"), "{step}");
+    assert_eq!(account["name"], "user_good");
+    // The success is shown once, then the flow is over.
+    assert_eq!(app.load(&client).await["Connected"], *account);
+    assert_eq!(app.load(&client).await["Form"]["username"], "");
+}
+
+#[tokio::test]
+async fn two_factor_checkpoints_say_where_the_code_comes_from_and_survive_a_wrong_code() {
+    let app = spawn_app(Settings::default()).await;
+    for (user, source) in
+        [("user_2fa_sms", "Sms"), ("user_2fa_app", "AuthenticatorApp"), ("user_2fa_whatsapp", "WhatsApp"), ("user_otp", "Email")]
+    {
+        let client = browser();
+        let step = app.start(&client, user, "pass_good").await;
+        assert_eq!(code_source(&step), source, "{user}: {step}");
+
+        let wrong = app.solve(&client, "000000").await;
+        assert_eq!(code_source(&wrong), source, "{user} keeps the checkpoint: {wrong}");
+        assert_eq!(wrong["Checkpoint"]["notice"]["code"], "invalid_code");
+        assert_eq!(wrong["Checkpoint"]["attempts_left"], 4);
+
+        // A reload shows the same checkpoint.
+        assert_eq!(code_source(&app.load(&client).await), source);
+
+        let done = app.solve(&client, "123456").await;
+        assert_eq!(done["Connected"]["name"], user, "{done}");
+    }
+}
+
+#[tokio::test]
+async fn the_browser_never_sees_the_intent_id_or_a_secret() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let mut seen = String::new();
+    for (endpoint, form) in [
+        ("start_auth_intent", vec![("provider", "linkedin"), ("username", "user_2fa_sms"), ("password", "pass_good")]),
+        ("load_flow_step", vec![("provider", "linkedin")]),
+        ("solve_checkpoint", vec![("provider", "linkedin"), ("code", "999999")]),
+        ("solve_checkpoint", vec![("provider", "linkedin"), ("code", "123456")]),
+    ] {
+        let (_, body, cookies) = app.call(&client, endpoint, &form).await;
+        seen.push_str(&body);
+        seen.push_str(&cookies.join("\n"));
+    }
+    let intents = app.intent_ids();
+    assert!(!intents.is_empty());
+    for secret in intents.iter().map(String::as_str).chain(["pass_good", "999999", "123456"]) {
+        // The account id equals the intent id once linked; before that, no intent id may leak.
+        let before_success = seen.split("\"Connected\"").next().expect("prefix");
+        assert!(!before_success.contains(secret), "{secret} reached the browser");
+    }
+    assert!(seen.contains("HttpOnly") && seen.contains("SameSite=Strict"), "{seen}");
+}
+
+#[tokio::test]
+async fn a_checkpoint_can_only_be_solved_from_the_browser_that_started_it() {
+    let app = spawn_app(Settings::default()).await;
+    let owner = browser();
+    app.start(&owner, "user_2fa_sms", "pass_good").await;
+    let stranger = browser();
+    let step = app.solve(&stranger, "123456").await;
+    assert_eq!(step["Form"]["notice"]["code"], "no_flow", "{step}");
+    assert_eq!(code_source(&app.load(&owner).await), "Sms");
+}
+
+#[tokio::test]
+async fn refusals_keep_the_username_and_say_what_to_do() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let step = app.start(&client, "user_good", "wrong").await;
+    assert_eq!(step["Form"]["notice"]["code"], "invalid_credentials", "{step}");
+    assert_eq!(step["Form"]["username"], "user_good");
+
+    let step = app.start(&client, "error_unknown_authentication_context", "pass_good").await;
+    assert_eq!(step["Form"]["notice"]["code"], "unknown_authentication_context", "{step}");
+    assert_eq!(step["Form"]["username"], "error_unknown_authentication_context");
+
+    let step = app.start(&client, "error_server", "pass_good").await;
+    assert_eq!(step["Form"]["notice"]["code"], "service_unavailable", "{step}");
+    assert!(step["Form"]["notice"]["support_ref"].as_str().is_some_and(|r| !r.is_empty()), "{step}");
+
+    let step = app.start(&client, "user_good", "").await;
+    assert_eq!(step["Form"]["notice"]["code"], "invalid_input", "{step}");
+}
+
+#[tokio::test]
+async fn too_many_wrong_codes_end_the_attempt() {
+    let mut settings = Settings::default();
+    settings.flow.max_code_attempts = 3;
+    let app = spawn_app(settings).await;
+    let client = browser();
+    app.start(&client, "user_2fa_app", "pass_good").await;
+    assert_eq!(app.solve(&client, "000001").await["Checkpoint"]["attempts_left"], 2);
+    assert_eq!(app.solve(&client, "000002").await["Checkpoint"]["attempts_left"], 1);
+    let step = app.solve(&client, "000003").await;
+    assert_eq!(step["Form"]["notice"]["code"], "too_many_wrong_codes", "{step}");
+    assert_eq!(step["Form"]["username"], "user_2fa_app");
+}
+
+#[tokio::test]
+async fn phone_registration_sends_the_contract_format_then_asks_for_the_sms_code() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let step = app.start(&client, "user_phone", "pass_good").await;
+    assert_eq!(step["Checkpoint"]["kind"], "PhoneRegister", "{step}");
+
+    let phone = |cc: &'static str, n: &'static str| [("provider", "linkedin"), ("country_code", cc), ("phone_number", n)];
+    let refused = app.step(&client, "register_phone", &phone("+33", "12ab")).await;
+    assert_eq!(refused["Checkpoint"]["notice"]["code"], "invalid_phone", "{refused}");
+    assert_eq!(refused["Checkpoint"]["kind"], "PhoneRegister");
+
+    let otp = app.step(&client, "register_phone", &phone("+33", "6 12 34 56 78")).await;
+    assert_eq!(code_source(&otp), "Sms", "{otp}");
+    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
+    assert!(sandbox.requests().iter().any(|r| r.body["code"] == "(+33)612345678"));
+
+    assert_eq!(app.solve(&client, "123456").await["Connected"]["name"], "user_phone");
+}
+
+#[tokio::test]
+async fn a_form_posted_without_javascript_returns_to_the_flow_page_which_shows_the_step() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let response = client
+        .post(format!("{}/api/start_auth_intent", app.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .form(&[("provider", "linkedin"), ("username", "user_2fa_whatsapp"), ("password", "pass_good")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 302);
+    assert_eq!(response.headers()["location"], "/connect/linkedin");
+
+    let page = client.get(format!("{}/connect/linkedin", app.base)).send().await.expect("get").text().await.expect("html");
+    assert!(page.contains("Enter your verification code"), "{page}");
+    assert!(page.contains("WhatsApp"));
+    assert!(page.contains(r#"<meta name="application-name" content="credentials-flow""#));
+}
+
+#[tokio::test]
+async fn unknown_providers_and_pages_are_refused() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let (status, _, _) =
+        app.call(&client, "start_auth_intent", &[("provider", "myspace"), ("username", "a"), ("password", "b")]).await;
+    assert!((400..500).contains(&status) || status == 500, "status {status}");
+    let page = client.get(format!("{}/connect/myspace", app.base)).send().await.expect("get");
+    assert_eq!(page.status().as_u16(), 404);
+    let health = client.get(format!("{}/healthz", app.base)).send().await.expect("get");
+    assert_eq!(health.status().as_u16(), 200);
+}
