@@ -18,7 +18,22 @@ pub struct Settings {
     pub unipile: UnipileSettings,
     pub flow: FlowSettings,
     pub cookie: CookieSettings,
+    pub arkose: ArkoseSettings,
     pub sandbox: SandboxSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ArkoseSettings {
+    /// Origin (and optional path) of the Arkose Labs client API; the CAPTCHA script is loaded from
+    /// `<base_url>/v2/<public_key>/api.js`. In sandbox mode the emulator's stand-in replaces it.
+    pub base_url: String,
+}
+
+impl Default for ArkoseSettings {
+    fn default() -> Self {
+        ArkoseSettings { base_url: "https://client-api.arkoselabs.com".to_owned() }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -62,6 +77,7 @@ impl Default for Settings {
             unipile: UnipileSettings::default(),
             flow: FlowSettings::default(),
             cookie: CookieSettings::default(),
+            arkose: ArkoseSettings::default(),
             sandbox: SandboxSettings::default(),
         }
     }
