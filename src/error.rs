@@ -191,6 +191,9 @@ pub enum AppError {
     Unavailable { support_ref: String },
     #[error("the server could not be reached")]
     Transport(String),
+    /// Too many sign-ins started from this address or for this username; try again after this long.
+    #[error("too many attempts (retry after {retry_after_secs} s)")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 impl AppError {
@@ -202,6 +205,17 @@ impl AppError {
                 support_ref: Some(support_ref.clone()),
             },
             AppError::Transport(_) => Notice::new(ErrorCode::ServiceUnavailable),
+            AppError::RateLimited { .. } => Notice::new(ErrorCode::RateLimited),
+        }
+    }
+
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::BadRequest(_) => 400,
+            AppError::RateLimited { .. } => 429,
+            AppError::Unavailable { .. } => 503,
+            AppError::Transport(_) => 500,
         }
     }
 }
@@ -239,6 +253,17 @@ mod tests {
             let json = serde_json::to_string(code).expect("serialise");
             assert_eq!(&serde_json::from_str::<ErrorCode>(&json).expect("parse"), code);
         }
+    }
+
+    #[test]
+    fn failures_have_their_own_status_and_notice() {
+        let limited = AppError::RateLimited { retry_after_secs: 12 };
+        assert_eq!(limited.status(), 429);
+        assert_eq!(limited.notice().code, ErrorCode::RateLimited);
+        assert_eq!(AppError::BadRequest("x".into()).status(), 400);
+        assert!(ErrorCode::RateLimited.remedy("LinkedIn").contains("Wait a few minutes"));
+        let json = serde_json::to_string(&limited).expect("json");
+        assert_eq!(serde_json::from_str::<AppError>(&json).expect("parse"), limited);
     }
 
     #[test]

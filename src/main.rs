@@ -1,10 +1,10 @@
 use credentials_flow::server::{
     settings::{Secrets, Settings},
-    startup::build,
+    startup::{build, serve},
     state::Mode,
 };
 use leptos::config::get_configuration;
-use std::{path::PathBuf, process::ExitCode};
+use std::{path::PathBuf, process::ExitCode, time::Duration};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -56,12 +56,15 @@ async fn main() -> ExitCode {
         Mode::Sandbox { base_url } => format!("sandbox mode: built-in Unipile emulator at {base_url}"),
     };
     println!("Credentials Flow listening on http://{local} ({mode})");
-    let served = axum::serve(listener, built.router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let deadline = Duration::from_secs(built.state.settings.server.shutdown_deadline_secs);
+    let served = serve(listener, built.router, shutdown_signal(), deadline).await;
     drop(built.sandbox);
     match served {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("error: stopped before every request in flight had finished");
+            ExitCode::FAILURE
+        }
         Err(err) => {
             eprintln!("error: server stopped: {err}");
             ExitCode::FAILURE

@@ -26,6 +26,7 @@ pub async fn start_auth_intent(provider: String, username: String, password: Sec
         cx.save(&next);
         return Ok(next.step);
     }
+    cx.limit_start(provider, &username)?;
     let next = flow::start(&cx.app, provider, username, &password).await;
     cx.save(&next);
     Ok(next.step)

@@ -1,8 +1,11 @@
-//! Server-only code: settings, state, the flow cookie, error mapping, the flow service and start-up.
+//! Server-only code: settings, state, the flow cookie, error mapping, the flow service, rate limits,
+//! the HTTP security layer and start-up.
 
 pub mod errors;
 pub mod flow;
+pub mod limits;
 pub mod request;
+pub mod security;
 pub mod session;
 pub mod settings;
 pub mod startup;

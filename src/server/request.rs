@@ -1,11 +1,23 @@
 //! What a server function needs from the request it serves: the state, the flow cookie, and a way to
 //! answer plain (no-JavaScript) form posts with a redirect back to the flow page.
 
-use super::{session::FlowState, state::AppState};
-use crate::error::AppError;
-use axum::http::{header, request::Parts};
+use super::{
+    flow,
+    limits::{retry_after_secs, Limit},
+    session::FlowState,
+    state::AppState,
+};
+use crate::{
+    catalogue::Provider,
+    error::{AppError, ErrorCode, Notice},
+};
+use axum::{
+    extract::ConnectInfo,
+    http::{header, request::Parts, HeaderValue},
+};
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
+use std::net::{IpAddr, SocketAddr};
 
 pub struct RequestCx {
     pub app: AppState,
@@ -36,6 +48,43 @@ impl RequestCx {
 
     pub fn forget(&self) {
         self.response.append_header(header::SET_COOKIE, self.app.cookies.clear());
+    }
+
+    /// The client's address: the socket's peer, or with `limits.trust_forwarded_for` the last
+    /// `X-Forwarded-For` entry (the one the nearest proxy added; earlier ones are the client's to choose).
+    pub fn client_ip(&self) -> Option<IpAddr> {
+        if self.app.settings.limits.trust_forwarded_for {
+            let last = self
+                .parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .last();
+            return last.and_then(|v| v.parse().ok());
+        }
+        self.parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+    }
+
+    /// Counts a sign-in against the limits, per client address then per username. Over a limit, the form
+    /// is shown again with the "too many attempts" notice (through the flow cookie, for plain form posts)
+    /// and the call fails with [`AppError::RateLimited`] (429 with `Retry-After`).
+    pub fn limit_start(&self, provider: &'static Provider, username: &str) -> Result<(), AppError> {
+        let limits = &self.app.limits;
+        let refused = self
+            .client_ip()
+            .and_then(|ip| limits.check_ip(ip).err())
+            .map(|wait| (Limit::ClientAddress, wait))
+            .or_else(|| limits.check_username(provider.id, username).err().map(|wait| (Limit::Username, wait)));
+        let Some((limit, wait)) = refused else { return Ok(()) };
+        let retry_after_secs = retry_after_secs(wait);
+        tracing::warn!(provider = provider.id, ?limit, retry_after_secs, "sign-in rate limit reached");
+        self.save(&flow::back_to_form(provider, username.to_owned(), Some(Notice::new(ErrorCode::RateLimited))));
+        self.response.insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        Err(AppError::RateLimited { retry_after_secs })
     }
 
     /// A form posted without JavaScript is answered with a redirect to the flow page, which then renders

@@ -20,6 +20,56 @@ pub struct Settings {
     pub cookie: CookieSettings,
     pub arkose: ArkoseSettings,
     pub sandbox: SandboxSettings,
+    pub limits: LimitSettings,
+    pub security: SecuritySettings,
+    pub server: ServerSettings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitSettings {
+    /// Sign-ins a client address may start per minute (a burst of this size, then one every 60/n s).
+    pub start_per_ip_per_minute: u32,
+    /// Sign-ins that may be started per minute for one username of one provider, from any address.
+    pub start_per_username_per_minute: u32,
+    /// Take the client address from the last `X-Forwarded-For` entry (the one the nearest proxy added)
+    /// instead of the socket. Only behind a proxy that sets it: otherwise clients choose their own address.
+    pub trust_forwarded_for: bool,
+    /// Largest request body accepted, in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+}
+
+impl Default for LimitSettings {
+    fn default() -> Self {
+        LimitSettings {
+            start_per_ip_per_minute: 20,
+            start_per_username_per_minute: 5,
+            trust_forwarded_for: false,
+            max_body_bytes: 16 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Origins allowed to show the pages in a frame (`frame-ancestors`); empty means none may.
+    pub frame_ancestors: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// After SIGTERM, how long requests in flight may take to finish before the process exits anyway.
+    pub shutdown_deadline_secs: u64,
+    /// A name for this replica, sent in `x-served-by` when set (letters, digits, `.`, `_`, `-`).
+    pub instance: String,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        ServerSettings { shutdown_deadline_secs: 20, instance: String::new() }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -79,6 +129,9 @@ impl Default for Settings {
             cookie: CookieSettings::default(),
             arkose: ArkoseSettings::default(),
             sandbox: SandboxSettings::default(),
+            limits: LimitSettings::default(),
+            security: SecuritySettings::default(),
+            server: ServerSettings::default(),
         }
     }
 }
@@ -179,6 +232,40 @@ impl Settings {
         if !(1..=20).contains(&self.flow.max_code_attempts) {
             return Err(SettingsError::Invalid { key: "flow.max_code_attempts", reason: "must be between 1 and 20".into() });
         }
+        self.validate_operations()
+    }
+
+    fn validate_operations(&self) -> Result<(), SettingsError> {
+        for (key, value) in [
+            ("limits.start_per_ip_per_minute", self.limits.start_per_ip_per_minute),
+            ("limits.start_per_username_per_minute", self.limits.start_per_username_per_minute),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Invalid { key, reason: "must be greater than 0".into() });
+            }
+        }
+        if !(1024..=1024 * 1024).contains(&self.limits.max_body_bytes) {
+            return Err(SettingsError::Invalid { key: "limits.max_body_bytes", reason: "must be between 1024 and 1048576".into() });
+        }
+        url::origin_of(&self.arkose.base_url).ok_or(SettingsError::Invalid {
+            key: "arkose.base_url",
+            reason: "must be an http(s) URL such as https://client-api.arkoselabs.com".into(),
+        })?;
+        for source in &self.security.frame_ancestors {
+            if source != "'self'" && url::origin_of(source).as_deref() != Some(source.trim_end_matches('/')) {
+                return Err(SettingsError::Invalid {
+                    key: "security.frame_ancestors",
+                    reason: format!("`{source}` is neither 'self' nor an origin such as https://app.example.com"),
+                });
+            }
+        }
+        if self.server.shutdown_deadline_secs == 0 {
+            return Err(SettingsError::Invalid { key: "server.shutdown_deadline_secs", reason: "must be greater than 0".into() });
+        }
+        let instance = &self.server.instance;
+        if instance.len() > 64 || !instance.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+            return Err(SettingsError::Invalid { key: "server.instance", reason: "use at most 64 letters, digits, `.`, `_` or `-`".into() });
+        }
         Ok(())
     }
 
@@ -200,6 +287,22 @@ impl Settings {
 
     pub fn checkpoint_lifetime(&self) -> Duration {
         Duration::from_secs(self.flow.checkpoint_lifetime_secs)
+    }
+}
+
+pub mod url {
+    /// `scheme://host[:port]` of an http(s) URL, or `None` when `url` is not one. Enough to build a
+    /// Content-Security-Policy source; it does not try to be a general URL parser.
+    pub fn origin_of(url: &str) -> Option<String> {
+        let (scheme, rest) = url.split_once("://")?;
+        if scheme != "https" && scheme != "http" {
+            return None;
+        }
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let valid = !authority.is_empty()
+            && !authority.contains('@')
+            && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+        valid.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
     }
 }
 
@@ -277,6 +380,29 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
         let settings = Settings::load(&path, &[]).expect("Leptos.toml parses");
         assert_eq!(settings.providers.first().map(String::as_str), Some("linkedin"));
+    }
+
+    #[test]
+    fn operational_settings_are_checked() {
+        for (key, value, named) in [
+            ("CF_LIMITS__START_PER_IP_PER_MINUTE", "0", "limits.start_per_ip_per_minute"),
+            ("CF_LIMITS__MAX_BODY_BYTES", "10", "limits.max_body_bytes"),
+            ("CF_SECURITY__FRAME_ANCESTORS", "[*]", "security.frame_ancestors"),
+            ("CF_SECURITY__FRAME_ANCESTORS", "[https://a.example; script-src *]", "security.frame_ancestors"),
+            ("CF_ARKOSE__BASE_URL", "javascript:alert(1)", "arkose.base_url"),
+            ("CF_SERVER__INSTANCE", "a b", "server.instance"),
+            ("CF_SERVER__SHUTDOWN_DEADLINE_SECS", "0", "server.shutdown_deadline_secs"),
+        ] {
+            let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)])).expect_err(key);
+            assert!(err.to_string().contains(named), "{key}={value}: {err}");
+        }
+        let ok = Settings::load(
+            Path::new("/nonexistent.toml"),
+            &env(&[("CF_SECURITY__FRAME_ANCESTORS", "['self', https://app.example.com]"), ("CF_SERVER__INSTANCE", "a-1")]),
+        )
+        .expect("valid");
+        assert_eq!(ok.security.frame_ancestors, vec!["'self'", "https://app.example.com"]);
+        assert_eq!(url::origin_of("https://Client-API.arkoselabs.com/v2/x").as_deref(), Some("https://client-api.arkoselabs.com"));
     }
 
     #[test]

@@ -1,16 +1,28 @@
 //! Start-up, in the library so tests build exactly the router `main` serves.
 
 use super::{
+    limits::StartLimits,
+    security::{self, ContentSecurityPolicy},
     session::CookieCodec,
-    settings::{Secrets, Settings},
+    settings::{url::origin_of, Secrets, Settings},
     state::{AppState, Mode},
 };
 use crate::app::{shell, App};
-use axum::{routing::get, Router};
-use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use axum::{
+    extract::State,
+    http::{header, HeaderValue, StatusCode},
+    middleware::{from_fn, from_fn_with_state},
+    routing::get,
+    Router,
+};
+use leptos::{
+    config::LeptosOptions,
+    nonce::use_nonce,
+    prelude::{provide_context, use_context},
+};
+use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use secrecy::ExposeSecret;
-use std::{sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 #[derive(Debug, thiserror::Error)]
@@ -79,26 +91,103 @@ pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosO
     })
     .map_err(|e| StartupError::Client(e.to_string()))?;
     let cookies = Arc::new(CookieCodec::new(&master, settings.cookie.secure, settings.checkpoint_lifetime()));
-    let state = AppState { settings, client, cookies, mode, leptos_options };
+    // The CAPTCHA script comes from Arkose Labs, or in sandbox mode from the emulator's stand-in.
+    let mut external: Vec<String> = origin_of(&settings.arkose.base_url).into_iter().collect();
+    if let Mode::Sandbox { base_url } = &mode {
+        external.extend(origin_of(base_url));
+    }
+    let dev_reload = std::env::var_os("LEPTOS_WATCH").is_some();
+    let csp = Arc::new(ContentSecurityPolicy::new(external, &settings.security.frame_ancestors, dev_reload));
+    let limits = Arc::new(StartLimits::new(&settings.limits));
+    let state = AppState { settings, client, cookies, mode, leptos_options, limits, csp };
     Ok(Built { router: router(state.clone()), state, sandbox })
 }
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    let context = {
+        let state = state.clone();
+        move || {
+            provide_context(state.clone());
+            // Pages get a nonce from leptos_axum; their scripts carry it and the policy names it.
+            if let (Some(nonce), Some(response)) = (use_nonce(), use_context::<ResponseOptions>()) {
+                if let Ok(value) = HeaderValue::from_str(&state.csp.header(Some(&nonce))) {
+                    response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+                }
+            }
+        }
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            {
-                let state = state.clone();
-                move || provide_context(state.clone())
-            },
-            move || shell(options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .route("/readyz", get(readyz))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        // Innermost first: the status of failed server functions, the body limit, cross-site refusal,
+        // headers, then the request id and log span around everything.
+        .layer(from_fn(security::server_fn_status))
+        .layer(from_fn_with_state(state.clone(), security::limit_body))
+        .layer(from_fn_with_state(state.clone(), security::refuse_cross_site))
+        .layer(from_fn_with_state(state.clone(), security::headers))
+        .layer(from_fn(security::request_id))
         .with_state(state)
+}
+
+/// Ready to serve: settings were valid and the client was built (or start-up would have failed); in
+/// sandbox mode the emulator must also answer.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    let Mode::Sandbox { base_url } = &state.mode else {
+        return (StatusCode::OK, "ready\n");
+    };
+    let probe = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build();
+    match probe {
+        Ok(probe) if probe.get(base_url).send().await.is_ok() => (StatusCode::OK, "ready\n"),
+        _ => {
+            tracing::warn!("not ready: the sandbox does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the sandbox does not answer\n",
+            )
+        }
+    }
+}
+
+/// Serves `router` until `shutdown` completes, then lets requests in flight finish for at most `deadline`.
+/// Returns false when the deadline cut some of them off.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    deadline: Duration,
+) -> std::io::Result<bool> {
+    let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stopping.send(());
+    });
+    let expired = async move {
+        if stopped.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tracing::info!(
+            deadline_secs = deadline.as_secs_f64(),
+            "shutting down: finishing requests in flight"
+        );
+        tokio::time::sleep(deadline).await;
+    };
+    tokio::select! {
+        served = server => served.map(|()| true),
+        () = expired => {
+            tracing::warn!("shutdown deadline passed: requests still in flight were cut off");
+            Ok(false)
+        }
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {

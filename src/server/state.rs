@@ -1,6 +1,7 @@
-//! What every request can reach: settings, the one Unipile client, the cookie codec.
+//! What every request can reach: settings, the one Unipile client, the cookie codec, the rate limits and
+//! the page policy.
 
-use super::{session::CookieCodec, settings::Settings};
+use super::{limits::StartLimits, security::ContentSecurityPolicy, session::CookieCodec, settings::Settings};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub cookies: Arc<CookieCodec>,
     pub mode: Mode,
     pub leptos_options: LeptosOptions,
+    pub limits: Arc<StartLimits>,
+    pub csp: Arc<ContentSecurityPolicy>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -1,6 +1,7 @@
 use crate::{
     catalogue::{Provider, MAX_FIELD_LEN},
     components::{FlowActions, NoticeView, StepHeading},
+    error::AppError,
     model::FormState,
 };
 use leptos::prelude::*;
@@ -11,9 +12,16 @@ use leptos::prelude::*;
 pub fn ProviderForm(provider: &'static Provider, form: FormState) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
     let pending = move || actions.pending();
+    // A refused start (429) comes back as an error, not a step; shown unless the step already says so.
+    let has_notice = form.notice.is_some();
+    let rate_limited = move || {
+        let failed = actions.start.value().get().and_then(Result::err);
+        failed.filter(|e| !has_notice && matches!(e, AppError::RateLimited { .. })).map(|e| e.notice())
+    };
     view! {
         <StepHeading>{format!("Connect your {} account", provider.label)}</StepHeading>
         <NoticeView provider notice=form.notice.clone()/>
+        {move || rate_limited().map(|notice| view! { <NoticeView provider notice=Some(notice)/> })}
         <ActionForm action=actions.start attr:class="form" attr:novalidate=false>
             <input type="hidden" name="provider" value=provider.id/>
             <div class="field">

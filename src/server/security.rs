@@ -1,0 +1,304 @@
+//! The HTTP layer around the app: request ids and request logs, refusal of cross-site posts, the body
+//! limit, security headers (the Content-Security-Policy with a per-response nonce is set where the page is
+//! rendered, see [`ContentSecurityPolicy`]) and the HTTP status of failed server functions.
+
+use super::{settings::url::origin_of, state::AppState};
+use crate::error::AppError;
+use axum::{
+    body::Body,
+    extract::{Request, State},
+    http::{header, HeaderName, HeaderValue, Method, Response, StatusCode},
+    middleware::Next,
+    response::IntoResponse,
+};
+use std::time::Instant;
+use tracing::Instrument;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub const SERVED_BY: HeaderName = HeaderName::from_static("x-served-by");
+/// Set by server_fn on the answer of a failed server function.
+const SERVER_FN_ERROR: HeaderName = HeaderName::from_static("serverfnerror");
+
+/// The id of the request being served, also in its log span and in the `x-request-id` answer header.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// Gives every request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced),
+/// serves it inside a span carrying that id, logs its outcome, and returns the id to the client.
+pub async fn request_id(mut request: Request, next: Next) -> Response<Body> {
+    let incoming = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            (8..=64).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    let id = incoming.map(str::to_owned).unwrap_or_else(new_request_id);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        request.headers_mut().insert(REQUEST_ID, value);
+    }
+    request.extensions_mut().insert(RequestId(id.clone()));
+    // The path only: a query string may carry an account id.
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
+    let started = Instant::now();
+    let mut response = next.run(request).instrument(span.clone()).await;
+    span.in_scope(|| {
+        tracing::info!(
+            status = response.status().as_u16(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "served"
+        );
+    });
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID, value);
+    }
+    response
+}
+
+fn new_request_id() -> String {
+    use rand::Rng;
+    let n: u128 = rand::rng().random();
+    format!("{n:032x}")
+}
+
+/// Refuses state-changing requests that a browser says come from another site: `Sec-Fetch-Site` must be
+/// `same-origin` or `none` (typed by the user) when present, and `Origin` must be this site when present.
+/// Requests with neither header (non-browser clients, very old browsers) pass: the SameSite=Strict flow
+/// cookie already keeps them from riding on a user's sign-in.
+pub async fn refuse_cross_site(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response<Body> {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let fetch_site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or("invalid"));
+    let site_ok = fetch_site.is_none_or(|site| site == "same-origin" || site == "none");
+    let origin_ok = match headers.get(header::ORIGIN) {
+        None => true,
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+            // A TLS-terminating proxy hides the scheme from us: https is always this site, plain http only
+            // while the cookie is not marked Secure.
+            let schemes: &[&str] = if app.settings.cookie.secure {
+                &["https"]
+            } else {
+                &["https", "http"]
+            };
+            origin
+                .to_str()
+                .ok()
+                .zip(host)
+                .is_some_and(|(origin, host)| {
+                    let host = host.to_ascii_lowercase();
+                    origin_of(origin)
+                        .is_some_and(|o| schemes.iter().any(|s| o == format!("{s}://{host}")))
+                })
+        }
+    };
+    if site_ok && origin_ok {
+        return next.run(request).await;
+    }
+    tracing::warn!(
+        sec_fetch_site = fetch_site.unwrap_or("-"),
+        "cross-site request refused"
+    );
+    (
+        StatusCode::FORBIDDEN,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        "Cross-site request refused.\n",
+    )
+        .into_response()
+}
+
+/// Reads request bodies up to `limits.max_body_bytes` (413 beyond) and refuses form bodies that are not
+/// UTF-8 (400), so server functions only ever see a bounded, decodable body.
+pub async fn limit_body(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response<Body> {
+    let limit = app.settings.limits.max_body_bytes;
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        );
+    }
+    let is_form = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, limit).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is too large",
+            )
+        }
+    };
+    if is_form && std::str::from_utf8(&bytes).is_err() {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "the request body is not valid UTF-8",
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// A refusal in the shape of a failed server function, so the page can decode and show it.
+fn refused(status: StatusCode, reason: &str) -> Response<Body> {
+    let body = serde_json::to_string(&AppError::BadRequest(reason.to_owned())).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// server_fn answers every failure with 500; this gives each [`AppError`] its own status (400 for bad
+/// input, 429 with `Retry-After` for rate limits), so only failures on our side are 5xx.
+pub async fn server_fn_status(request: Request, next: Next) -> Response<Body> {
+    let response = next.run(request).await;
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
+        || !response.headers().contains_key(&SERVER_FN_ERROR)
+    {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if let AppError::RateLimited { retry_after_secs } = err {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Headers every answer gets: no MIME sniffing, no referrer, nothing cached for pages and server
+/// functions (pages carry a per-response nonce and flow state), the replica's name when configured,
+/// and a strict policy on any HTML page that was not rendered with its own.
+pub async fn headers(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if is_api || is_html {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(value) = HeaderValue::from_str(&app.csp.header(None)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    if !app.settings.server.instance.is_empty() {
+        if let Ok(value) = HeaderValue::from_str(&app.settings.server.instance) {
+            headers.insert(SERVED_BY, value);
+        }
+    }
+    response
+}
+
+/// The Content-Security-Policy of the pages: scripts only from this site (the inline hydration script
+/// carries the response's nonce) and the CAPTCHA provider, wasm compilation allowed, frames as configured.
+#[derive(Clone, Debug)]
+pub struct ContentSecurityPolicy {
+    /// Origins allowed for scripts, frames, styles, images and connections besides this site.
+    external: Vec<String>,
+    frame_ancestors: String,
+    /// `cargo leptos watch` reloads pages over a WebSocket on another port.
+    dev_reload: bool,
+}
+
+impl ContentSecurityPolicy {
+    pub fn new(external: Vec<String>, frame_ancestors: &[String], dev_reload: bool) -> Self {
+        let frame_ancestors = if frame_ancestors.is_empty() {
+            "'none'".to_owned()
+        } else {
+            frame_ancestors.join(" ")
+        };
+        let mut external = external;
+        external.sort();
+        external.dedup();
+        ContentSecurityPolicy {
+            external,
+            frame_ancestors,
+            dev_reload,
+        }
+    }
+
+    pub fn header(&self, nonce: Option<&str>) -> String {
+        let ext = self
+            .external
+            .iter()
+            .map(|o| format!(" {o}"))
+            .collect::<String>();
+        let nonce = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+        let reload = if self.dev_reload { " ws: wss:" } else { "" };
+        format!(
+            "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'{ext}; connect-src 'self'{ext}{reload}; \
+             frame-src 'self'{ext}; style-src 'self'{ext}; img-src 'self' data:{ext}; font-src 'self'; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {}",
+            self.frame_ancestors
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_allows_this_site_the_nonce_and_the_captcha_origin_only() {
+        let csp = ContentSecurityPolicy::new(
+            vec!["https://client-api.arkoselabs.com".into()],
+            &[],
+            false,
+        );
+        let header = csp.header(Some("abc"));
+        assert!(header.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval' https://client-api.arkoselabs.com;"), "{header}");
+        assert!(header.contains("frame-ancestors 'none'"), "{header}");
+        assert!(
+            !header.contains("unsafe-inline") && !header.contains("ws:"),
+            "{header}"
+        );
+        let framed = ContentSecurityPolicy::new(vec![], &["https://app.example.com".into()], true)
+            .header(None);
+        assert!(
+            framed.ends_with("frame-ancestors https://app.example.com")
+                && framed.contains(" ws: wss:"),
+            "{framed}"
+        );
+    }
+}
