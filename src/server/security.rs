@@ -119,8 +119,8 @@ pub async fn refuse_cross_site(
         .into_response()
 }
 
-/// Reads request bodies up to `limits.max_body_bytes` (413 beyond) and refuses form bodies that are not
-/// UTF-8 (400), so server functions only ever see a bounded, decodable body.
+/// Reads request bodies up to `limits.max_body_bytes` (413 beyond) and refuses server-function bodies
+/// that are not UTF-8 (400), so server functions only ever see a bounded, decodable body.
 pub async fn limit_body(
     State(app): State<AppState>,
     request: Request,
@@ -138,11 +138,8 @@ pub async fn limit_body(
             "the request body is too large",
         );
     }
-    let is_form = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    // Server functions here take url-encoded text whatever the declared content type.
+    let is_api = request.uri().path().starts_with("/api/");
     let (parts, body) = request.into_parts();
     let bytes = match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => bytes,
@@ -153,7 +150,7 @@ pub async fn limit_body(
             )
         }
     };
-    if is_form && std::str::from_utf8(&bytes).is_err() {
+    if is_api && std::str::from_utf8(&bytes).is_err() {
         return refused(
             StatusCode::BAD_REQUEST,
             "the request body is not valid UTF-8",

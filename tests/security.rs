@@ -1,0 +1,1223 @@
+//! The security layer over real HTTP: the app on port 0 (sandbox mode, or live mode against a sandbox the
+//! test starts with a known API key), a cookie-keeping client, and logs captured per test.
+#![cfg(feature = "ssr")]
+
+use credentials_flow::{
+    error::AppError,
+    server::{
+        settings::{Secrets, Settings},
+        startup::{build, serve, Built, StartupError},
+    },
+};
+use leptos::config::LeptosOptions;
+use proptest::prelude::*;
+use serde_json::Value;
+use std::{
+    io::{Read as _, Write as _},
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+use tracing_subscriber::fmt::MakeWriter;
+use unipile_sandbox::{RunningSandbox, SandboxConfig};
+
+const SESSION_SECRET: &str = "0123456789abcdef-session-secret-for-tests-0123456789abcdef";
+
+struct TestApp {
+    base: String,
+    built: Built,
+}
+
+fn options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("credentials-flow")
+        .site_root("target/site")
+        .build()
+}
+
+async fn spawn_with(settings: Settings, secrets: Secrets) -> TestApp {
+    let built = build(settings, secrets, options())
+        .await
+        .expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = built.router.clone();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    TestApp {
+        base: format!("http://{addr}"),
+        built,
+    }
+}
+
+async fn spawn_app(settings: Settings) -> TestApp {
+    spawn_with(
+        settings,
+        Secrets {
+            api_key: None,
+            session_secret: None,
+        },
+    )
+    .await
+}
+
+/// Live mode against a sandbox started here, so the test knows the API key the app holds.
+async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningSandbox) {
+    let sandbox = unipile_sandbox::spawn(SandboxConfig {
+        api_key: api_key.to_owned(),
+        in_app_approval_delay: Duration::from_millis(200),
+        loading_delay: Duration::from_millis(200),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox");
+    settings.unipile.base_url = sandbox.base_url();
+    let secrets = Secrets {
+        api_key: Some(api_key.to_owned().into()),
+        session_secret: Some(SESSION_SECRET.to_owned().into()),
+    };
+    (spawn_with(settings, secrets).await, sandbox)
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Everything a response showed the client: status line, headers and body.
+struct Seen {
+    status: u16,
+    headers: reqwest::header::HeaderMap,
+    body: String,
+}
+
+impl Seen {
+    async fn from(response: reqwest::Response) -> Seen {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        Seen {
+            status,
+            headers,
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    fn text(&self) -> String {
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?")))
+            .collect();
+        format!("{}\n{}\n{}", self.status, headers.join("\n"), self.body)
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// The value of the flow cookie this response set, if any.
+    fn flow_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.strip_prefix("cf_flow="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+            .find(|v| !v.is_empty())
+    }
+}
+
+impl TestApp {
+    async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Seen {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        Seen::from(response).await
+    }
+
+    async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> Seen {
+        self.call(
+            client,
+            "start_auth_intent",
+            &[
+                ("provider", "linkedin"),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    async fn get(&self, client: &reqwest::Client, path: &str) -> Seen {
+        Seen::from(
+            client
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("get"),
+        )
+        .await
+    }
+
+    async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Seen {
+        let response = browser()
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .header("accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        Seen::from(response).await
+    }
+}
+
+/// Log output of the current thread. One global subscriber (so no callsite is ever cached as disabled)
+/// writes each line into the buffer of the thread it happens on; tokio tests run the app on their thread.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+thread_local! {
+    static CAPTURE: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Stops capturing on this thread when dropped.
+struct Capturing;
+
+impl Drop for Capturing {
+    fn drop(&mut self) {
+        CAPTURE.with(|c| c.borrow_mut().take());
+    }
+}
+
+impl Logs {
+    fn capture() -> (Logs, Capturing) {
+        static INIT: std::sync::Once = std::sync::Once::new();
+        INIT.call_once(|| {
+            let subscriber = tracing_subscriber::fmt()
+                .with_writer(Routed)
+                .with_max_level(tracing::Level::DEBUG)
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("the only global subscriber");
+        });
+        let logs = Logs::default();
+        CAPTURE.with(|c| *c.borrow_mut() = Some(logs.clone()));
+        (logs, Capturing)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Routed;
+
+impl std::io::Write for Routed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURE.with(|c| {
+            if let Some(logs) = c.borrow().as_ref() {
+                logs.0.lock().expect("logs").extend_from_slice(buf);
+            }
+        });
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Routed {
+    type Writer = Routed;
+
+    fn make_writer(&'a self) -> Routed {
+        Routed
+    }
+}
+
+fn random_hex(n: usize) -> String {
+    use rand::Rng;
+    (0..n)
+        .map(|_| format!("{:x}", rand::rng().random_range(0..16u8)))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Secrets
+
+#[tokio::test]
+async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
+    let live = |secret: Option<&str>| Secrets {
+        api_key: Some("key".to_owned().into()),
+        session_secret: secret.map(|s| s.to_owned().into()),
+    };
+    let err = build(Settings::default(), live(None), options())
+        .await
+        .err()
+        .expect("no SESSION_SECRET");
+    assert!(matches!(err, StartupError::MissingSessionSecret), "{err}");
+    assert!(
+        err.to_string().contains("SESSION_SECRET is required")
+            && err.to_string().contains("openssl rand"),
+        "{err}"
+    );
+    let err = build(Settings::default(), live(Some("short-secret")), options())
+        .await
+        .err()
+        .expect("weak");
+    assert!(matches!(err, StartupError::WeakSessionSecret), "{err}");
+    assert!(err.to_string().contains("at least 32 characters"), "{err}");
+    assert!(
+        build(Settings::default(), live(Some(SESSION_SECRET)), options())
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn sandbox_mode_generates_a_session_secret_and_says_so() {
+    let (logs, _guard) = Logs::capture();
+    let app = spawn_app(Settings::default()).await;
+    assert!(
+        logs.text()
+            .contains("SESSION_SECRET not set, a random one is used"),
+        "{}",
+        logs.text()
+    );
+    // The generated secret works: a flow survives from one request to the next.
+    let client = browser();
+    app.start(&client, "user_2fa_sms", "pass_good").await;
+    let step = app
+        .call(
+            &client,
+            "solve_checkpoint",
+            &[("provider", "linkedin"), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(
+        step.json()["Connected"]["name"],
+        "user_2fa_sms",
+        "{}",
+        step.body
+    );
+}
+
+/// Runs every kind of flow in live mode and checks that no secret (API key, SESSION_SECRET, passwords,
+/// codes, cookie values, an intent id before its success) reaches a page, a response or a log line.
+#[tokio::test]
+async fn no_secret_reaches_the_browser_or_the_logs() {
+    let (logs, _guard) = Logs::capture();
+    let api_key = format!("sk_live_{}", random_hex(32));
+    let mut settings = Settings::default();
+    settings.unipile.request_timeout_ms = 1_000;
+    let (app, sandbox) = spawn_live(settings, &api_key).await;
+    let mut seen = Vec::new();
+    let mut cookies = Vec::new();
+    let mut keep = |s: Seen, seen: &mut Vec<String>| {
+        cookies.extend(s.flow_cookie());
+        seen.push(s.text());
+        s
+    };
+    let linkedin = |code: &'static str| [("provider", "linkedin"), ("code", code)];
+
+    let client = browser();
+    keep(app.get(&client, "/").await, &mut seen);
+    keep(app.get(&client, "/connect/linkedin").await, &mut seen);
+    keep(app.call(&client, "get_site_info", &[]).await, &mut seen);
+    // Good credentials at once.
+    keep(
+        app.start(&client, "user_good", "pass_good").await,
+        &mut seen,
+    );
+    // 2FA: a wrong code, then the right one.
+    keep(
+        app.start(&client, "user_2fa_sms", "pass_good").await,
+        &mut seen,
+    );
+    keep(app.get(&client, "/connect/linkedin").await, &mut seen);
+    keep(
+        app.call(&client, "solve_checkpoint", &linkedin("000111"))
+            .await,
+        &mut seen,
+    );
+    let done = keep(
+        app.call(&client, "solve_checkpoint", &linkedin("123456"))
+            .await,
+        &mut seen,
+    );
+    assert_eq!(
+        done.json()["Connected"]["name"],
+        "user_2fa_sms",
+        "{}",
+        done.body
+    );
+    // Phone registration, then its SMS code.
+    keep(
+        app.start(&client, "user_phone", "pass_good").await,
+        &mut seen,
+    );
+    let phone = [
+        ("provider", "linkedin"),
+        ("country_code", "+33"),
+        ("phone_number", "612345678"),
+    ];
+    keep(app.call(&client, "register_phone", &phone).await, &mut seen);
+    keep(
+        app.call(&client, "solve_checkpoint", &linkedin("123456"))
+            .await,
+        &mut seen,
+    );
+    // A wrong password, upstream errors, and a 2FA left open after a wrong code.
+    keep(
+        app.start(&client, "user_good", "wrong_pw_4711").await,
+        &mut seen,
+    );
+    keep(
+        app.start(&client, "error_server", "pass_good").await,
+        &mut seen,
+    );
+    keep(
+        app.start(&client, "error_html", "pass_good").await,
+        &mut seen,
+    );
+    keep(
+        app.start(&client, "error_slow", "pass_good").await,
+        &mut seen,
+    );
+    let abandoned = browser();
+    keep(
+        app.start(&abandoned, "user_2fa_app", "pass_good").await,
+        &mut seen,
+    );
+    keep(
+        app.call(&abandoned, "solve_checkpoint", &linkedin("222333"))
+            .await,
+        &mut seen,
+    );
+    keep(
+        app.call(&abandoned, "load_flow_step", &[("provider", "linkedin")])
+            .await,
+        &mut seen,
+    );
+
+    let seen = seen.join("\n");
+    let logs = logs.text();
+    // The capture works and requests are logged with their id.
+    assert!(
+        logs.contains("upstream failure") && logs.contains("request{id="),
+        "{logs}"
+    );
+    assert!(cookies.len() >= 5, "{cookies:?}");
+    for secret in [api_key.as_str(), SESSION_SECRET] {
+        assert!(
+            !seen.contains(secret),
+            "a server secret reached the browser"
+        );
+        assert!(!logs.contains(secret), "a server secret reached the logs");
+    }
+    for typed in [
+        "pass_good",
+        "wrong_pw_4711",
+        "123456",
+        "000111",
+        "222333",
+        "612345678",
+    ] {
+        assert!(!logs.contains(typed), "{typed} reached the logs:\n{logs}");
+    }
+    for cookie in &cookies {
+        assert!(
+            !logs.contains(cookie.as_str()),
+            "a cookie value reached the logs"
+        );
+    }
+    let intents: Vec<String> = sandbox
+        .requests()
+        .iter()
+        .filter_map(|r| {
+            r.body
+                .get("intent_id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect();
+    assert!(intents.len() >= 3, "{intents:?}");
+    for intent in &intents {
+        // An intent id may be logged only as the id of the account it became.
+        if let Some(line) = logs.lines().find(|l| l.contains(intent.as_str())) {
+            assert!(
+                line.contains("account linked"),
+                "intent id logged before success: {line}"
+            );
+        }
+        let before_success = seen
+            .split(&format!("\"id\":\"{intent}\""))
+            .next()
+            .unwrap_or_default();
+        assert!(
+            !before_success.contains(intent.as_str()),
+            "intent id reached the browser before success"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Session cookie
+
+#[tokio::test]
+async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_secret() {
+    let mut settings = Settings::default();
+    settings.cookie.secure = true;
+    let (app, _sandbox) = spawn_live(settings.clone(), "key-a").await;
+    let client = browser();
+    let started = app.start(&client, "user_2fa_sms", "pass_good").await;
+    let set_cookie = started.header("set-cookie").to_owned();
+    for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(
+            set_cookie.contains(attribute),
+            "{attribute} missing: {set_cookie}"
+        );
+    }
+    assert!(
+        !set_cookie.contains("user_2fa_sms"),
+        "the cookie is encrypted: {set_cookie}"
+    );
+    // A replica with another SESSION_SECRET cannot read it: the flow is not found there.
+    let other = build(
+        Settings::default(),
+        Secrets {
+            api_key: Some("key-a".to_owned().into()),
+            session_secret: Some(format!("{SESSION_SECRET}-other").into()),
+        },
+        options(),
+    )
+    .await
+    .expect("builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            other
+                .router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    let cookie = started.flow_cookie().expect("flow cookie");
+    let replayed = reqwest::Client::new()
+        .post(format!("http://{addr}/api/solve_checkpoint"))
+        .header("accept", "application/json")
+        .header("cookie", format!("cf_flow={cookie}"))
+        .form(&[("provider", "linkedin"), ("code", "123456")])
+        .send()
+        .await
+        .expect("post");
+    let replayed = Seen::from(replayed).await;
+    assert_eq!(
+        replayed.json()["Form"]["notice"]["code"],
+        "no_flow",
+        "{}",
+        replayed.body
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cross-site requests
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_there_is_no_cors() {
+    let app = spawn_app(Settings::default()).await;
+    let own = app.base.clone();
+    let post = |headers: Vec<(&'static str, String)>| {
+        let mut request = browser()
+            .post(format!("{}/api/get_site_info", app.base))
+            .header("accept", "application/json");
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        async move { Seen::from(request.send().await.expect("post")).await }
+    };
+    for refused in [
+        vec![("origin", "https://evil.example".to_owned())],
+        vec![("origin", "null".to_owned())],
+        vec![("origin", own.replace("127.0.0.1", "localhost"))],
+        vec![("sec-fetch-site", "cross-site".to_owned())],
+        vec![("sec-fetch-site", "same-site".to_owned())],
+        vec![
+            ("sec-fetch-site", "same-origin".to_owned()),
+            ("origin", "https://evil.example".to_owned()),
+        ],
+    ] {
+        let seen = post(refused.clone()).await;
+        assert_eq!(seen.status, 403, "{refused:?}");
+        assert_eq!(seen.body.trim(), "Cross-site request refused.");
+        assert!(seen.header("content-type").starts_with("text/plain"));
+    }
+    for allowed in [
+        vec![],
+        vec![
+            ("origin", own.clone()),
+            ("sec-fetch-site", "same-origin".to_owned()),
+        ],
+        vec![("sec-fetch-site", "none".to_owned())],
+    ] {
+        assert_eq!(post(allowed.clone()).await.status, 200, "{allowed:?}");
+    }
+    // No CORS: a preflight gets no permission, and no answer names another origin.
+    let preflight = browser()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/get_site_info", app.base),
+        )
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("options");
+    assert!(
+        preflight
+            .headers()
+            .keys()
+            .all(|k| !k.as_str().starts_with("access-control-")),
+        "{:?}",
+        preflight.headers()
+    );
+    let page = app.get(&browser(), "/").await;
+    assert!(page
+        .headers
+        .keys()
+        .all(|k| !k.as_str().starts_with("access-control-")));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Headers
+
+fn nonce_of(csp: &str) -> String {
+    let start = csp.find("'nonce-").expect("nonce in policy") + "'nonce-".len();
+    csp[start..].split('\'').next().expect("nonce").to_owned()
+}
+
+#[tokio::test]
+async fn pages_carry_a_strict_policy_whose_nonce_is_on_every_script() {
+    let mut settings = Settings::default();
+    settings.server.instance = "replica-a".into();
+    let app = spawn_app(settings).await;
+    let sandbox_origin = app.built.sandbox.as_ref().expect("sandbox").base_url();
+    let client = browser();
+    let mut nonces = Vec::new();
+    for path in [
+        "/",
+        "/connect/linkedin",
+        "/connect/myspace",
+        "/no/such/page",
+    ] {
+        let page = app.get(&client, path).await;
+        let csp = page.header("content-security-policy").to_owned();
+        assert!(
+            page.header("content-type").starts_with("text/html"),
+            "{path}"
+        );
+        for part in [
+            "default-src 'self'",
+            "'wasm-unsafe-eval'",
+            "https://client-api.arkoselabs.com",
+            sandbox_origin.as_str(),
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: {part} missing from {csp}");
+        }
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains('*'),
+            "{csp}"
+        );
+        let nonce = nonce_of(&csp);
+        let scripts: Vec<&str> = page
+            .body
+            .split("<script")
+            .skip(1)
+            .map(|s| s.split('>').next().unwrap_or_default())
+            .collect();
+        assert!(!scripts.is_empty(), "{path}: no script at all");
+        for script in &scripts {
+            assert!(
+                script.contains(&format!("nonce=\"{nonce}\"")),
+                "{path}: script without the nonce: <script{script}>"
+            );
+        }
+        assert_eq!(page.header("x-content-type-options"), "nosniff");
+        assert_eq!(page.header("referrer-policy"), "no-referrer");
+        assert_eq!(page.header("cache-control"), "no-store", "{path}");
+        assert_eq!(page.header("x-served-by"), "replica-a");
+        nonces.push(nonce);
+    }
+    nonces.sort();
+    nonces.dedup();
+    assert_eq!(nonces.len(), 4, "a fresh nonce per response");
+
+    let answer = app.call(&client, "get_site_info", &[]).await;
+    assert_eq!(answer.header("cache-control"), "no-store");
+    assert_eq!(answer.header("x-content-type-options"), "nosniff");
+    let first = answer.header("x-request-id").to_owned();
+    let second = app
+        .call(&client, "get_site_info", &[])
+        .await
+        .header("x-request-id")
+        .to_owned();
+    assert!(first.len() >= 16 && first != second, "{first} {second}");
+    // A proxy's well-formed id is kept; anything else is replaced.
+    let kept = client
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "lb-1234abcd")
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(kept.headers()["x-request-id"], "lb-1234abcd");
+    let replaced = client
+        .get(format!("{}/healthz", app.base))
+        .header("x-request-id", "a b\tc")
+        .send()
+        .await
+        .expect("get");
+    assert_ne!(replaced.headers()["x-request-id"], "a b\tc");
+}
+
+#[tokio::test]
+async fn frame_ancestors_follow_the_setting() {
+    let mut settings = Settings::default();
+    settings.security.frame_ancestors = vec!["https://app.example.com".into()];
+    let app = spawn_app(settings).await;
+    let page = app.get(&browser(), "/").await;
+    assert!(page
+        .header("content-security-policy")
+        .ends_with("frame-ancestors https://app.example.com"));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Bad input
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
+    let app = spawn_app(Settings::default()).await;
+    let form = "application/x-www-form-urlencoded";
+    let too_big = format!(
+        "provider=linkedin&username=user_good&password={}",
+        "x".repeat(20_000)
+    );
+    let big = app
+        .post_raw("/api/start_auth_intent", form, too_big.clone().into_bytes())
+        .await;
+    assert_eq!(big.status, 413);
+    assert!(
+        matches!(
+            serde_json::from_str::<AppError>(&big.body),
+            Ok(AppError::BadRequest(_))
+        ),
+        "{}",
+        big.body
+    );
+
+    // The same body without a Content-Length (chunked) is cut off too.
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut stream = std::net::TcpStream::connect(&addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).expect("timeout");
+        let mut request = format!(
+            "POST /api/start_auth_intent HTTP/1.1\r\nhost: {addr}\r\ncontent-type: {form}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+        )
+        .into_bytes();
+        for chunk in too_big.as_bytes().chunks(4096) {
+            write!(request, "{:x}\r\n", chunk.len()).expect("write");
+            request.extend_from_slice(chunk);
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"0\r\n\r\n");
+        // The server may answer and close before reading everything: a failed write is fine.
+        let _ = stream.write_all(&request);
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        String::from_utf8_lossy(&answer).into_owned()
+    })
+    .await
+    .expect("join");
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+
+    for (body, why) in [
+        (
+            b"provider=linkedin&username=user_good".to_vec(),
+            "missing field",
+        ),
+        (
+            b"provider=linkedin&username=a&password=b&password[x]=c".to_vec(),
+            "wrong type",
+        ),
+        (
+            b"provider[0]=linkedin&username=a&password=b".to_vec(),
+            "sequence for a string",
+        ),
+        (
+            b"provider=myspace&username=a&password=b".to_vec(),
+            "unknown provider",
+        ),
+        (
+            b"provider=linkedin&username=\xff\xfe&password=b".to_vec(),
+            "invalid UTF-8",
+        ),
+        (b"%%%%".to_vec(), "not a form"),
+    ] {
+        let seen = app.post_raw("/api/start_auth_intent", form, body).await;
+        assert_eq!(seen.status, 400, "{why}: {}", seen.body);
+        let err: AppError = serde_json::from_str(&seen.body)
+            .unwrap_or_else(|e| panic!("{why}: {e}: {}", seen.body));
+        assert!(matches!(err, AppError::BadRequest(_)), "{why}: {err:?}");
+    }
+    let unknown = app
+        .post_raw("/api/no_such_function", form, b"a=b".to_vec())
+        .await;
+    assert!((400..500).contains(&unknown.status), "{}", unknown.status);
+    // A plain form post with bad input goes back to a page, not to an error.
+    let plain = browser()
+        .post(format!("{}/api/start_auth_intent", app.base))
+        .header("accept", "text/html")
+        .form(&[
+            ("provider", "myspace"),
+            ("username", "a"),
+            ("password", "b"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(plain.status().as_u16(), 302);
+}
+
+fn field_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "provider",
+            "username",
+            "password",
+            "code",
+            "country_code",
+            "phone_number"
+        ])
+        .prop_map(str::to_owned),
+        "[a-z_\\[\\]0-9]{0,12}",
+        any::<String>(),
+    ]
+}
+
+fn field_value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "linkedin",
+            "imap",
+            "user_2fa_sms",
+            "user_good",
+            "pass_good",
+            "123456",
+            "+33",
+            ""
+        ])
+        .prop_map(str::to_owned),
+        any::<String>(),
+        "[0-9+() -]{0,20}",
+    ]
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A request body: form pairs (url-encoded or with raw, unescaped bytes), or arbitrary bytes.
+fn body() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        prop::collection::vec((field_name(), field_value()), 0..8).prop_map(|pairs| pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+            .into_bytes()),
+        prop::collection::vec((field_name(), field_value()), 0..8).prop_map(|pairs| {
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&")
+                .into_bytes()
+        }),
+        prop::collection::vec(any::<u8>(), 0..512),
+    ]
+}
+
+#[test]
+fn generated_bodies_never_get_a_5xx_from_any_server_function() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut settings = Settings::default();
+    settings.unipile.request_timeout_ms = 2_000;
+    let app = runtime.block_on(spawn_app(settings));
+    let mut endpoints: Vec<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_owned())
+        .collect();
+    endpoints.sort();
+    for expected in [
+        "get_site_info",
+        "load_flow_step",
+        "start_auth_intent",
+        "solve_checkpoint",
+        "register_phone",
+        "restart_flow",
+    ] {
+        assert!(
+            endpoints.iter().any(|e| e == &format!("/api/{expected}")),
+            "{expected} not in {endpoints:?}"
+        );
+    }
+    let content_types = [
+        "application/x-www-form-urlencoded",
+        "application/json",
+        "text/plain",
+        "multipart/form-data",
+    ];
+    let config = ProptestConfig {
+        cases: 96,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    };
+    proptest!(config, |(endpoint in prop::sample::select(endpoints.clone()), body in body(),
+                        content_type in prop::sample::select(content_types.to_vec()))| {
+        let seen = runtime.block_on(app.post_raw(&endpoint, content_type, body));
+        prop_assert!(seen.status < 500, "{endpoint}: {} {}", seen.status, seen.body);
+    });
+    let health = runtime.block_on(app.get(&browser(), "/healthz"));
+    assert_eq!(health.status, 200, "the server is still up");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rate limits
+
+#[tokio::test]
+async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notice() {
+    let mut settings = Settings::default();
+    settings.limits.start_per_ip_per_minute = 3;
+    let app = spawn_app(settings).await;
+    let client = browser();
+    for user in ["a@example.com", "b@example.com", "c@example.com"] {
+        assert_eq!(app.start(&client, user, "wrong").await.status, 200);
+    }
+    // Neither another username nor a forged X-Forwarded-For (not trusted by default) gets round it.
+    let limited = Seen::from(
+        client
+            .post(format!("{}/api/start_auth_intent", app.base))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", "203.0.113.9")
+            .form(&[
+                ("provider", "linkedin"),
+                ("username", "d@example.com"),
+                ("password", "wrong"),
+            ])
+            .send()
+            .await
+            .expect("post"),
+    )
+    .await;
+    assert_eq!(limited.status, 429, "{}", limited.body);
+    let retry_after: u64 = limited
+        .header("retry-after")
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let err: AppError = serde_json::from_str(&limited.body).expect("the page can decode the error");
+    assert!(matches!(err, AppError::RateLimited { .. }), "{err:?}");
+    assert_eq!(
+        err.notice().code.remedy("LinkedIn"),
+        "Wait a few minutes, then try again."
+    );
+    // The form, reloaded, shows the notice with the username kept.
+    let step = app
+        .call(&client, "load_flow_step", &[("provider", "linkedin")])
+        .await
+        .json();
+    assert_eq!(step["Form"]["notice"]["code"], "rate_limited", "{step}");
+    assert_eq!(step["Form"]["username"], "d@example.com");
+}
+
+#[tokio::test]
+async fn too_many_starts_for_one_username_are_refused_whatever_the_address() {
+    let mut settings = Settings::default();
+    settings.limits.start_per_username_per_minute = 2;
+    settings.limits.trust_forwarded_for = true;
+    let app = spawn_app(settings).await;
+    let from = |ip: &'static str, user: &'static str| {
+        browser()
+            .post(format!("{}/api/start_auth_intent", app.base))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", ip)
+            .form(&[
+                ("provider", "linkedin"),
+                ("username", user),
+                ("password", "wrong"),
+            ])
+            .send()
+    };
+    assert_eq!(
+        from("198.51.100.1", "victim@example.com")
+            .await
+            .expect("post")
+            .status(),
+        200
+    );
+    assert_eq!(
+        from("198.51.100.2", "Victim@Example.com")
+            .await
+            .expect("post")
+            .status(),
+        200
+    );
+    assert_eq!(
+        from("198.51.100.3", "victim@example.com")
+            .await
+            .expect("post")
+            .status(),
+        429
+    );
+    assert_eq!(
+        from("198.51.100.3", "someone.else@example.com")
+            .await
+            .expect("post")
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn the_address_comes_from_the_last_forwarded_entry_only_when_trusted() {
+    let mut settings = Settings::default();
+    settings.limits.start_per_ip_per_minute = 1;
+    settings.limits.trust_forwarded_for = true;
+    let app = spawn_app(settings).await;
+    let from = |xff: &'static str, user: &'static str| {
+        browser()
+            .post(format!("{}/api/start_auth_intent", app.base))
+            .header("accept", "application/json")
+            .header("x-forwarded-for", xff)
+            .form(&[
+                ("provider", "linkedin"),
+                ("username", user),
+                ("password", "wrong"),
+            ])
+            .send()
+    };
+    assert_eq!(from("192.0.2.1", "u1").await.expect("post").status(), 200);
+    assert_eq!(from("192.0.2.1", "u2").await.expect("post").status(), 429);
+    // The client may prepend anything; the proxy's entry (the last) counts.
+    assert_eq!(
+        from("192.0.2.77, 192.0.2.1", "u3")
+            .await
+            .expect("post")
+            .status(),
+        429
+    );
+    assert_eq!(from("192.0.2.2", "u4").await.expect("post").status(), 200);
+}
+
+#[tokio::test]
+async fn without_javascript_a_refused_start_lands_on_the_form_with_the_notice() {
+    let mut settings = Settings::default();
+    settings.limits.start_per_ip_per_minute = 1;
+    let app = spawn_app(settings).await;
+    let client = browser();
+    let post = || {
+        client
+            .post(format!("{}/api/start_auth_intent", app.base))
+            .header("accept", "text/html,application/xhtml+xml")
+            .form(&[
+                ("provider", "linkedin"),
+                ("username", "user_good"),
+                ("password", "wrong"),
+            ])
+            .send()
+    };
+    assert_eq!(post().await.expect("post").status().as_u16(), 302);
+    let refused = post().await.expect("post");
+    assert_eq!(refused.status().as_u16(), 302);
+    assert_eq!(refused.headers()["location"], "/connect/linkedin");
+    assert!(refused.headers().contains_key("retry-after"));
+    let page = app.get(&client, "/connect/linkedin").await;
+    assert!(
+        page.body.contains("Too many attempts in a short time."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("Wait a few minutes, then try again."));
+    assert!(page.body.contains(r#"value="user_good""#), "username kept");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Upstream faults
+
+#[tokio::test]
+async fn upstream_faults_give_a_support_reference_once_without_retrying() {
+    let (logs, _guard) = Logs::capture();
+    let mut settings = Settings::default();
+    settings.unipile.connect_timeout_ms = 1_000;
+    settings.unipile.request_timeout_ms = 1_500;
+    let app = spawn_app(settings).await;
+    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
+    for user in [
+        "error_html",
+        "error_truncated",
+        "error_empty",
+        "error_reset",
+        "error_server",
+        "error_slow",
+    ] {
+        let client = browser();
+        let started = Instant::now();
+        let seen = app.start(&client, user, "pass_good").await;
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{user} took {:?}",
+            started.elapsed()
+        );
+        assert_eq!(seen.status, 200, "{user}: {}", seen.body);
+        let notice = &seen.json()["Form"]["notice"];
+        assert_eq!(
+            notice["code"], "service_unavailable",
+            "{user}: {}",
+            seen.body
+        );
+        let reference = notice["support_ref"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(!reference.is_empty(), "{user}: no support reference");
+        let sent = sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path == "/v2/auth/intent" && r.body.to_string().contains(user))
+            .count();
+        assert_eq!(sent, 1, "{user}: the intent was sent {sent} times");
+        let logs = logs.text();
+        let line = logs
+            .lines()
+            .find(|l| l.contains("upstream failure") && l.contains(&reference));
+        assert!(
+            line.is_some_and(|l| l.contains("cause=")),
+            "{user}: no log line with the cause and {reference}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Operations
+
+#[tokio::test]
+async fn readiness_follows_the_sandbox_and_health_does_not() {
+    let mut app = spawn_app(Settings::default()).await;
+    let client = browser();
+    assert_eq!(app.get(&client, "/readyz").await.status, 200);
+    drop(app.built.sandbox.take());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(app.get(&client, "/readyz").await.status, 503);
+    assert_eq!(app.get(&client, "/healthz").await.status, 200);
+
+    let (live, _sandbox) = spawn_live(Settings::default(), "key").await;
+    assert_eq!(live.get(&client, "/readyz").await.status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_requests_in_flight_within_the_deadline() {
+    /// Serves a handler taking `handler_ms`, signals shutdown while a request is in it, and returns whether
+    /// the server finished cleanly, how long it took after the signal, and the request.
+    async fn serve_slow(
+        deadline: Duration,
+        handler_ms: u64,
+    ) -> (bool, Duration, tokio::task::JoinHandle<Option<u16>>) {
+        let router = axum::Router::new().route(
+            "/work",
+            axum::routing::get(move || async move {
+                tokio::time::sleep(Duration::from_millis(handler_ms)).await;
+                "done"
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(serve(
+            listener,
+            router,
+            async move {
+                let _ = stopped.await;
+            },
+            deadline,
+        ));
+        let request = tokio::spawn(async move {
+            reqwest::get(format!("http://{addr}/work"))
+                .await
+                .ok()
+                .map(|r| r.status().as_u16())
+        });
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let signalled = Instant::now();
+        stop.send(()).expect("server waiting");
+        let finished = server.await.expect("join").expect("serve");
+        (finished, signalled.elapsed(), request)
+    }
+    // A request in flight at the signal completes, then the server stops.
+    let (finished, _, request) = serve_slow(Duration::from_secs(10), 800).await;
+    assert!(finished);
+    assert_eq!(request.await.expect("join"), Some(200));
+    // One that outlives the deadline does not hold the server: it stops after the deadline (and the
+    // process, in main, exits with it).
+    let (finished, took, request) = serve_slow(Duration::from_millis(300), 60_000).await;
+    assert!(!finished);
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+    request.abort();
+}
