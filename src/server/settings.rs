@@ -181,6 +181,8 @@ impl Settings {
         let cf_vars: Vec<(String, String)> = env
             .iter()
             .filter_map(|(k, v)| k.strip_prefix("CF_").map(|k| (k.to_ascii_lowercase(), v.clone())))
+            // Names the settings file itself (read by main), not a setting.
+            .filter(|(k, _)| k != "settings_file")
             .collect();
         for (key, value) in cf_vars {
             let dotted = key.replace("__", ".");
@@ -356,7 +358,11 @@ mod tests {
     fn file_then_environment() {
         let mut file = tempfile_in_target("layers.toml");
         writeln!(file.1, "providers = [\"imap\", \"linkedin\"]\n[flow]\nmax_code_attempts = 3").expect("write");
-        let settings = Settings::load(&file.0, &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "4")])).expect("load");
+        let settings = Settings::load(
+            &file.0,
+            &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "4"), ("CF_SETTINGS_FILE", &file.0.display().to_string())]),
+        )
+        .expect("load");
         assert_eq!(settings.providers, vec!["imap", "linkedin"]);
         assert_eq!(settings.flow.max_code_attempts, 4);
         assert_eq!(settings.flow.checkpoint_lifetime_secs, 300);
