@@ -15,7 +15,9 @@ pub struct RequestCx {
 
 impl RequestCx {
     pub fn get() -> Result<RequestCx, AppError> {
-        let missing = || AppError::Unavailable { support_ref: super::errors::local_reference() };
+        let missing = || AppError::Unavailable {
+            support_ref: super::errors::local_reference(),
+        };
         Ok(RequestCx {
             app: use_context::<AppState>().ok_or_else(missing)?,
             parts: use_context::<Parts>().ok_or_else(missing)?,
@@ -23,8 +25,13 @@ impl RequestCx {
         })
     }
 
-    pub fn flow(&self) -> Option<FlowState> {
-        self.app.cookies.read(&self.parts.headers)
+    pub fn flow(&self, provider: &str) -> Option<FlowState> {
+        self.app.cookies.read(&self.parts.headers, provider)
+    }
+
+    /// True while rendering a page (a GET of `/connect/…`), false for a server-function call.
+    pub fn is_page_render(&self) -> bool {
+        self.parts.method == axum::http::Method::GET && !self.parts.uri.path().starts_with("/api/")
     }
 
     pub fn save(&self, flow: &FlowState) {
@@ -34,8 +41,9 @@ impl RequestCx {
         }
     }
 
-    pub fn forget(&self) {
-        self.response.append_header(header::SET_COOKIE, self.app.cookies.clear());
+    pub fn forget(&self, provider: &str) {
+        self.response
+            .append_header(header::SET_COOKIE, self.app.cookies.clear(provider));
     }
 
     /// A form posted without JavaScript is answered with a redirect to the flow page, which then renders

@@ -32,7 +32,9 @@ pub struct ArkoseSettings {
 
 impl Default for ArkoseSettings {
     fn default() -> Self {
-        ArkoseSettings { base_url: "https://client-api.arkoselabs.com".to_owned() }
+        ArkoseSettings {
+            base_url: "https://client-api.arkoselabs.com".to_owned(),
+        }
     }
 }
 
@@ -54,6 +56,10 @@ pub struct FlowSettings {
     pub checkpoint_lifetime_secs: u64,
     /// Wrong codes allowed on one attempt before it is stopped.
     pub max_code_attempts: u8,
+    /// Longest a request waiting for an in-app approval is held before it answers "still waiting".
+    pub wait_secs: u64,
+    /// Time between two "Resend code".
+    pub resend_cooldown_secs: u64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -73,7 +79,10 @@ pub struct SandboxSettings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            providers: catalogue::PROVIDERS.iter().map(|p| p.id.to_owned()).collect(),
+            providers: catalogue::PROVIDERS
+                .iter()
+                .map(|p| p.id.to_owned())
+                .collect(),
             unipile: UnipileSettings::default(),
             flow: FlowSettings::default(),
             cookie: CookieSettings::default(),
@@ -96,7 +105,12 @@ impl Default for UnipileSettings {
 
 impl Default for FlowSettings {
     fn default() -> Self {
-        FlowSettings { checkpoint_lifetime_secs: 300, max_code_attempts: 5 }
+        FlowSettings {
+            checkpoint_lifetime_secs: 300,
+            max_code_attempts: 5,
+            wait_secs: 25,
+            resend_cooldown_secs: 30,
+        }
     }
 }
 
@@ -108,7 +122,10 @@ impl Default for CookieSettings {
 
 impl Default for SandboxSettings {
     fn default() -> Self {
-        SandboxSettings { in_app_delay_ms: 4_000, loading_delay_ms: 2_000 }
+        SandboxSettings {
+            in_app_delay_ms: 4_000,
+            loading_delay_ms: 2_000,
+        }
     }
 }
 
@@ -124,10 +141,14 @@ impl Settings {
     /// Reads `path` (optional file), then `CF_*` variables from `env` (`CF_FLOW__MAX_CODE_ATTEMPTS=3`), then
     /// `UNIPILE_BASE_URL`. Fails with the name of the first bad key.
     pub fn load(path: &Path, env: &[(String, String)]) -> Result<Settings, SettingsError> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(path));
+        let mut figment =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(path));
         let cf_vars: Vec<(String, String)> = env
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix("CF_").map(|k| (k.to_ascii_lowercase(), v.clone())))
+            .filter_map(|(k, v)| {
+                k.strip_prefix("CF_")
+                    .map(|k| (k.to_ascii_lowercase(), v.clone()))
+            })
             .collect();
         for (key, value) in cf_vars {
             let dotted = key.replace("__", ".");
@@ -136,14 +157,19 @@ impl Settings {
         if let Some((_, url)) = env.iter().find(|(k, _)| k == "UNIPILE_BASE_URL") {
             figment = figment.merge(("unipile.base_url", url.clone()));
         }
-        let settings: Settings = figment.extract().map_err(|e| SettingsError::Parse(Box::new(e)))?;
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| SettingsError::Parse(Box::new(e)))?;
         settings.validate()?;
         Ok(settings)
     }
 
     pub fn validate(&self) -> Result<(), SettingsError> {
         if self.providers.is_empty() {
-            return Err(SettingsError::Invalid { key: "providers", reason: "offer at least one provider".into() });
+            return Err(SettingsError::Invalid {
+                key: "providers",
+                reason: "offer at least one provider".into(),
+            });
         }
         for id in &self.providers {
             if catalogue::find(id).is_none() {
@@ -151,7 +177,11 @@ impl Settings {
                     key: "providers",
                     reason: format!(
                         "unknown provider `{id}` (known: {})",
-                        catalogue::PROVIDERS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+                        catalogue::PROVIDERS
+                            .iter()
+                            .map(|p| p.id)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
@@ -164,20 +194,41 @@ impl Settings {
                 });
             }
         }
-        if !(self.unipile.base_url.starts_with("https://") || self.unipile.base_url.starts_with("http://")) {
-            return Err(SettingsError::Invalid { key: "unipile.base_url", reason: "must start with https://".into() });
+        if !(self.unipile.base_url.starts_with("https://")
+            || self.unipile.base_url.starts_with("http://"))
+        {
+            return Err(SettingsError::Invalid {
+                key: "unipile.base_url",
+                reason: "must start with https://".into(),
+            });
         }
         for (key, value) in [
-            ("unipile.connect_timeout_ms", self.unipile.connect_timeout_ms),
-            ("unipile.request_timeout_ms", self.unipile.request_timeout_ms),
-            ("flow.checkpoint_lifetime_secs", self.flow.checkpoint_lifetime_secs),
+            (
+                "unipile.connect_timeout_ms",
+                self.unipile.connect_timeout_ms,
+            ),
+            (
+                "unipile.request_timeout_ms",
+                self.unipile.request_timeout_ms,
+            ),
+            (
+                "flow.checkpoint_lifetime_secs",
+                self.flow.checkpoint_lifetime_secs,
+            ),
+            ("flow.wait_secs", self.flow.wait_secs),
         ] {
             if value == 0 {
-                return Err(SettingsError::Invalid { key, reason: "must be greater than 0".into() });
+                return Err(SettingsError::Invalid {
+                    key,
+                    reason: "must be greater than 0".into(),
+                });
             }
         }
         if !(1..=20).contains(&self.flow.max_code_attempts) {
-            return Err(SettingsError::Invalid { key: "flow.max_code_attempts", reason: "must be between 1 and 20".into() });
+            return Err(SettingsError::Invalid {
+                key: "flow.max_code_attempts",
+                reason: "must be between 1 and 20".into(),
+            });
         }
         Ok(())
     }
@@ -198,6 +249,14 @@ impl Settings {
             .unwrap_or_else(|| provider.default_unipile_id.to_owned())
     }
 
+    pub fn wait_bound(&self) -> Duration {
+        Duration::from_secs(self.flow.wait_secs)
+    }
+
+    pub fn resend_cooldown(&self) -> Duration {
+        Duration::from_secs(self.flow.resend_cooldown_secs)
+    }
+
     pub fn checkpoint_lifetime(&self) -> Duration {
         Duration::from_secs(self.flow.checkpoint_lifetime_secs)
     }
@@ -216,8 +275,12 @@ fn parse_env_value(value: &str) -> figment::value::Value {
         _ => {}
     }
     if let Some(inner) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-        let items: Vec<Value> =
-            inner.split(',').map(|s| s.trim().trim_matches('"')).filter(|s| !s.is_empty()).map(Value::from).collect();
+        let items: Vec<Value> = inner
+            .split(',')
+            .map(|s| s.trim().trim_matches('"'))
+            .filter(|s| !s.is_empty())
+            .map(Value::from)
+            .collect();
         return Value::from(items);
     }
     Value::from(trimmed.to_owned())
@@ -236,7 +299,10 @@ impl Secrets {
                 .find(|(k, v)| k == name && !v.trim().is_empty())
                 .map(|(_, v)| SecretString::from(v.trim().to_owned()))
         };
-        Secrets { api_key: get("UNIPILE_API_KEY"), session_secret: get("SESSION_SECRET") }
+        Secrets {
+            api_key: get("UNIPILE_API_KEY"),
+            session_secret: get("SESSION_SECRET"),
+        }
     }
 }
 
@@ -246,14 +312,22 @@ mod tests {
     use std::io::Write;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn file_then_environment() {
         let mut file = tempfile_in_target("layers.toml");
-        writeln!(file.1, "providers = [\"imap\", \"linkedin\"]\n[flow]\nmax_code_attempts = 3").expect("write");
-        let settings = Settings::load(&file.0, &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "4")])).expect("load");
+        writeln!(
+            file.1,
+            "providers = [\"imap\", \"linkedin\"]\n[flow]\nmax_code_attempts = 3"
+        )
+        .expect("write");
+        let settings =
+            Settings::load(&file.0, &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "4")])).expect("load");
         assert_eq!(settings.providers, vec!["imap", "linkedin"]);
         assert_eq!(settings.flow.max_code_attempts, 4);
         assert_eq!(settings.flow.checkpoint_lifetime_secs, 300);
@@ -261,14 +335,23 @@ mod tests {
 
     #[test]
     fn a_bad_key_is_named() {
-        let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "0")]))
-            .expect_err("0 attempts is refused");
+        let err = Settings::load(
+            Path::new("/nonexistent.toml"),
+            &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "0")]),
+        )
+        .expect_err("0 attempts is refused");
         assert!(err.to_string().contains("flow.max_code_attempts"), "{err}");
-        let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[("CF_PROVIDERS", "[linkedin, myspace]")]))
-            .expect_err("unknown provider");
+        let err = Settings::load(
+            Path::new("/nonexistent.toml"),
+            &env(&[("CF_PROVIDERS", "[linkedin, myspace]")]),
+        )
+        .expect_err("unknown provider");
         assert!(err.to_string().contains("myspace"), "{err}");
-        let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[("CF_FLOW__COLOUR", "blue")]))
-            .expect_err("unknown key");
+        let err = Settings::load(
+            Path::new("/nonexistent.toml"),
+            &env(&[("CF_FLOW__COLOUR", "blue")]),
+        )
+        .expect_err("unknown key");
         assert!(err.to_string().contains("colour"), "{err}");
     }
 
@@ -276,12 +359,18 @@ mod tests {
     fn the_shipped_file_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
         let settings = Settings::load(&path, &[]).expect("Leptos.toml parses");
-        assert_eq!(settings.providers.first().map(String::as_str), Some("linkedin"));
+        assert_eq!(
+            settings.providers.first().map(String::as_str),
+            Some("linkedin")
+        );
     }
 
     #[test]
     fn secrets_come_from_the_environment_only() {
-        let secrets = Secrets::from_env(&env(&[("UNIPILE_API_KEY", " key "), ("SESSION_SECRET", "")]));
+        let secrets = Secrets::from_env(&env(&[
+            ("UNIPILE_API_KEY", " key "),
+            ("SESSION_SECRET", ""),
+        ]));
         assert!(secrets.api_key.is_some());
         assert!(secrets.session_secret.is_none());
     }

@@ -40,7 +40,11 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosOptions) -> Result<Built, StartupError> {
+pub async fn build(
+    settings: Settings,
+    secrets: Secrets,
+    leptos_options: LeptosOptions,
+) -> Result<Built, StartupError> {
     let settings = Arc::new(settings);
     let (mode, api_key, sandbox) = match secrets.api_key {
         Some(key) => (Mode::Live, key, None),
@@ -55,11 +59,19 @@ pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosO
             })
             .await
             .map_err(StartupError::Sandbox)?;
-            (Mode::Sandbox { base_url: sandbox.base_url() }, key.into(), Some(sandbox))
+            (
+                Mode::Sandbox {
+                    base_url: sandbox.base_url(),
+                },
+                key.into(),
+                Some(sandbox),
+            )
         }
     };
     let master: Vec<u8> = match (&mode, secrets.session_secret) {
-        (_, Some(secret)) if secret.expose_secret().len() < 32 => return Err(StartupError::WeakSessionSecret),
+        (_, Some(secret)) if secret.expose_secret().len() < 32 => {
+            return Err(StartupError::WeakSessionSecret)
+        }
         (_, Some(secret)) => secret.expose_secret().as_bytes().to_vec(),
         (Mode::Live, None) => return Err(StartupError::MissingSessionSecret),
         (Mode::Sandbox { .. }, None) => {
@@ -78,9 +90,23 @@ pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosO
         request_timeout: Duration::from_millis(settings.unipile.request_timeout_ms),
     })
     .map_err(|e| StartupError::Client(e.to_string()))?;
-    let cookies = Arc::new(CookieCodec::new(&master, settings.cookie.secure, settings.checkpoint_lifetime()));
-    let state = AppState { settings, client, cookies, mode, leptos_options };
-    Ok(Built { router: router(state.clone()), state, sandbox })
+    let cookies = Arc::new(CookieCodec::new(
+        &master,
+        settings.cookie.secure,
+        settings.checkpoint_lifetime(),
+    ));
+    let state = AppState {
+        settings,
+        client,
+        cookies,
+        mode,
+        leptos_options,
+    };
+    Ok(Built {
+        router: router(state.clone()),
+        state,
+        sandbox,
+    })
 }
 
 pub fn router(state: AppState) -> Router {

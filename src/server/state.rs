@@ -10,7 +10,9 @@ use std::sync::Arc;
 pub enum Mode {
     Live,
     /// The emulator runs in-process at this base URL.
-    Sandbox { base_url: String },
+    Sandbox {
+        base_url: String,
+    },
 }
 
 #[derive(Clone)]
