@@ -49,7 +49,7 @@ pub fn CodeInputCheckpoint(
         let flow_id = flow_id.clone();
         view! {
             <p class="lead">{format!("Or approve the sign-in in the {} app: this page continues by itself.", provider.label)}</p>
-            <BackgroundWait provider flow_id/>
+            <BackgroundWait provider flow_id reload=false/>
         }
     });
     let resend = checkpoint.resend_at_ms.map(|resend_at_ms| {

@@ -71,9 +71,10 @@ pub fn CheckpointFooter(
 
 /// Waits in the background for the step to finish on its own (in-app approval, loading): one bounded wait
 /// request at a time; when it answers, the container re-reads the step and, if still waiting, this runs
-/// again. Leaving the screen aborts the wait. Without JavaScript the page reloads itself with `?wait=1`.
+/// again. Leaving the screen aborts the wait. Without JavaScript the page reloads itself with `?wait=1`
+/// (`reload`), or offers a link that does (where a reload could interrupt typing).
 #[component]
-pub fn BackgroundWait(provider: &'static Provider, flow_id: String) -> impl IntoView {
+pub fn BackgroundWait(provider: &'static Provider, flow_id: String, #[prop(default = true)] reload: bool) -> impl IntoView {
     use crate::api::WaitCheckpoint;
     let actions = expect_context::<FlowActions>();
     let id = flow_id.clone();
