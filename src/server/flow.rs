@@ -91,6 +91,7 @@ pub async fn start(
 }
 
 /// The open checkpoint of `flow`, or the state to show instead (no flow, expired, finished).
+#[allow(clippy::result_large_err)] // both sides are the same state, moved once per request
 fn open_checkpoint(
     provider: &'static Provider,
     flow: FlowState,

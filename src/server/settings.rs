@@ -62,7 +62,7 @@ pub struct FlowSettings {
     pub resend_cooldown_secs: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CookieSettings {
     /// Mark the flow cookie `Secure` (set when the site is served over https).
@@ -111,12 +111,6 @@ impl Default for FlowSettings {
             wait_secs: 25,
             resend_cooldown_secs: 30,
         }
-    }
-}
-
-impl Default for CookieSettings {
-    fn default() -> Self {
-        CookieSettings { secure: false }
     }
 }
 

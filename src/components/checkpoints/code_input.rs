@@ -15,10 +15,11 @@ fn ResendButton(provider: &'static Provider, flow_id: String, resend_at_ms: u64)
     let actions = expect_context::<FlowActions>();
     let now = use_now();
     let wait_left = move || resend_at_ms.saturating_sub(now.get());
+    let blocked = move || wait_left() > 0 || actions.pending();
     view! {
         <ActionForm action=actions.resend attr:class="inline-form">
             <FlowFields provider flow_id/>
-            <button type="submit" class="button link" disabled=move || wait_left() > 0 || actions.pending()>
+            <button type="submit" class="button link" disabled=blocked>
                 {move || match wait_left() {
                     0 => "Resend code".to_owned(),
                     left => format!("Resend code in {}", clock(left)),

@@ -74,7 +74,11 @@ pub fn CheckpointFooter(
 /// again. Leaving the screen aborts the wait. Without JavaScript the page reloads itself with `?wait=1`
 /// (`reload`), or offers a link that does (where a reload could interrupt typing).
 #[component]
-pub fn BackgroundWait(provider: &'static Provider, flow_id: String, #[prop(default = true)] reload: bool) -> impl IntoView {
+pub fn BackgroundWait(
+    provider: &'static Provider,
+    flow_id: String,
+    #[prop(default = true)] reload: bool,
+) -> impl IntoView {
     use crate::api::WaitCheckpoint;
     let actions = expect_context::<FlowActions>();
     let id = flow_id.clone();
@@ -101,9 +105,17 @@ pub fn BackgroundWait(provider: &'static Provider, flow_id: String, #[prop(defau
             }
         });
     });
-    let refresh = format!(
-        r#"<meta http-equiv="refresh" content="2;url=/connect/{}?wait=1">"#,
-        provider.id
-    );
-    view! { <noscript inner_html=refresh></noscript> }
+    // Raw HTML inside <noscript>, which a browser running scripts never parses.
+    let fallback = if reload {
+        format!(
+            r#"<meta http-equiv="refresh" content="2;url=/connect/{}?wait=1">"#,
+            provider.id
+        )
+    } else {
+        format!(
+            r#"<p><a href="/connect/{}?wait=1">I approved it in the app</a></p>"#,
+            provider.id
+        )
+    };
+    view! { <noscript inner_html=fallback></noscript> }
 }
