@@ -85,7 +85,11 @@ mod tests {
     fn ids_are_unique_and_url_safe() {
         for (i, p) in PROVIDERS.iter().enumerate() {
             assert!(p.id.bytes().all(|b| b.is_ascii_lowercase()), "{}", p.id);
-            assert!(PROVIDERS[i + 1..].iter().all(|q| q.id != p.id), "duplicate {}", p.id);
+            assert!(
+                PROVIDERS[i + 1..].iter().all(|q| q.id != p.id),
+                "duplicate {}",
+                p.id
+            );
             assert_eq!(find(p.id), Some(p));
         }
         assert_eq!(find("myspace"), None);

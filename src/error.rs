@@ -33,6 +33,10 @@ pub enum ErrorCode {
     NoFlow,
     InvalidInput,
     ServiceUnavailable,
+    ResendTooSoon,
+    ResendFailed,
+    SwitchUnavailable,
+    ReplacedByNewerAttempt,
 }
 
 /// What the interface does after showing the error.
@@ -70,6 +74,10 @@ impl ErrorCode {
         ErrorCode::NoFlow,
         ErrorCode::InvalidInput,
         ErrorCode::ServiceUnavailable,
+        ErrorCode::ResendTooSoon,
+        ErrorCode::ResendFailed,
+        ErrorCode::SwitchUnavailable,
+        ErrorCode::ReplacedByNewerAttempt,
     ];
 
     /// What happened, in one sentence. `provider` is the provider's display name.
@@ -105,6 +113,12 @@ impl ErrorCode {
             ErrorCode::NoFlow => "There is no sign-in in progress in this browser.".to_owned(),
             ErrorCode::InvalidInput => "Some fields are missing or not in the expected form.".to_owned(),
             ErrorCode::ServiceUnavailable => "We couldn't complete this sign-in because of a problem on our side.".to_owned(),
+            ErrorCode::ResendTooSoon => "A code was sent moments ago.".to_owned(),
+            ErrorCode::ResendFailed => "We couldn't send a new code.".to_owned(),
+            ErrorCode::SwitchUnavailable => "No other way to verify is available for this sign-in right now.".to_owned(),
+            ErrorCode::ReplacedByNewerAttempt => {
+                "This page was showing an older sign-in attempt, replaced by a newer one (perhaps in another tab).".to_owned()
+            }
         }
     }
 
@@ -140,6 +154,10 @@ impl ErrorCode {
             ErrorCode::ServiceUnavailable => {
                 "Try again in a few minutes. If it keeps happening, contact support and quote the reference below.".to_owned()
             }
+            ErrorCode::ResendTooSoon => "Wait until the countdown ends, then ask for another code.".to_owned(),
+            ErrorCode::ResendFailed => "Wait a moment and try again, or use the code you already received.".to_owned(),
+            ErrorCode::SwitchUnavailable => "Continue with the current method, or start again.".to_owned(),
+            ErrorCode::ReplacedByNewerAttempt => "Continue with the newer attempt shown here.".to_owned(),
         }
     }
 
@@ -157,11 +175,18 @@ impl ErrorCode {
             | ErrorCode::ImapAutodetectFailed
             | ErrorCode::ProviderRefused
             | ErrorCode::InvalidInput => NextStep::StayOnForm,
-            ErrorCode::InvalidCode | ErrorCode::InvalidPhone => NextStep::StayOnCheckpoint,
-            ErrorCode::TooManyWrongCodes | ErrorCode::Expired | ErrorCode::NoFlow => NextStep::Restart,
-            ErrorCode::ProviderUnavailable | ErrorCode::RateLimited | ErrorCode::ServiceUnavailable => {
-                NextStep::TryLater
+            ErrorCode::InvalidCode
+            | ErrorCode::InvalidPhone
+            | ErrorCode::ResendTooSoon
+            | ErrorCode::ResendFailed
+            | ErrorCode::SwitchUnavailable
+            | ErrorCode::ReplacedByNewerAttempt => NextStep::StayOnCheckpoint,
+            ErrorCode::TooManyWrongCodes | ErrorCode::Expired | ErrorCode::NoFlow => {
+                NextStep::Restart
             }
+            ErrorCode::ProviderUnavailable
+            | ErrorCode::RateLimited
+            | ErrorCode::ServiceUnavailable => NextStep::TryLater,
         }
     }
 }
@@ -177,7 +202,10 @@ pub struct Notice {
 
 impl Notice {
     pub fn new(code: ErrorCode) -> Self {
-        Notice { code, support_ref: None }
+        Notice {
+            code,
+            support_ref: None,
+        }
     }
 }
 
@@ -225,7 +253,9 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => AppError::BadRequest(msg),
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::MissingArg(msg) => {
+                AppError::BadRequest(msg)
+            }
             ServerFnErrorErr::Request(msg) => AppError::Transport(msg),
             other => AppError::Transport(other.to_string()),
         }
@@ -242,7 +272,10 @@ mod tests {
             let message = code.message("LinkedIn");
             let remedy = code.remedy("LinkedIn");
             assert!(message.ends_with('.'), "{code:?}: {message}");
-            assert!(remedy.len() > 10 && remedy.ends_with('.'), "{code:?}: {remedy}");
+            assert!(
+                remedy.len() > 10 && remedy.ends_with('.'),
+                "{code:?}: {remedy}"
+            );
             assert_ne!(message, remedy);
         }
     }
@@ -251,19 +284,29 @@ mod tests {
     fn codes_round_trip_through_json() {
         for code in ErrorCode::ALL {
             let json = serde_json::to_string(code).expect("serialise");
-            assert_eq!(&serde_json::from_str::<ErrorCode>(&json).expect("parse"), code);
+            assert_eq!(
+                &serde_json::from_str::<ErrorCode>(&json).expect("parse"),
+                code
+            );
         }
     }
 
     #[test]
     fn failures_have_their_own_status_and_notice() {
-        let limited = AppError::RateLimited { retry_after_secs: 12 };
+        let limited = AppError::RateLimited {
+            retry_after_secs: 12,
+        };
         assert_eq!(limited.status(), 429);
         assert_eq!(limited.notice().code, ErrorCode::RateLimited);
         assert_eq!(AppError::BadRequest("x".into()).status(), 400);
-        assert!(ErrorCode::RateLimited.remedy("LinkedIn").contains("Wait a few minutes"));
+        assert!(ErrorCode::RateLimited
+            .remedy("LinkedIn")
+            .contains("Wait a few minutes"));
         let json = serde_json::to_string(&limited).expect("json");
-        assert_eq!(serde_json::from_str::<AppError>(&json).expect("parse"), limited);
+        assert_eq!(
+            serde_json::from_str::<AppError>(&json).expect("parse"),
+            limited
+        );
     }
 
     #[test]

@@ -11,10 +11,14 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .init();
     let env: Vec<(String, String)> = std::env::vars().collect();
-    let settings_path = std::env::var_os("CF_SETTINGS_FILE").map(PathBuf::from).unwrap_or_else(|| "Leptos.toml".into());
+    let settings_path = std::env::var_os("CF_SETTINGS_FILE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "Leptos.toml".into());
     let settings = match Settings::load(&settings_path, &env) {
         Ok(settings) => settings,
         Err(err) => {
@@ -46,14 +50,18 @@ async fn main() -> ExitCode {
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("error: cannot listen on {addr}: {err} (set LEPTOS_SITE_ADDR to another address)");
+            eprintln!(
+                "error: cannot listen on {addr}: {err} (set LEPTOS_SITE_ADDR to another address)"
+            );
             return ExitCode::FAILURE;
         }
     };
     let local = listener.local_addr().unwrap_or(addr);
     let mode = match &built.state.mode {
         Mode::Live => "live mode: Unipile API".to_owned(),
-        Mode::Sandbox { base_url } => format!("sandbox mode: built-in Unipile emulator at {base_url}"),
+        Mode::Sandbox { base_url } => {
+            format!("sandbox mode: built-in Unipile emulator at {base_url}")
+        }
     };
     println!("Credentials Flow listening on http://{local} ({mode})");
     let deadline = Duration::from_secs(built.state.settings.server.shutdown_deadline_secs);
@@ -78,7 +86,9 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

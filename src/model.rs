@@ -39,10 +39,31 @@ pub struct FormState {
 pub struct CheckpointView {
     pub kind: CheckpointKind,
     pub notice: Option<Notice>,
+    /// Something that worked and deserves a word ("A new code was sent").
+    pub confirmation: Option<Confirmation>,
     /// Wrong codes the user may still enter before the attempt is stopped.
     pub attempts_left: u8,
     /// When this attempt expires, in milliseconds since the Unix epoch.
     pub expires_at_ms: u64,
+    /// When "Resend code" may be used next (ms since the epoch); `None` where nothing can be resent.
+    pub resend_at_ms: Option<u64>,
+    /// Whether "Try another way" is offered.
+    pub can_switch: bool,
+    /// Identifies this attempt, so a form left open in another tab cannot act on a newer attempt.
+    pub flow_id: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Confirmation {
+    CodeResent,
+}
+
+impl Confirmation {
+    pub fn message(self) -> &'static str {
+        match self {
+            Confirmation::CodeResent => "A new code is on its way. It can take a minute to arrive.",
+        }
+    }
 }
 
 /// The checkpoint screens the app knows how to draw.
@@ -52,8 +73,71 @@ pub enum CheckpointKind {
     Code { source: CodeSource },
     /// The user registers a phone number, then receives a code.
     PhoneRegister,
+    /// The user approves the sign-in in the provider's app; the page waits.
+    InApp,
+    /// Either a code or an approval in the app, whichever comes first.
+    CodeOrInApp { source: CodeSource },
+    /// The user picks how to receive a code.
+    ChallengeSelection { options: Vec<Choice> },
+    /// The user picks a contract (LinkedIn Recruiter / Sales Navigator seats).
+    ContractSelection { options: Vec<Choice> },
+    /// The provider is still preparing the next step; the page waits.
+    Loading,
     /// Any checkpoint type this version does not support.
     Unsupported { type_name: String },
+}
+
+impl CheckpointKind {
+    /// Steps completed by waiting rather than by typing.
+    pub fn waits(&self) -> bool {
+        matches!(
+            self,
+            CheckpointKind::InApp | CheckpointKind::CodeOrInApp { .. } | CheckpointKind::Loading
+        )
+    }
+
+    /// Where a code can be sent again.
+    pub fn can_resend(&self) -> bool {
+        match self {
+            CheckpointKind::Code { source } | CheckpointKind::CodeOrInApp { source } => {
+                *source != CodeSource::AuthenticatorApp
+            }
+            _ => false,
+        }
+    }
+
+    /// Where the provider may offer another verification method.
+    pub fn can_switch(&self) -> bool {
+        matches!(
+            self,
+            CheckpointKind::Code { .. }
+                | CheckpointKind::InApp
+                | CheckpointKind::CodeOrInApp { .. }
+        )
+    }
+
+    /// The step's name, for announcements and logs.
+    pub fn title(&self) -> &'static str {
+        match self {
+            CheckpointKind::Code { .. } | CheckpointKind::CodeOrInApp { .. } => {
+                "Enter your verification code"
+            }
+            CheckpointKind::PhoneRegister => "Add a phone number",
+            CheckpointKind::InApp => "Approve the sign-in in the app",
+            CheckpointKind::ChallengeSelection { .. } => "Choose how to get your code",
+            CheckpointKind::ContractSelection { .. } => "Choose a contract",
+            CheckpointKind::Loading => "Preparing your sign-in",
+            CheckpointKind::Unsupported { .. } => "This sign-in needs a step we don't support yet",
+        }
+    }
+}
+
+/// One option of a choice checkpoint: an id sent back, a label, and a detail such as a masked address.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub id: String,
+    pub label: String,
+    pub detail: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,14 +201,23 @@ mod tests {
     fn secrets_do_not_print() {
         let secret = Secret::from("pass_good".to_owned());
         assert!(!format!("{secret:?}").contains("pass_good"));
-        assert_eq!(serde_json::to_string(&secret).expect("json"), "\"pass_good\"");
+        assert_eq!(
+            serde_json::to_string(&secret).expect("json"),
+            "\"pass_good\""
+        );
     }
 
     #[test]
     fn each_code_source_names_its_channel() {
-        assert!(CodeSource::Sms.describe("LinkedIn").contains("text message (SMS)"));
-        assert!(CodeSource::AuthenticatorApp.describe("LinkedIn").contains("authenticator app"));
-        assert!(CodeSource::WhatsApp.describe("LinkedIn").contains("WhatsApp"));
+        assert!(CodeSource::Sms
+            .describe("LinkedIn")
+            .contains("text message (SMS)"));
+        assert!(CodeSource::AuthenticatorApp
+            .describe("LinkedIn")
+            .contains("authenticator app"));
+        assert!(CodeSource::WhatsApp
+            .describe("LinkedIn")
+            .contains("WhatsApp"));
         assert!(CodeSource::Email.describe("LinkedIn").contains("e-mail"));
     }
 }

@@ -139,7 +139,7 @@ impl Seen {
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.strip_prefix("cf_flow="))
+            .filter_map(|v| v.strip_prefix("cf_flow_linkedin="))
             .map(|v| v.split(';').next().unwrap_or_default().to_owned())
             .find(|v| !v.is_empty())
     }
@@ -155,6 +155,29 @@ impl TestApp {
             .await
             .expect("request");
         Seen::from(response).await
+    }
+
+    /// The current attempt's flow id, as the page holds it in its forms.
+    async fn flow_id(&self, client: &reqwest::Client) -> String {
+        let step = self
+            .call(
+                client,
+                "load_flow_step",
+                &[("provider", "linkedin"), ("wait", "false")],
+            )
+            .await;
+        step.json()["Checkpoint"]["flow_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Calls a checkpoint action with the current attempt's flow id added to `form`.
+    async fn act(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Seen {
+        let flow = self.flow_id(client).await;
+        let mut form = form.to_vec();
+        form.push(("flow", &flow));
+        self.call(client, endpoint, &form).await
     }
 
     async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> Seen {
@@ -313,7 +336,7 @@ async fn sandbox_mode_generates_a_session_secret_and_says_so() {
     let client = browser();
     app.start(&client, "user_2fa_sms", "pass_good").await;
     let step = app
-        .call(
+        .act(
             &client,
             "solve_checkpoint",
             &[("provider", "linkedin"), ("code", "123456")],
@@ -361,12 +384,12 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
     );
     keep(app.get(&client, "/connect/linkedin").await, &mut seen);
     keep(
-        app.call(&client, "solve_checkpoint", &linkedin("000111"))
+        app.act(&client, "solve_checkpoint", &linkedin("000111"))
             .await,
         &mut seen,
     );
     let done = keep(
-        app.call(&client, "solve_checkpoint", &linkedin("123456"))
+        app.act(&client, "solve_checkpoint", &linkedin("123456"))
             .await,
         &mut seen,
     );
@@ -386,9 +409,9 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
         ("country_code", "+33"),
         ("phone_number", "612345678"),
     ];
-    keep(app.call(&client, "register_phone", &phone).await, &mut seen);
+    keep(app.act(&client, "register_phone", &phone).await, &mut seen);
     keep(
-        app.call(&client, "solve_checkpoint", &linkedin("123456"))
+        app.act(&client, "solve_checkpoint", &linkedin("123456"))
             .await,
         &mut seen,
     );
@@ -415,13 +438,17 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
         &mut seen,
     );
     keep(
-        app.call(&abandoned, "solve_checkpoint", &linkedin("222333"))
+        app.act(&abandoned, "solve_checkpoint", &linkedin("222333"))
             .await,
         &mut seen,
     );
     keep(
-        app.call(&abandoned, "load_flow_step", &[("provider", "linkedin")])
-            .await,
+        app.call(
+            &abandoned,
+            "load_flow_step",
+            &[("provider", "linkedin"), ("wait", "false")],
+        )
+        .await,
         &mut seen,
     );
 
@@ -496,6 +523,10 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
     let (app, _sandbox) = spawn_live(settings.clone(), "key-a").await;
     let client = browser();
     let started = app.start(&client, "user_2fa_sms", "pass_good").await;
+    let flow_id = started.json()["Checkpoint"]["flow_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let set_cookie = started.header("set-cookie").to_owned();
     for attribute in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
         assert!(
@@ -536,8 +567,12 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
     let replayed = reqwest::Client::new()
         .post(format!("http://{addr}/api/solve_checkpoint"))
         .header("accept", "application/json")
-        .header("cookie", format!("cf_flow={cookie}"))
-        .form(&[("provider", "linkedin"), ("code", "123456")])
+        .header("cookie", format!("cf_flow_linkedin={cookie}"))
+        .form(&[
+            ("provider", "linkedin"),
+            ("code", "123456"),
+            ("flow", &flow_id),
+        ])
         .send()
         .await
         .expect("post");
@@ -976,7 +1011,11 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
     );
     // The form, reloaded, shows the notice with the username kept.
     let step = app
-        .call(&client, "load_flow_step", &[("provider", "linkedin")])
+        .call(
+            &client,
+            "load_flow_step",
+            &[("provider", "linkedin"), ("wait", "false")],
+        )
         .await
         .json();
     assert_eq!(step["Form"]["notice"]["code"], "rate_limited", "{step}");

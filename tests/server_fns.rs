@@ -15,24 +15,55 @@ struct TestApp {
 }
 
 async fn spawn_app(settings: Settings) -> TestApp {
-    let options = LeptosOptions::builder().output_name("credentials-flow").site_root("target/site").build();
-    let built = build(settings, Secrets { api_key: None, session_secret: None }, options).await.expect("app builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let options = LeptosOptions::builder()
+        .output_name("credentials-flow")
+        .site_root("target/site")
+        .build();
+    let built = build(
+        settings,
+        Secrets {
+            api_key: None,
+            session_secret: None,
+        },
+        options,
+    )
+    .await
+    .expect("app builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let router = built.router.clone();
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.expect("serve");
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
     });
-    TestApp { base: format!("http://{addr}"), built }
+    TestApp {
+        base: format!("http://{addr}"),
+        built,
+    }
 }
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
 }
 
 impl TestApp {
     /// Calls a server function as the hydrated page does and returns (status, body text, Set-Cookie values).
-    async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> (u16, String, Vec<String>) {
+    async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Vec<String>) {
         let response = client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("accept", "application/json")
@@ -57,15 +88,50 @@ impl TestApp {
     }
 
     async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> Value {
-        self.step(client, "start_auth_intent", &[("provider", "linkedin"), ("username", username), ("password", password)]).await
+        self.step(
+            client,
+            "start_auth_intent",
+            &[
+                ("provider", "linkedin"),
+                ("username", username),
+                ("password", password),
+            ],
+        )
+        .await
     }
 
     async fn solve(&self, client: &reqwest::Client, code: &str) -> Value {
-        self.step(client, "solve_checkpoint", &[("provider", "linkedin"), ("code", code)]).await
+        let flow = self.flow_id(client).await;
+        self.step(
+            client,
+            "solve_checkpoint",
+            &[("provider", "linkedin"), ("flow", &flow), ("code", code)],
+        )
+        .await
+    }
+
+    /// Calls a checkpoint action with the current attempt's flow id, plus `extra` fields.
+    async fn act(&self, client: &reqwest::Client, endpoint: &str, extra: &[(&str, &str)]) -> Value {
+        let flow = self.flow_id(client).await;
+        let mut form = vec![("provider", "linkedin"), ("flow", flow.as_str())];
+        form.extend_from_slice(extra);
+        self.step(client, endpoint, &form).await
     }
 
     async fn load(&self, client: &reqwest::Client) -> Value {
-        self.step(client, "load_flow_step", &[("provider", "linkedin")]).await
+        self.step(
+            client,
+            "load_flow_step",
+            &[("provider", "linkedin"), ("wait", "false")],
+        )
+        .await
+    }
+
+    async fn flow_id(&self, client: &reqwest::Client) -> String {
+        self.load(client).await["Checkpoint"]["flow_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
 
     /// Every intent id the sandbox handed out, from the requests it received.
@@ -74,13 +140,20 @@ impl TestApp {
         sandbox
             .requests()
             .iter()
-            .filter_map(|r| r.body.get("intent_id").and_then(Value::as_str).map(str::to_owned))
+            .filter_map(|r| {
+                r.body
+                    .get("intent_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
             .collect()
     }
 }
 
 fn code_source(step: &Value) -> &str {
-    step["Checkpoint"]["kind"]["Code"]["source"].as_str().unwrap_or_default()
+    step["Checkpoint"]["kind"]["Code"]["source"]
+        .as_str()
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -89,25 +162,55 @@ async fn good_credentials_link_the_account_at_once() {
     let client = browser();
     let step = app.start(&client, "user_good", "pass_good").await;
     let account = &step["Connected"];
-    assert!(account["id"].as_str().expect("id").starts_with("acc_"), "{step}");
+    assert!(
+        account["id"].as_str().expect("id").starts_with("acc_"),
+        "{step}"
+    );
     assert_eq!(account["name"], "user_good");
-    // The success is shown once, then the flow is over.
+    // The page shows the success once; the next visit starts afresh.
     assert_eq!(app.load(&client).await["Connected"], *account);
-    assert_eq!(app.load(&client).await["Form"]["username"], "");
+    let page = |c: &reqwest::Client| c.get(format!("{}/connect/linkedin", app.base)).send();
+    let shown = page(&client)
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        shown.contains("Your LinkedIn account user_good is connected"),
+        "{shown}"
+    );
+    let next = page(&client)
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        next.contains("Connect your LinkedIn account") && !next.contains("is connected"),
+        "{next}"
+    );
 }
 
 #[tokio::test]
 async fn two_factor_checkpoints_say_where_the_code_comes_from_and_survive_a_wrong_code() {
     let app = spawn_app(Settings::default()).await;
-    for (user, source) in
-        [("user_2fa_sms", "Sms"), ("user_2fa_app", "AuthenticatorApp"), ("user_2fa_whatsapp", "WhatsApp"), ("user_otp", "Email")]
-    {
+    for (user, source) in [
+        ("user_2fa_sms", "Sms"),
+        ("user_2fa_app", "AuthenticatorApp"),
+        ("user_2fa_whatsapp", "WhatsApp"),
+        ("user_otp", "Email"),
+    ] {
         let client = browser();
         let step = app.start(&client, user, "pass_good").await;
         assert_eq!(code_source(&step), source, "{user}: {step}");
 
         let wrong = app.solve(&client, "000000").await;
-        assert_eq!(code_source(&wrong), source, "{user} keeps the checkpoint: {wrong}");
+        assert_eq!(
+            code_source(&wrong),
+            source,
+            "{user} keeps the checkpoint: {wrong}"
+        );
         assert_eq!(wrong["Checkpoint"]["notice"]["code"], "invalid_code");
         assert_eq!(wrong["Checkpoint"]["attempts_left"], 4);
 
@@ -125,23 +228,54 @@ async fn the_browser_never_sees_the_intent_id_or_a_secret() {
     let client = browser();
     let mut seen = String::new();
     for (endpoint, form) in [
-        ("start_auth_intent", vec![("provider", "linkedin"), ("username", "user_2fa_sms"), ("password", "pass_good")]),
-        ("load_flow_step", vec![("provider", "linkedin")]),
-        ("solve_checkpoint", vec![("provider", "linkedin"), ("code", "999999")]),
-        ("solve_checkpoint", vec![("provider", "linkedin"), ("code", "123456")]),
+        (
+            "start_auth_intent",
+            vec![
+                ("provider", "linkedin"),
+                ("username", "user_2fa_sms"),
+                ("password", "pass_good"),
+            ],
+        ),
+        (
+            "load_flow_step",
+            vec![("provider", "linkedin"), ("wait", "false")],
+        ),
+        (
+            "solve_checkpoint",
+            vec![("provider", "linkedin"), ("code", "999999")],
+        ),
+        (
+            "solve_checkpoint",
+            vec![("provider", "linkedin"), ("code", "123456")],
+        ),
     ] {
+        let flow = app.flow_id(&client).await;
+        let mut form = form;
+        if endpoint == "solve_checkpoint" {
+            form.push(("flow", &flow));
+        }
         let (_, body, cookies) = app.call(&client, endpoint, &form).await;
         seen.push_str(&body);
         seen.push_str(&cookies.join("\n"));
     }
     let intents = app.intent_ids();
     assert!(!intents.is_empty());
-    for secret in intents.iter().map(String::as_str).chain(["pass_good", "999999", "123456"]) {
+    for secret in intents
+        .iter()
+        .map(String::as_str)
+        .chain(["pass_good", "999999", "123456"])
+    {
         // The account id equals the intent id once linked; before that, no intent id may leak.
         let before_success = seen.split("\"Connected\"").next().expect("prefix");
-        assert!(!before_success.contains(secret), "{secret} reached the browser");
+        assert!(
+            !before_success.contains(secret),
+            "{secret} reached the browser"
+        );
     }
-    assert!(seen.contains("HttpOnly") && seen.contains("SameSite=Strict"), "{seen}");
+    assert!(
+        seen.contains("HttpOnly") && seen.contains("SameSite=Strict"),
+        "{seen}"
+    );
 }
 
 #[tokio::test]
@@ -150,7 +284,18 @@ async fn a_checkpoint_can_only_be_solved_from_the_browser_that_started_it() {
     let owner = browser();
     app.start(&owner, "user_2fa_sms", "pass_good").await;
     let stranger = browser();
-    let step = app.solve(&stranger, "123456").await;
+    let flow = app.flow_id(&owner).await;
+    let step = app
+        .step(
+            &stranger,
+            "solve_checkpoint",
+            &[
+                ("provider", "linkedin"),
+                ("flow", &flow),
+                ("code", "123456"),
+            ],
+        )
+        .await;
     assert_eq!(step["Form"]["notice"]["code"], "no_flow", "{step}");
     assert_eq!(code_source(&app.load(&owner).await), "Sms");
 }
@@ -160,16 +305,35 @@ async fn refusals_keep_the_username_and_say_what_to_do() {
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app.start(&client, "user_good", "wrong").await;
-    assert_eq!(step["Form"]["notice"]["code"], "invalid_credentials", "{step}");
+    assert_eq!(
+        step["Form"]["notice"]["code"], "invalid_credentials",
+        "{step}"
+    );
     assert_eq!(step["Form"]["username"], "user_good");
 
-    let step = app.start(&client, "error_unknown_authentication_context", "pass_good").await;
-    assert_eq!(step["Form"]["notice"]["code"], "unknown_authentication_context", "{step}");
-    assert_eq!(step["Form"]["username"], "error_unknown_authentication_context");
+    let step = app
+        .start(&client, "error_unknown_authentication_context", "pass_good")
+        .await;
+    assert_eq!(
+        step["Form"]["notice"]["code"], "unknown_authentication_context",
+        "{step}"
+    );
+    assert_eq!(
+        step["Form"]["username"],
+        "error_unknown_authentication_context"
+    );
 
     let step = app.start(&client, "error_server", "pass_good").await;
-    assert_eq!(step["Form"]["notice"]["code"], "service_unavailable", "{step}");
-    assert!(step["Form"]["notice"]["support_ref"].as_str().is_some_and(|r| !r.is_empty()), "{step}");
+    assert_eq!(
+        step["Form"]["notice"]["code"], "service_unavailable",
+        "{step}"
+    );
+    assert!(
+        step["Form"]["notice"]["support_ref"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty()),
+        "{step}"
+    );
 
     let step = app.start(&client, "user_good", "").await;
     assert_eq!(step["Form"]["notice"]["code"], "invalid_input", "{step}");
@@ -182,10 +346,19 @@ async fn too_many_wrong_codes_end_the_attempt() {
     let app = spawn_app(settings).await;
     let client = browser();
     app.start(&client, "user_2fa_app", "pass_good").await;
-    assert_eq!(app.solve(&client, "000001").await["Checkpoint"]["attempts_left"], 2);
-    assert_eq!(app.solve(&client, "000002").await["Checkpoint"]["attempts_left"], 1);
+    assert_eq!(
+        app.solve(&client, "000001").await["Checkpoint"]["attempts_left"],
+        2
+    );
+    assert_eq!(
+        app.solve(&client, "000002").await["Checkpoint"]["attempts_left"],
+        1
+    );
     let step = app.solve(&client, "000003").await;
-    assert_eq!(step["Form"]["notice"]["code"], "too_many_wrong_codes", "{step}");
+    assert_eq!(
+        step["Form"]["notice"]["code"], "too_many_wrong_codes",
+        "{step}"
+    );
     assert_eq!(step["Form"]["username"], "user_2fa_app");
 }
 
@@ -196,17 +369,30 @@ async fn phone_registration_sends_the_contract_format_then_asks_for_the_sms_code
     let step = app.start(&client, "user_phone", "pass_good").await;
     assert_eq!(step["Checkpoint"]["kind"], "PhoneRegister", "{step}");
 
-    let phone = |cc: &'static str, n: &'static str| [("provider", "linkedin"), ("country_code", cc), ("phone_number", n)];
-    let refused = app.step(&client, "register_phone", &phone("+33", "12ab")).await;
-    assert_eq!(refused["Checkpoint"]["notice"]["code"], "invalid_phone", "{refused}");
+    let phone = |cc: &'static str, n: &'static str| [("country_code", cc), ("phone_number", n)];
+    let refused = app
+        .act(&client, "register_phone", &phone("+33", "12ab"))
+        .await;
+    assert_eq!(
+        refused["Checkpoint"]["notice"]["code"], "invalid_phone",
+        "{refused}"
+    );
     assert_eq!(refused["Checkpoint"]["kind"], "PhoneRegister");
 
-    let otp = app.step(&client, "register_phone", &phone("+33", "6 12 34 56 78")).await;
+    let otp = app
+        .act(&client, "register_phone", &phone("+33", "6 12 34 56 78"))
+        .await;
     assert_eq!(code_source(&otp), "Sms", "{otp}");
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
-    assert!(sandbox.requests().iter().any(|r| r.body["code"] == "(+33)612345678"));
+    assert!(sandbox
+        .requests()
+        .iter()
+        .any(|r| r.body["code"] == "(+33)612345678"));
 
-    assert_eq!(app.solve(&client, "123456").await["Connected"]["name"], "user_phone");
+    assert_eq!(
+        app.solve(&client, "123456").await["Connected"]["name"],
+        "user_phone"
+    );
 }
 
 #[tokio::test]
@@ -216,14 +402,25 @@ async fn a_form_posted_without_javascript_returns_to_the_flow_page_which_shows_t
     let response = client
         .post(format!("{}/api/start_auth_intent", app.base))
         .header("accept", "text/html,application/xhtml+xml")
-        .form(&[("provider", "linkedin"), ("username", "user_2fa_whatsapp"), ("password", "pass_good")])
+        .form(&[
+            ("provider", "linkedin"),
+            ("username", "user_2fa_whatsapp"),
+            ("password", "pass_good"),
+        ])
         .send()
         .await
         .expect("post");
     assert_eq!(response.status().as_u16(), 302);
     assert_eq!(response.headers()["location"], "/connect/linkedin");
 
-    let page = client.get(format!("{}/connect/linkedin", app.base)).send().await.expect("get").text().await.expect("html");
+    let page = client
+        .get(format!("{}/connect/linkedin", app.base))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
     assert!(page.contains("Enter your verification code"), "{page}");
     assert!(page.contains("WhatsApp"));
     assert!(page.contains(r#"<meta name="application-name" content="credentials-flow""#));
@@ -233,11 +430,345 @@ async fn a_form_posted_without_javascript_returns_to_the_flow_page_which_shows_t
 async fn unknown_providers_and_pages_are_refused() {
     let app = spawn_app(Settings::default()).await;
     let client = browser();
-    let (status, _, _) =
-        app.call(&client, "start_auth_intent", &[("provider", "myspace"), ("username", "a"), ("password", "b")]).await;
-    assert!((400..500).contains(&status) || status == 500, "status {status}");
-    let page = client.get(format!("{}/connect/myspace", app.base)).send().await.expect("get");
+    let (status, _, _) = app
+        .call(
+            &client,
+            "start_auth_intent",
+            &[
+                ("provider", "myspace"),
+                ("username", "a"),
+                ("password", "b"),
+            ],
+        )
+        .await;
+    assert!(
+        (400..500).contains(&status) || status == 500,
+        "status {status}"
+    );
+    let page = client
+        .get(format!("{}/connect/myspace", app.base))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(page.status().as_u16(), 404);
-    let health = client.get(format!("{}/healthz", app.base)).send().await.expect("get");
+    let health = client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(health.status().as_u16(), 200);
+}
+
+fn kind(step: &Value) -> Value {
+    step["Checkpoint"]["kind"].clone()
+}
+
+fn quick_settings() -> Settings {
+    let mut settings = Settings::default();
+    settings.sandbox.in_app_delay_ms = 1_500;
+    settings.sandbox.loading_delay_ms = 300;
+    settings.flow.wait_secs = 1;
+    settings
+}
+
+#[tokio::test]
+async fn in_app_validation_waits_in_bounded_polls_until_approved() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    let step = app.start(&client, "user_in_app", "pass_good").await;
+    assert_eq!(kind(&step), "InApp", "{step}");
+    assert_eq!(step["Checkpoint"]["can_switch"], true);
+
+    // The first wait answers "still waiting" after the 1 s bound (approval comes after 1.5 s).
+    let started = std::time::Instant::now();
+    let first = app.act(&client, "wait_checkpoint", &[]).await;
+    assert_eq!(kind(&first), "InApp", "{first}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "the wait is bounded"
+    );
+
+    let mut step = first;
+    for _ in 0..5 {
+        step = app.act(&client, "wait_checkpoint", &[]).await;
+        if step.get("Connected").is_some() {
+            break;
+        }
+    }
+    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+}
+
+#[tokio::test]
+async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
+    let mut settings = quick_settings();
+    settings.flow.checkpoint_lifetime_secs = 2;
+    let app = spawn_app(settings).await;
+    let client = browser();
+    assert_eq!(
+        kind(&app.start(&client, "user_in_app_timeout", "pass_good").await),
+        "InApp"
+    );
+    let mut step = Value::Null;
+    for _ in 0..6 {
+        step = app.act(&client, "wait_checkpoint", &[]).await;
+        if step.get("Form").is_some() {
+            break;
+        }
+    }
+    assert_eq!(step["Form"]["notice"]["code"], "expired", "{step}");
+    assert_eq!(step["Form"]["username"], "user_in_app_timeout");
+}
+
+#[tokio::test]
+async fn cancel_drops_the_intent_and_returns_to_the_form() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    app.start(&client, "user_in_app_timeout", "pass_good").await;
+    let step = app
+        .step(&client, "restart_flow", &[("provider", "linkedin")])
+        .await;
+    assert_eq!(step["Form"]["username"], "user_in_app_timeout", "{step}");
+    assert!(step["Form"]["notice"].is_null());
+    let after = app.load(&client).await;
+    assert!(after.get("Form").is_some(), "{after}");
+}
+
+#[tokio::test]
+async fn otp_or_in_app_accepts_a_code_or_the_approval() {
+    let app = spawn_app(quick_settings()).await;
+    let by_code = browser();
+    let step = app.start(&by_code, "user_otp_or_in_app", "pass_good").await;
+    assert_eq!(kind(&step)["CodeOrInApp"]["source"], "Sms", "{step}");
+    assert_eq!(
+        app.solve(&by_code, "123456").await["Connected"]["name"],
+        "user_otp_or_in_app"
+    );
+
+    let by_app = browser();
+    app.start(&by_app, "user_otp_or_in_app", "pass_good").await;
+    let mut step = Value::Null;
+    for _ in 0..5 {
+        step = app.act(&by_app, "wait_checkpoint", &[]).await;
+        if step.get("Connected").is_some() {
+            break;
+        }
+    }
+    assert_eq!(step["Connected"]["name"], "user_otp_or_in_app", "{step}");
+}
+
+#[tokio::test]
+async fn challenge_selection_requests_the_chosen_method_then_asks_for_its_code() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    let step = app.start(&client, "user_challenge", "pass_good").await;
+    let options = kind(&step)["ChallengeSelection"]["options"].clone();
+    assert_eq!(options.as_array().map(Vec::len), Some(3), "{step}");
+    assert_eq!(options[1]["id"], "SMS");
+    assert!(
+        options[1]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains('•')),
+        "masked destination shown"
+    );
+
+    let refused = app
+        .act(
+            &client,
+            "choose_challenge",
+            &[("challenge", "CARRIER_PIGEON")],
+        )
+        .await;
+    assert_eq!(
+        refused["Checkpoint"]["notice"]["code"], "invalid_input",
+        "{refused}"
+    );
+
+    let otp = app
+        .act(&client, "choose_challenge", &[("challenge", "WHATSAPP")])
+        .await;
+    assert_eq!(kind(&otp)["Code"]["source"], "WhatsApp", "{otp}");
+    assert_eq!(
+        app.solve(&client, "123456").await["Connected"]["name"],
+        "user_challenge"
+    );
+}
+
+#[tokio::test]
+async fn try_another_way_offers_the_methods() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    app.start(&client, "user_2fa_sms", "pass_good").await;
+    let step = app.act(&client, "try_another_way", &[]).await;
+    assert!(kind(&step).get("ChallengeSelection").is_some(), "{step}");
+    let otp = app
+        .act(&client, "choose_challenge", &[("challenge", "EMAIL")])
+        .await;
+    assert_eq!(kind(&otp)["Code"]["source"], "Email", "{otp}");
+}
+
+#[tokio::test]
+async fn contract_selection_solves_with_the_chosen_contract() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    let step = app.start(&client, "user_contract", "pass_good").await;
+    let options = kind(&step)["ContractSelection"]["options"].clone();
+    let id = options[1]["id"].as_str().expect("contract id").to_owned();
+    let refused = app
+        .act(&client, "choose_contract", &[("contract", "ctr_unknown")])
+        .await;
+    assert_eq!(
+        refused["Checkpoint"]["notice"]["code"], "invalid_input",
+        "{refused}"
+    );
+    let done = app
+        .act(&client, "choose_contract", &[("contract", &id)])
+        .await;
+    assert_eq!(done["Connected"]["name"], "user_contract", "{done}");
+    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
+    assert!(sandbox
+        .requests()
+        .iter()
+        .any(|r| r.body["code"] == id.as_str()));
+}
+
+#[tokio::test]
+async fn loading_turns_into_the_next_checkpoint_by_waiting() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    assert_eq!(
+        kind(&app.start(&client, "user_loading", "pass_good").await),
+        "Loading"
+    );
+    let mut step = Value::Null;
+    for _ in 0..5 {
+        step = app.act(&client, "wait_checkpoint", &[]).await;
+        if kind(&step) != "Loading" {
+            break;
+        }
+    }
+    assert_eq!(kind(&step)["Code"]["source"], "Sms", "{step}");
+}
+
+#[tokio::test]
+async fn resend_has_a_cooldown_and_says_whether_it_worked() {
+    let mut settings = quick_settings();
+    settings.flow.resend_cooldown_secs = 1;
+    let app = spawn_app(settings).await;
+    let client = browser();
+    let step = app.start(&client, "user_2fa_sms", "pass_good").await;
+    assert!(
+        step["Checkpoint"]["resend_at_ms"].as_u64().is_some(),
+        "{step}"
+    );
+    let early = app.act(&client, "resend_code", &[]).await;
+    assert_eq!(
+        early["Checkpoint"]["notice"]["code"], "resend_too_soon",
+        "{early}"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let sent = app.act(&client, "resend_code", &[]).await;
+    assert_eq!(sent["Checkpoint"]["confirmation"], "CodeResent", "{sent}");
+    assert!(sent["Checkpoint"]["notice"].is_null());
+    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
+    assert_eq!(
+        sandbox
+            .requests()
+            .iter()
+            .filter(|r| r.path.ends_with("/resend"))
+            .count(),
+        1,
+        "nothing resent unasked"
+    );
+
+    // An authenticator app has nothing to resend.
+    let app_client = browser();
+    let step = app.start(&app_client, "user_2fa_app", "pass_good").await;
+    assert!(step["Checkpoint"]["resend_at_ms"].is_null(), "{step}");
+}
+
+#[tokio::test]
+async fn a_form_left_open_in_another_tab_cannot_act_on_a_newer_attempt() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    app.start(&client, "user_2fa_sms", "pass_good").await;
+    let old_flow = app.flow_id(&client).await;
+    // The same browser starts again (another tab).
+    app.start(&client, "user_2fa_app", "pass_good").await;
+    let stale = app
+        .step(
+            &client,
+            "solve_checkpoint",
+            &[
+                ("provider", "linkedin"),
+                ("flow", &old_flow),
+                ("code", "123456"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        stale["Checkpoint"]["notice"]["code"], "replaced_by_newer_attempt",
+        "{stale}"
+    );
+    assert_eq!(kind(&stale)["Code"]["source"], "AuthenticatorApp");
+    // The newer attempt is intact.
+    assert_eq!(
+        app.solve(&client, "123456").await["Connected"]["name"],
+        "user_2fa_app"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_checkpoint_type_gets_a_clear_screen_not_a_failure() {
+    use credentials_flow::{model::CheckpointKind, server::flow::checkpoint_kind};
+    let kind = checkpoint_kind(&unipile::Checkpoint::Unknown {
+        kind: "RETINA_SCAN".into(),
+    });
+    assert_eq!(
+        kind,
+        CheckpointKind::Unsupported {
+            type_name: "RETINA_SCAN".into()
+        }
+    );
+    assert_eq!(
+        kind.title(),
+        "This sign-in needs a step we don't support yet"
+    );
+}
+
+#[tokio::test]
+async fn the_no_javascript_waiting_page_completes_by_reloading_with_wait() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    app.start(&client, "user_in_app", "pass_good").await;
+    let first = client
+        .get(format!("{}/connect/linkedin", app.base))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(first.contains("Approve the sign-in in the app"), "{first}");
+    assert!(
+        first.contains("http-equiv=\"refresh\"") && first.contains("?wait=1"),
+        "the page reloads itself"
+    );
+    let mut page = String::new();
+    for _ in 0..5 {
+        page = client
+            .get(format!("{}/connect/linkedin?wait=1", app.base))
+            .send()
+            .await
+            .expect("get")
+            .text()
+            .await
+            .expect("html");
+        if page.contains("is connected") {
+            break;
+        }
+    }
+    assert!(
+        page.contains("Your LinkedIn account user_in_app is connected"),
+        "{page}"
+    );
 }

@@ -1,31 +1,82 @@
 //! Server functions: thin, fixed endpoints. Each parses and checks its input, calls one flow-service
 //! function and returns the next step. Expected refusals are `Ok` steps with a notice; `Err` is for failures.
 
+mod choose_challenge;
+mod choose_contract;
 mod get_site_info;
 mod load_flow_step;
 mod register_phone;
+mod resend_code;
 mod restart_flow;
 mod solve_checkpoint;
 mod start_auth_intent;
+mod try_another_way;
+mod wait_checkpoint;
 
+pub use choose_challenge::*;
+pub use choose_contract::*;
 pub use get_site_info::*;
 pub use load_flow_step::*;
 pub use register_phone::*;
+pub use resend_code::*;
 pub use restart_flow::*;
 pub use solve_checkpoint::*;
 pub use start_auth_intent::*;
+pub use try_another_way::*;
+pub use wait_checkpoint::*;
 
 #[cfg(feature = "ssr")]
-fn offered_provider(
-    cx: &crate::server::request::RequestCx,
-    id: &str,
-) -> Result<&'static crate::catalogue::Provider, crate::error::AppError> {
+use crate::{
+    catalogue::Provider,
+    error::AppError,
+    model::FlowStep,
+    server::{request::RequestCx, session::FlowState, state::AppState},
+};
+
+#[cfg(feature = "ssr")]
+fn offered_provider(cx: &RequestCx, id: &str) -> Result<&'static Provider, AppError> {
     crate::catalogue::find(id)
         .filter(|p| cx.app.settings.is_offered(p.id))
-        .ok_or_else(|| crate::error::AppError::BadRequest("unknown provider".to_owned()))
+        .ok_or_else(|| AppError::BadRequest("unknown provider".to_owned()))
 }
 
 #[cfg(feature = "ssr")]
-fn flow_page(provider: &crate::catalogue::Provider) -> String {
+fn flow_page(provider: &Provider) -> String {
     format!("/connect/{}", provider.id)
+}
+
+/// The frame of every action on an open checkpoint: the provider must be offered, this browser must hold a
+/// flow for it, and the form must belong to that flow's current attempt (not to an older one left open in
+/// another tab). Then `op` computes the next state, which is stored in the cookie.
+#[cfg(feature = "ssr")]
+async fn on_checkpoint<Fut>(
+    provider: &str,
+    flow_id: &str,
+    op: impl FnOnce(AppState, &'static Provider, FlowState) -> Fut,
+) -> Result<FlowStep, AppError>
+where
+    Fut: std::future::Future<Output = FlowState>,
+{
+    use crate::{
+        error::{ErrorCode, Notice},
+        server::flow,
+    };
+    let cx = RequestCx::get()?;
+    let provider = offered_provider(&cx, provider)?;
+    cx.return_to(&flow_page(provider));
+    let Some(current) = cx.flow(provider.id) else {
+        let next = flow::back_to_form(
+            provider,
+            String::new(),
+            Some(Notice::new(ErrorCode::NoFlow)),
+        );
+        cx.save(&next);
+        return Ok(next.step);
+    };
+    if current.flow_id != flow_id {
+        return Ok(flow::stale_form(&cx.app, provider, current));
+    }
+    let next = op(cx.app.clone(), provider, current).await;
+    cx.save(&next);
+    Ok(flow::current_step(&cx.app, provider, Some(next)))
 }

@@ -6,26 +6,24 @@ use leptos::prelude::*;
 
 /// Sends the code typed on a code checkpoint. The intent comes from the flow cookie, never from the page.
 #[server(endpoint = "solve_checkpoint")]
-pub async fn solve_checkpoint(provider: String, code: Secret) -> Result<FlowStep, AppError> {
+pub async fn solve_checkpoint(
+    provider: String,
+    flow: String,
+    code: Secret,
+) -> Result<FlowStep, AppError> {
     use crate::{
         error::{ErrorCode, Notice},
-        server::{flow, request::RequestCx},
-    };
-    let cx = RequestCx::get()?;
-    let provider = super::offered_provider(&cx, &provider)?;
-    cx.return_to(&super::flow_page(provider));
-    let Some(mut current) = cx.flow().filter(|f| f.provider == provider.id) else {
-        let next = flow::back_to_form(provider, String::new(), Some(Notice::new(ErrorCode::NoFlow)));
-        cx.save(&next);
-        return Ok(next.step);
+        server::flow as service,
     };
     let code = Secret::from(code.expose().trim().to_owned());
-    let next = if code.expose().is_empty() || code.expose().len() > 64 {
-        current.step = current.step.with_notice(Notice::new(ErrorCode::InvalidCode));
-        current
-    } else {
-        flow::solve(&cx.app, provider, current, &code).await
-    };
-    cx.save(&next);
-    Ok(flow::current_step(&cx.app, provider, Some(next)))
+    super::on_checkpoint(&provider, &flow, |app, provider, mut current| async move {
+        if code.expose().is_empty() || code.expose().len() > 64 {
+            current.step = current
+                .step
+                .with_notice(Notice::new(ErrorCode::InvalidCode));
+            return current;
+        }
+        service::solve(&app, provider, current, &code).await
+    })
+    .await
 }

@@ -6,7 +6,11 @@ use leptos::prelude::*;
 
 /// Submits the provider form. The server builds the Unipile body itself from these fields.
 #[server(endpoint = "start_auth_intent")]
-pub async fn start_auth_intent(provider: String, username: String, password: Secret) -> Result<FlowStep, AppError> {
+pub async fn start_auth_intent(
+    provider: String,
+    username: String,
+    password: Secret,
+) -> Result<FlowStep, AppError> {
     use crate::{
         catalogue::MAX_FIELD_LEN,
         error::{ErrorCode, Notice},
@@ -21,8 +25,16 @@ pub async fn start_auth_intent(provider: String, username: String, password: Sec
         || username.len() > MAX_FIELD_LEN
         || password.expose().len() > MAX_FIELD_LEN
     {
-        let username = if username.len() > MAX_FIELD_LEN { String::new() } else { username };
-        let next = flow::back_to_form(provider, username, Some(Notice::new(ErrorCode::InvalidInput)));
+        let username = if username.len() > MAX_FIELD_LEN {
+            String::new()
+        } else {
+            username
+        };
+        let next = flow::back_to_form(
+            provider,
+            username,
+            Some(Notice::new(ErrorCode::InvalidInput)),
+        );
         cx.save(&next);
         return Ok(next.step);
     }

@@ -1,10 +1,18 @@
-use super::{CodeInputCheckpoint, LinkedInLogin, NoticeView, PhoneRegisterCheckpoint, ProviderForm, Success, UnsupportedCheckpoint};
+use super::{
+    ActionCheckpoint, ChoiceCheckpoint, CodeInputCheckpoint, FocusGate, LinkedInLogin, NotFound,
+    NoticeView, PhoneRegisterCheckpoint, ProviderForm, Success, UnsupportedCheckpoint,
+};
 use crate::{
-    api::{load_flow_step, RegisterPhone, RestartFlow, SolveCheckpoint, StartAuthIntent},
+    api::{
+        load_flow_step, ChooseChallenge, ChooseContract, RegisterPhone, ResendCode, RestartFlow,
+        SolveCheckpoint, StartAuthIntent, TryAnotherWay, WaitCheckpoint,
+    },
     catalogue::Provider,
+    error::AppError,
     model::{CheckpointKind, FlowStep},
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// The actions of one flow; every screen posts through these, and the container re-reads the step after
 /// each one completes.
@@ -13,55 +21,125 @@ pub struct FlowActions {
     pub start: ServerAction<StartAuthIntent>,
     pub solve: ServerAction<SolveCheckpoint>,
     pub phone: ServerAction<RegisterPhone>,
+    pub wait: ServerAction<WaitCheckpoint>,
+    pub resend: ServerAction<ResendCode>,
+    pub switch: ServerAction<TryAnotherWay>,
+    pub challenge: ServerAction<ChooseChallenge>,
+    pub contract: ServerAction<ChooseContract>,
     pub restart: ServerAction<RestartFlow>,
 }
 
 impl FlowActions {
-    fn versions(&self) -> usize {
-        self.start.version().get() + self.solve.version().get() + self.phone.version().get() + self.restart.version().get()
+    fn new() -> Self {
+        FlowActions {
+            start: ServerAction::new(),
+            solve: ServerAction::new(),
+            phone: ServerAction::new(),
+            wait: ServerAction::new(),
+            resend: ServerAction::new(),
+            switch: ServerAction::new(),
+            challenge: ServerAction::new(),
+            contract: ServerAction::new(),
+            restart: ServerAction::new(),
+        }
     }
 
-    /// True while any action of the flow waits for the server.
+    fn versions(&self) -> usize {
+        self.start.version().get()
+            + self.solve.version().get()
+            + self.phone.version().get()
+            + self.wait.version().get()
+            + self.resend.version().get()
+            + self.switch.version().get()
+            + self.challenge.version().get()
+            + self.contract.version().get()
+            + self.restart.version().get()
+    }
+
+    /// True while an action the user started waits for the server (background waits excluded).
     pub fn pending(&self) -> bool {
-        self.start.pending().get() || self.solve.pending().get() || self.phone.pending().get() || self.restart.pending().get()
+        self.start.pending().get()
+            || self.solve.pending().get()
+            || self.phone.pending().get()
+            || self.resend.pending().get()
+            || self.switch.pending().get()
+            || self.challenge.pending().get()
+            || self.contract.pending().get()
+            || self.restart.pending().get()
     }
 }
 
 /// Announcement for the `aria-live` region when the step changes.
 fn announcement(step: &FlowStep, provider: &Provider) -> String {
     match step {
-        FlowStep::Form(form) if form.notice.is_some() => format!("Sign in to {} again.", provider.label),
+        FlowStep::Form(form) if form.notice.is_some() => {
+            format!("Sign in to {} again.", provider.label)
+        }
         FlowStep::Form(_) => format!("Sign in to {}.", provider.label),
-        FlowStep::Checkpoint(view) => match &view.kind {
-            CheckpointKind::Code { .. } => "Verification step: enter your verification code.".to_owned(),
-            CheckpointKind::PhoneRegister => "Verification step: add a phone number.".to_owned(),
-            CheckpointKind::Unsupported { .. } => "This sign-in needs a step that is not supported.".to_owned(),
-        },
+        FlowStep::Checkpoint(view) => {
+            format!("Verification step: {}.", view.kind.title().to_lowercase())
+        }
         FlowStep::Connected(_) => format!("Your {} account is connected.", provider.label),
     }
+}
+
+/// Reads the step, retrying for a while in the browser when the server cannot be reached (a dropped
+/// connection or a restart during a wait resumes instead of failing).
+async fn load_with_retry(provider: &'static Provider, wait: bool) -> Result<FlowStep, AppError> {
+    let mut delay_ms = 500;
+    loop {
+        match load_flow_step(provider.id.to_owned(), wait).await {
+            Err(AppError::Transport(_)) if cfg!(feature = "hydrate") && delay_ms <= 8_000 => {
+                sleep_ms(delay_ms).await;
+                delay_ms *= 2;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Sleeps in the browser (a timer resolving a channel); returns at once elsewhere.
+pub async fn sleep_ms(ms: u64) {
+    #[cfg(feature = "hydrate")]
+    {
+        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        set_timeout(
+            move || {
+                let _ = tx.send(());
+            },
+            std::time::Duration::from_millis(ms),
+        );
+        let _ = rx.await;
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
 }
 
 /// Holds the flow for one provider and shows the screen for its current step: the provider form, a
 /// checkpoint, or success. The step lives in the server's flow cookie, so a reload shows the same screen.
 #[component]
 pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
-    let actions = FlowActions {
-        start: ServerAction::new(),
-        solve: ServerAction::new(),
-        phone: ServerAction::new(),
-        restart: ServerAction::new(),
-    };
+    let actions = FlowActions::new();
     provide_context(actions);
-    let step = Resource::new(move || actions.versions(), move |_| load_flow_step(provider.id.to_owned()));
+    provide_context(FocusGate(StoredValue::new(String::new())));
+    // `?wait=1` is the no-JavaScript waiting page reloading itself: the first render waits (bounded).
+    let wait_first = use_query_map().with_untracked(|q| q.get("wait").is_some());
+    let step = Resource::new(
+        move || actions.versions(),
+        move |versions| load_with_retry(provider, wait_first && versions == 0),
+    );
     // Empty until the user acts, so the server-rendered page and the hydrated one agree.
-    let announced = move || {
+    let announced = Memo::new(move |_| {
         if actions.versions() == 0 {
             return String::new();
         }
-        step.get().and_then(Result::ok).map(|s| announcement(&s, provider)).unwrap_or_default()
-    };
+        step.get()
+            .and_then(Result::ok)
+            .map(|s| announcement(&s, provider))
+            .unwrap_or_default()
+    });
     view! {
-        <div id="announcer" class="visually-hidden" role="status" aria-live="polite">{announced}</div>
+        <div id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || announced.get()}</div>
         <section class="card flow" data-provider=provider.id>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -72,14 +150,24 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                             CheckpointKind::Code { source } => {
                                 view! { <CodeInputCheckpoint provider source checkpoint/> }.into_any()
                             }
+                            CheckpointKind::CodeOrInApp { source } => {
+                                view! { <CodeInputCheckpoint provider source checkpoint or_in_app=true/> }.into_any()
+                            }
                             CheckpointKind::PhoneRegister => {
                                 view! { <PhoneRegisterCheckpoint provider checkpoint/> }.into_any()
+                            }
+                            CheckpointKind::InApp | CheckpointKind::Loading => {
+                                view! { <ActionCheckpoint provider checkpoint/> }.into_any()
+                            }
+                            CheckpointKind::ChallengeSelection { .. } | CheckpointKind::ContractSelection { .. } => {
+                                view! { <ChoiceCheckpoint provider checkpoint/> }.into_any()
                             }
                             CheckpointKind::Unsupported { .. } => {
                                 view! { <UnsupportedCheckpoint provider/> }.into_any()
                             }
                         },
                         Ok(FlowStep::Connected(account)) => view! { <Success provider account/> }.into_any(),
+                        Err(AppError::BadRequest(_)) => view! { <NotFound/> }.into_any(),
                         Err(err) => view! {
                             <h1>"Something went wrong"</h1>
                             <NoticeView provider notice=Some(err.notice())/>

@@ -3,7 +3,11 @@ use leptos::prelude::*;
 
 /// A refusal or failure: what happened, what to do, and a support reference when there is one.
 #[component]
-pub fn NoticeView(provider: &'static Provider, notice: Option<Notice>, #[prop(optional)] attempts_left: Option<u8>) -> impl IntoView {
+pub fn NoticeView(
+    provider: &'static Provider,
+    notice: Option<Notice>,
+    #[prop(optional)] attempts_left: Option<u8>,
+) -> impl IntoView {
     notice.map(|notice| {
         let attempts = attempts_left.filter(|_| notice.code == crate::error::ErrorCode::InvalidCode).map(|n| {
             if n == 1 { "1 attempt left.".to_owned() } else { format!("{n} attempts left.") }

@@ -4,7 +4,11 @@ use leptos::prelude::*;
 
 #[component]
 pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl IntoView {
-    let name = account.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| account.id.clone());
+    let name = account
+        .name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| account.id.clone());
     view! {
         <div class="success">
             <StepHeading>{format!("Your {} account {} is connected", provider.label, name)}</StepHeading>

@@ -26,8 +26,12 @@ pub fn code_for(kind: &ErrorType) -> ErrorCode {
         | ErrorType::ProviderConflict
         | ErrorType::ProviderInvalidAuthorization => ErrorCode::ProviderRefused,
         ErrorType::ApiResourceNotFound | ErrorType::ProviderResourceNotFound => ErrorCode::Expired,
-        ErrorType::ApiTooManyRequests | ErrorType::ProviderTooManyRequests => ErrorCode::RateLimited,
-        ErrorType::ProviderServerError | ErrorType::ProviderTimeout => ErrorCode::ProviderUnavailable,
+        ErrorType::ApiTooManyRequests | ErrorType::ProviderTooManyRequests => {
+            ErrorCode::RateLimited
+        }
+        ErrorType::ProviderServerError | ErrorType::ProviderTimeout => {
+            ErrorCode::ProviderUnavailable
+        }
         // Meant for the developer (key, subscription, Unipile itself): the user gets a neutral message.
         ErrorType::ApiInvalidAuthFormat
         | ErrorType::ApiMissingAuthorization
@@ -51,7 +55,10 @@ pub fn notice_for(err: &UnipileError, provider: &str, operation: &'static str) -
         | UnipileError::UnexpectedResponse { .. }
         | UnipileError::InvalidConfig(_) => ErrorCode::ServiceUnavailable,
     };
-    let support_ref = err.req_id().map(str::to_owned).unwrap_or_else(local_reference);
+    let support_ref = err
+        .req_id()
+        .map(str::to_owned)
+        .unwrap_or_else(local_reference);
     if code == ErrorCode::ServiceUnavailable || code == ErrorCode::ProviderUnavailable {
         tracing::error!(provider, operation, status = ?err.status(), support_ref, cause = %err, "upstream failure");
     } else {
@@ -83,7 +90,10 @@ mod tests {
             assert!(!code.remedy("LinkedIn").is_empty());
             let _ = code.next_step();
         }
-        assert_eq!(code_for(&ErrorType::Other("api/brand_new".into())), ErrorCode::ServiceUnavailable);
+        assert_eq!(
+            code_for(&ErrorType::Other("api/brand_new".into())),
+            ErrorCode::ServiceUnavailable
+        );
     }
 
     #[test]
@@ -97,7 +107,10 @@ mod tests {
             assert_eq!(code_for(&kind), ErrorCode::ServiceUnavailable);
         }
         let notice = notice_for(&UnipileError::Timeout, "linkedin", "test");
-        assert!(notice.support_ref.as_deref().is_some_and(|r| r.starts_with("cf-")));
+        assert!(notice
+            .support_ref
+            .as_deref()
+            .is_some_and(|r| r.starts_with("cf-")));
         assert_eq!(notice.code.next_step(), NextStep::TryLater);
     }
 
@@ -112,8 +125,15 @@ mod tests {
             ErrorType::ApiProxyTimeout,
             ErrorType::ApiProxyAuthError,
         ] {
-            assert_eq!(code_for(&kind).next_step(), NextStep::StayOnForm, "{kind:?}");
+            assert_eq!(
+                code_for(&kind).next_step(),
+                NextStep::StayOnForm,
+                "{kind:?}"
+            );
         }
-        assert_eq!(code_for(&ErrorType::ProviderInvalidCheckpointCode).next_step(), NextStep::StayOnCheckpoint);
+        assert_eq!(
+            code_for(&ErrorType::ProviderInvalidCheckpointCode).next_step(),
+            NextStep::StayOnCheckpoint
+        );
     }
 }

@@ -5,31 +5,56 @@ use super::{errors::notice_for, session::FlowState, state::AppState};
 use crate::{
     catalogue::{CredentialShape, Provider},
     error::{ErrorCode, NextStep, Notice},
-    model::{AccountSummary, CheckpointKind, CheckpointView, CodeSource, FlowStep, FormState, Secret},
+    model::{
+        AccountSummary, CheckpointKind, CheckpointView, Choice, CodeSource, Confirmation, FlowStep,
+        FormState, Secret,
+    },
 };
 use secrecy::SecretString;
-use std::time::{SystemTime, UNIX_EPOCH};
-use unipile::{AuthResult, Channel, Checkpoint, Credentials, ErrorType, StartAuthIntent, TwoFactorPlatform, UnipileError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use unipile::{
+    AuthResult, Channel, Checkpoint, Credentials, ErrorType, StartAuthIntent, TwoFactorPlatform,
+    UnipileError,
+};
 
 pub fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn new_flow_id() -> String {
+    use rand::Rng;
+    let n: u64 = rand::rng().random();
+    format!("{n:016x}")
 }
 
 /// The form again, with a notice and the username kept.
 pub fn back_to_form(provider: &Provider, username: String, notice: Option<Notice>) -> FlowState {
     FlowState {
         provider: provider.id.to_owned(),
+        flow_id: new_flow_id(),
         intent_id: None,
-        step: FlowStep::Form(FormState { username: username.clone(), notice }),
+        step: FlowStep::Form(FormState {
+            username: username.clone(),
+            notice,
+        }),
         username,
         wrong_codes: 0,
+        code_sent_at_ms: 0,
         expires_at_ms: 0,
     }
 }
 
 /// Starts a sign-in with the credentials of the provider form.
 #[tracing::instrument(skip_all, fields(provider = provider.id))]
-pub async fn start(app: &AppState, provider: &'static Provider, username: String, password: &Secret) -> FlowState {
+pub async fn start(
+    app: &AppState,
+    provider: &'static Provider,
+    username: String,
+    password: &Secret,
+) -> FlowState {
     let credentials = match provider.shape {
         CredentialShape::UsernamePassword => Credentials::Basic {
             username: username.clone(),
@@ -49,19 +74,15 @@ pub async fn start(app: &AppState, provider: &'static Provider, username: String
         credentials,
         config: None,
     };
-    let started = FlowState {
-        provider: provider.id.to_owned(),
-        intent_id: None,
-        username: username.clone(),
-        step: FlowStep::Form(FormState { username: username.clone(), notice: None }),
-        wrong_codes: 0,
-        expires_at_ms: now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64,
-    };
+    let mut started = back_to_form(provider, username.clone(), None);
+    started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
     match app.client.start_auth_intent(&body).await {
         Ok(result) => advance(app, provider, started, result),
         Err(err) => {
             let mut notice = notice_for(&err, provider.id, "start_auth_intent");
-            if provider.shape == CredentialShape::MailboxPassword && is_type(&err, &ErrorType::ApiInvalidParameters) {
+            if provider.shape == CredentialShape::MailboxPassword
+                && is_type(&err, &ErrorType::ApiInvalidParameters)
+            {
                 notice.code = ErrorCode::ImapAutodetectFailed;
             }
             back_to_form(provider, username, Some(notice))
@@ -69,41 +90,256 @@ pub async fn start(app: &AppState, provider: &'static Provider, username: String
     }
 }
 
-/// Sends a code (or phone number) for the open checkpoint.
-#[tracing::instrument(skip_all, fields(provider = provider.id))]
-pub async fn solve(app: &AppState, provider: &'static Provider, flow: FlowState, code: &Secret) -> FlowState {
-    let Some(intent_id) = flow.intent_id.clone() else {
-        return back_to_form(provider, flow.username, Some(Notice::new(ErrorCode::NoFlow)));
-    };
-    if flow.expires_at_ms <= now_ms() {
-        return back_to_form(provider, flow.username, Some(Notice::new(ErrorCode::Expired)));
+/// The open checkpoint of `flow`, or the state to show instead (no flow, expired, finished).
+#[allow(clippy::result_large_err)] // both sides are the same state, moved once per request
+fn open_checkpoint(
+    provider: &'static Provider,
+    flow: FlowState,
+) -> Result<(FlowState, String, CheckpointView), FlowState> {
+    match (&flow.intent_id, &flow.step) {
+        (Some(intent), FlowStep::Checkpoint(view)) => {
+            if flow.expires_at_ms <= now_ms() {
+                return Err(back_to_form(
+                    provider,
+                    flow.username,
+                    Some(Notice::new(ErrorCode::Expired)),
+                ));
+            }
+            let (intent, view) = (intent.clone(), view.clone());
+            Ok((flow, intent, view))
+        }
+        (_, FlowStep::Connected(_)) => Err(flow),
+        _ => Err(back_to_form(
+            provider,
+            flow.username,
+            Some(Notice::new(ErrorCode::NoFlow)),
+        )),
     }
-    match app.client.solve_checkpoint(&intent_id, code.expose(), None).await {
+}
+
+/// The same checkpoint with a notice (and the confirmation cleared).
+fn with_notice(mut flow: FlowState, notice: Notice) -> FlowState {
+    if let FlowStep::Checkpoint(view) = &mut flow.step {
+        view.notice = Some(notice);
+        view.confirmation = None;
+    }
+    flow
+}
+
+/// Sends a code (or phone number, or contract id) for the open checkpoint.
+#[tracing::instrument(skip_all, fields(provider = provider.id))]
+pub async fn solve(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: FlowState,
+    code: &Secret,
+) -> FlowState {
+    let (flow, intent_id, _) = match open_checkpoint(provider, flow) {
+        Ok(open) => open,
+        Err(state) => return state,
+    };
+    match app
+        .client
+        .solve_checkpoint(&intent_id, code.expose(), None)
+        .await
+    {
         Ok(result) => advance(app, provider, flow, result),
         Err(err) => refused_on_checkpoint(app, provider, flow, &err, "solve_checkpoint"),
     }
 }
 
-/// What the page shows for `flow` now: an open checkpoint past its lifetime becomes "expired".
-pub fn current_step(app: &AppState, provider: &'static Provider, flow: Option<FlowState>) -> FlowStep {
-    match flow {
-        Some(flow) if flow.provider == provider.id => match flow.step {
-            FlowStep::Checkpoint(_) if flow.expires_at_ms <= now_ms() => FlowStep::Form(FormState {
-                username: flow.username,
-                notice: Some(Notice::new(ErrorCode::Expired)),
-            }),
-            FlowStep::Checkpoint(mut view) => {
-                view.attempts_left = attempts_left(app, flow.wrong_codes);
-                FlowStep::Checkpoint(view)
+/// What a wait for an in-app approval (or a loading step) came to.
+pub enum Waited {
+    /// The flow moved on: store the new state.
+    Moved(FlowState),
+    /// Nothing changed within the bound (or the wait failed in a way the next poll can retry): keep the
+    /// cookie as it is, so a concurrent answer (a code typed meanwhile) is never overwritten.
+    StillWaiting,
+    /// The attempt is over (expired, refused): store this state.
+    Ended(FlowState),
+}
+
+/// Holds a solve request on a waiting checkpoint for at most the configured bound.
+#[tracing::instrument(skip_all, fields(provider = provider.id))]
+pub async fn wait(app: &AppState, provider: &'static Provider, flow: FlowState) -> Waited {
+    let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
+        Ok(open) => open,
+        Err(state) if matches!(state.step, FlowStep::Connected(_)) => return Waited::StillWaiting,
+        Err(state) => return Waited::Ended(state),
+    };
+    if !view.kind.waits() {
+        return Waited::StillWaiting;
+    }
+    let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(now_ms()));
+    let bound = app.settings.wait_bound().min(left);
+    // The upstream request may take a little longer than our bound; ours decides.
+    let call = app
+        .client
+        .solve_checkpoint(&intent_id, "", Some(bound + Duration::from_secs(5)));
+    match tokio::time::timeout(bound, call).await {
+        Err(_elapsed) => Waited::StillWaiting,
+        Ok(Ok(result)) => Waited::Moved(advance(app, provider, flow, result)),
+        Ok(Err(UnipileError::Api(api))) if api.kind == ErrorType::ProviderTimeout => {
+            Waited::StillWaiting
+        }
+        Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting,
+        Ok(Err(err)) => {
+            let notice = notice_for(&err, provider.id, "wait_checkpoint");
+            match notice.code.next_step() {
+                NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting,
+                NextStep::StayOnForm | NextStep::Restart => {
+                    Waited::Ended(back_to_form(provider, flow.username, Some(notice)))
+                }
             }
-            step => step,
+        }
+    }
+}
+
+/// "Resend code": asks Unipile to send the code again, at most once per cooldown.
+#[tracing::instrument(skip_all, fields(provider = provider.id))]
+pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState) -> FlowState {
+    let (mut flow, intent_id, view) = match open_checkpoint(provider, flow) {
+        Ok(open) => open,
+        Err(state) => return state,
+    };
+    if !view.kind.can_resend() {
+        return with_notice(flow, Notice::new(ErrorCode::ResendFailed));
+    }
+    if now_ms() < flow.code_sent_at_ms + app.settings.resend_cooldown().as_millis() as u64 {
+        return with_notice(flow, Notice::new(ErrorCode::ResendTooSoon));
+    }
+    match app.client.resend_checkpoint(&intent_id).await {
+        Ok(()) => {
+            flow.code_sent_at_ms = now_ms();
+            if let FlowStep::Checkpoint(view) = &mut flow.step {
+                view.notice = None;
+                view.confirmation = Some(Confirmation::CodeResent);
+            }
+            refresh_view(app, flow)
+        }
+        Err(err) => {
+            let notice = notice_for(&err, provider.id, "resend_checkpoint");
+            match notice.code.next_step() {
+                NextStep::Restart => back_to_form(provider, flow.username, Some(notice)),
+                _ => with_notice(
+                    flow,
+                    Notice {
+                        code: ErrorCode::ResendFailed,
+                        support_ref: notice.support_ref,
+                    },
+                ),
+            }
+        }
+    }
+}
+
+/// "Try another way" (`challenge` = None) or the choice of a method on a challenge-selection screen.
+#[tracing::instrument(skip_all, fields(provider = provider.id))]
+pub async fn request_other(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: FlowState,
+    challenge: Option<&str>,
+) -> FlowState {
+    let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
+        Ok(open) => open,
+        Err(state) => return state,
+    };
+    match (&view.kind, challenge) {
+        (CheckpointKind::ChallengeSelection { options }, Some(id))
+            if options.iter().any(|o| o.id == id) => {}
+        (CheckpointKind::ChallengeSelection { .. }, _) => {
+            return with_notice(flow, Notice::new(ErrorCode::InvalidInput))
+        }
+        (kind, None) if kind.can_switch() => {}
+        _ => return with_notice(flow, Notice::new(ErrorCode::SwitchUnavailable)),
+    }
+    match app.client.request_checkpoint(&intent_id, challenge).await {
+        Ok(result) => advance(app, provider, flow, result),
+        Err(err) => {
+            let notice = notice_for(&err, provider.id, "request_checkpoint");
+            match notice.code.next_step() {
+                NextStep::Restart => back_to_form(provider, flow.username, Some(notice)),
+                _ if challenge.is_none() => with_notice(
+                    flow,
+                    Notice {
+                        code: ErrorCode::SwitchUnavailable,
+                        ..notice
+                    },
+                ),
+                _ => with_notice(flow, notice),
+            }
+        }
+    }
+}
+
+/// The contract chosen on a contract-selection screen.
+pub async fn choose_contract(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: FlowState,
+    contract: &str,
+) -> FlowState {
+    let offered = matches!(
+        &flow.step,
+        FlowStep::Checkpoint(CheckpointView { kind: CheckpointKind::ContractSelection { options }, .. })
+            if options.iter().any(|o| o.id == contract)
+    );
+    if !offered {
+        return match open_checkpoint(provider, flow) {
+            Ok((flow, ..)) => with_notice(flow, Notice::new(ErrorCode::InvalidInput)),
+            Err(state) => state,
+        };
+    }
+    solve(app, provider, flow, &Secret::from(contract.to_owned())).await
+}
+
+/// What the page shows for `flow` now: an open checkpoint past its lifetime becomes "expired".
+pub fn current_step(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: Option<FlowState>,
+) -> FlowStep {
+    match flow {
+        Some(flow) if flow.provider == provider.id => match &flow.step {
+            FlowStep::Checkpoint(_) if flow.expires_at_ms <= now_ms() => {
+                FlowStep::Form(FormState {
+                    username: flow.username,
+                    notice: Some(Notice::new(ErrorCode::Expired)),
+                })
+            }
+            FlowStep::Checkpoint(_) => refresh_view(app, flow).step,
+            _ => flow.step,
         },
         _ => FlowStep::Form(FormState::default()),
     }
 }
 
+/// Recomputes the parts of the checkpoint view that follow from the state and the settings.
+fn refresh_view(app: &AppState, mut flow: FlowState) -> FlowState {
+    let attempts = attempts_left(app, flow.wrong_codes);
+    let resend_at = flow.code_sent_at_ms + app.settings.resend_cooldown().as_millis() as u64;
+    if let FlowStep::Checkpoint(view) = &mut flow.step {
+        view.attempts_left = attempts;
+        view.expires_at_ms = flow.expires_at_ms;
+        view.resend_at_ms = view.kind.can_resend().then_some(resend_at);
+        view.can_switch = view.kind.can_switch();
+        view.flow_id = flow.flow_id.clone();
+    }
+    flow
+}
+
+/// The current step, with a notice saying that the form which was posted belonged to an older attempt.
+pub fn stale_form(app: &AppState, provider: &'static Provider, flow: FlowState) -> FlowStep {
+    current_step(app, provider, Some(flow))
+        .with_notice(Notice::new(ErrorCode::ReplacedByNewerAttempt))
+}
+
 fn attempts_left(app: &AppState, wrong_codes: u8) -> u8 {
-    app.settings.flow.max_code_attempts.saturating_sub(wrong_codes)
+    app.settings
+        .flow
+        .max_code_attempts
+        .saturating_sub(wrong_codes)
 }
 
 fn is_type(err: &UnipileError, kind: &ErrorType) -> bool {
@@ -126,61 +362,100 @@ fn refused_on_checkpoint(
     if notice.code == ErrorCode::InvalidCode {
         flow.wrong_codes = flow.wrong_codes.saturating_add(1);
         if flow.wrong_codes >= app.settings.flow.max_code_attempts {
-            tracing::info!(provider = provider.id, "attempt stopped after too many wrong codes");
-            return back_to_form(provider, flow.username, Some(Notice::new(ErrorCode::TooManyWrongCodes)));
+            tracing::info!(
+                provider = provider.id,
+                "attempt stopped after too many wrong codes"
+            );
+            return back_to_form(
+                provider,
+                flow.username,
+                Some(Notice::new(ErrorCode::TooManyWrongCodes)),
+            );
         }
     }
-    if view.kind == CheckpointKind::PhoneRegister && notice.code == ErrorCode::InvalidDetails {
-        notice = Notice::new(ErrorCode::InvalidPhone);
+    if notice.code == ErrorCode::InvalidDetails {
+        match view.kind {
+            CheckpointKind::PhoneRegister => notice = Notice::new(ErrorCode::InvalidPhone),
+            CheckpointKind::Code { .. } | CheckpointKind::CodeOrInApp { .. } => {
+                notice = Notice::new(ErrorCode::InvalidCode)
+            }
+            _ => {}
+        }
     }
     match notice.code.next_step() {
         NextStep::StayOnCheckpoint | NextStep::TryLater => {
-            let mut view = view.clone();
-            view.notice = Some(notice);
-            view.attempts_left = attempts_left(app, flow.wrong_codes);
-            flow.step = FlowStep::Checkpoint(view);
-            flow
+            refresh_view(app, with_notice(flow, notice))
         }
-        NextStep::StayOnForm | NextStep::Restart => back_to_form(provider, flow.username, Some(notice)),
+        NextStep::StayOnForm | NextStep::Restart => {
+            back_to_form(provider, flow.username, Some(notice))
+        }
     }
 }
 
 /// Moves the flow on after a successful answer from Unipile.
-fn advance(app: &AppState, provider: &'static Provider, mut flow: FlowState, result: AuthResult) -> FlowState {
+fn advance(
+    app: &AppState,
+    provider: &'static Provider,
+    mut flow: FlowState,
+    result: AuthResult,
+) -> FlowState {
     match result {
         AuthResult::Account(account) => {
             tracing::info!(provider = provider.id, account_id = %account.id, "account linked");
             flow.intent_id = None;
-            flow.step = FlowStep::Connected(AccountSummary { id: account.id, name: account.name });
+            flow.step = FlowStep::Connected(AccountSummary {
+                id: account.id,
+                name: account.name,
+            });
             flow
         }
-        AuthResult::Checkpoint { intent_id, checkpoint } => {
+        AuthResult::Checkpoint {
+            intent_id,
+            checkpoint,
+        } => {
             let kind = checkpoint_kind(&checkpoint);
+            tracing::info!(
+                provider = provider.id,
+                checkpoint_type = checkpoint.type_name(),
+                "checkpoint"
+            );
             if let CheckpointKind::Unsupported { type_name } = &kind {
                 tracing::warn!(provider = provider.id, checkpoint_type = %type_name, "checkpoint type not supported");
             }
             let same_step = matches!(&flow.step, FlowStep::Checkpoint(view) if view.kind == kind);
             if !same_step {
                 flow.wrong_codes = 0;
+                flow.code_sent_at_ms = now_ms();
             }
             flow.intent_id = Some(intent_id);
             flow.step = FlowStep::Checkpoint(CheckpointView {
                 kind,
                 notice: None,
-                attempts_left: attempts_left(app, flow.wrong_codes),
-                expires_at_ms: flow.expires_at_ms,
+                confirmation: None,
+                attempts_left: 0,
+                expires_at_ms: 0,
+                resend_at_ms: None,
+                can_switch: false,
+                flow_id: String::new(),
             });
-            flow
+            refresh_view(app, flow)
         }
         AuthResult::QrCode { .. } | AuthResult::OauthUrl { .. } | AuthResult::Unknown { .. } => {
             let object = match &result {
                 AuthResult::QrCode { .. } => "AuthenticationQrCode",
                 AuthResult::OauthUrl { .. } => "OauthUrl",
                 AuthResult::Unknown { object } => object.as_str(),
-                _ => "",
+                AuthResult::Account(_) | AuthResult::Checkpoint { .. } => "",
             };
-            tracing::error!(provider = provider.id, object, "answer not part of the credentials flow");
-            let notice = Notice { code: ErrorCode::ServiceUnavailable, support_ref: Some(super::errors::local_reference()) };
+            tracing::error!(
+                provider = provider.id,
+                object,
+                "answer not part of the credentials flow"
+            );
+            let notice = Notice {
+                code: ErrorCode::ServiceUnavailable,
+                support_ref: Some(super::errors::local_reference()),
+            };
             back_to_form(provider, flow.username, Some(notice))
         }
     }
@@ -202,9 +477,38 @@ pub fn checkpoint_kind(checkpoint: &Checkpoint) -> CheckpointKind {
                 TwoFactorPlatform::Other(_) => CodeSource::Unspecified,
             },
         },
-        Checkpoint::Otp { channel } => CheckpointKind::Code { source: channel_source(channel) },
+        Checkpoint::Otp { channel } => CheckpointKind::Code {
+            source: channel_source(channel),
+        },
         Checkpoint::PhoneRegister => CheckpointKind::PhoneRegister,
-        other => CheckpointKind::Unsupported { type_name: other.type_name().to_owned() },
+        Checkpoint::InAppValidation => CheckpointKind::InApp,
+        Checkpoint::OtpOrInAppValidation { channel } => CheckpointKind::CodeOrInApp {
+            source: channel_source(channel),
+        },
+        Checkpoint::ChallengeSelection { challenges } => CheckpointKind::ChallengeSelection {
+            options: challenges
+                .iter()
+                .map(|c| Choice {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                    detail: c.description.clone(),
+                })
+                .collect(),
+        },
+        Checkpoint::ContractSelection { contracts } => CheckpointKind::ContractSelection {
+            options: contracts
+                .iter()
+                .map(|c| Choice {
+                    id: c.id.clone(),
+                    label: c.name.clone(),
+                    detail: None,
+                })
+                .collect(),
+        },
+        Checkpoint::Loading => CheckpointKind::Loading,
+        other => CheckpointKind::Unsupported {
+            type_name: other.type_name().to_owned(),
+        },
     }
 }
 
@@ -235,10 +539,25 @@ mod tests {
 
     #[test]
     fn phone_numbers_take_the_contract_format() {
-        assert_eq!(format_phone("+33", "6 12 34 56 78").as_deref(), Some("(+33)612345678"));
-        assert_eq!(format_phone("44", "07700-900123").as_deref(), Some("(+44)07700900123"));
-        assert_eq!(format_phone("+1", "(555) 010.4477").as_deref(), Some("(+1)5550104477"));
-        for (cc, number) in [("", "612345678"), ("+33", "12"), ("+33", "6123abc"), ("+12345", "612345678"), ("x", "612345678")] {
+        assert_eq!(
+            format_phone("+33", "6 12 34 56 78").as_deref(),
+            Some("(+33)612345678")
+        );
+        assert_eq!(
+            format_phone("44", "07700-900123").as_deref(),
+            Some("(+44)07700900123")
+        );
+        assert_eq!(
+            format_phone("+1", "(555) 010.4477").as_deref(),
+            Some("(+1)5550104477")
+        );
+        for (cc, number) in [
+            ("", "612345678"),
+            ("+33", "12"),
+            ("+33", "6123abc"),
+            ("+12345", "612345678"),
+            ("x", "612345678"),
+        ] {
             assert_eq!(format_phone(cc, number), None, "{cc} {number}");
         }
     }
@@ -246,16 +565,66 @@ mod tests {
     #[test]
     fn checkpoint_kinds_say_where_the_code_comes_from() {
         let kind = |c: Checkpoint| checkpoint_kind(&c);
-        assert_eq!(kind(Checkpoint::TwoFactor { platform: TwoFactorPlatform::Sms }), CheckpointKind::Code { source: CodeSource::Sms });
         assert_eq!(
-            kind(Checkpoint::TwoFactor { platform: TwoFactorPlatform::App }),
-            CheckpointKind::Code { source: CodeSource::AuthenticatorApp }
+            kind(Checkpoint::TwoFactor {
+                platform: TwoFactorPlatform::Sms
+            }),
+            CheckpointKind::Code {
+                source: CodeSource::Sms
+            }
         );
-        assert_eq!(kind(Checkpoint::Otp { channel: Some(Channel::Email) }), CheckpointKind::Code { source: CodeSource::Email });
-        assert_eq!(kind(Checkpoint::PhoneRegister), CheckpointKind::PhoneRegister);
         assert_eq!(
-            kind(Checkpoint::Unknown { kind: "FACE_SCAN".into() }),
-            CheckpointKind::Unsupported { type_name: "FACE_SCAN".into() }
+            kind(Checkpoint::TwoFactor {
+                platform: TwoFactorPlatform::App
+            }),
+            CheckpointKind::Code {
+                source: CodeSource::AuthenticatorApp
+            }
         );
+        assert_eq!(
+            kind(Checkpoint::Otp {
+                channel: Some(Channel::Email)
+            }),
+            CheckpointKind::Code {
+                source: CodeSource::Email
+            }
+        );
+        assert_eq!(
+            kind(Checkpoint::PhoneRegister),
+            CheckpointKind::PhoneRegister
+        );
+        assert_eq!(kind(Checkpoint::InAppValidation), CheckpointKind::InApp);
+        assert_eq!(kind(Checkpoint::Loading), CheckpointKind::Loading);
+        assert_eq!(
+            kind(Checkpoint::OtpOrInAppValidation {
+                channel: Some(Channel::Sms)
+            }),
+            CheckpointKind::CodeOrInApp {
+                source: CodeSource::Sms
+            }
+        );
+        assert_eq!(
+            kind(Checkpoint::Unknown {
+                kind: "FACE_SCAN".into()
+            }),
+            CheckpointKind::Unsupported {
+                type_name: "FACE_SCAN".into()
+            }
+        );
+    }
+
+    #[test]
+    fn what_each_checkpoint_offers() {
+        assert!(CheckpointKind::Code {
+            source: CodeSource::Sms
+        }
+        .can_resend());
+        assert!(!CheckpointKind::Code {
+            source: CodeSource::AuthenticatorApp
+        }
+        .can_resend());
+        assert!(CheckpointKind::InApp.waits() && CheckpointKind::Loading.waits());
+        assert!(!CheckpointKind::PhoneRegister.can_switch());
+        assert!(CheckpointKind::InApp.can_switch());
     }
 }

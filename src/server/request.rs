@@ -27,7 +27,9 @@ pub struct RequestCx {
 
 impl RequestCx {
     pub fn get() -> Result<RequestCx, AppError> {
-        let missing = || AppError::Unavailable { support_ref: super::errors::local_reference() };
+        let missing = || AppError::Unavailable {
+            support_ref: super::errors::local_reference(),
+        };
         Ok(RequestCx {
             app: use_context::<AppState>().ok_or_else(missing)?,
             parts: use_context::<Parts>().ok_or_else(missing)?,
@@ -35,8 +37,13 @@ impl RequestCx {
         })
     }
 
-    pub fn flow(&self) -> Option<FlowState> {
-        self.app.cookies.read(&self.parts.headers)
+    pub fn flow(&self, provider: &str) -> Option<FlowState> {
+        self.app.cookies.read(&self.parts.headers, provider)
+    }
+
+    /// True while rendering a page (a GET of `/connect/…`), false for a server-function call.
+    pub fn is_page_render(&self) -> bool {
+        self.parts.method == axum::http::Method::GET && !self.parts.uri.path().starts_with("/api/")
     }
 
     pub fn save(&self, flow: &FlowState) {
@@ -46,8 +53,9 @@ impl RequestCx {
         }
     }
 
-    pub fn forget(&self) {
-        self.response.append_header(header::SET_COOKIE, self.app.cookies.clear());
+    pub fn forget(&self, provider: &str) {
+        self.response
+            .append_header(header::SET_COOKIE, self.app.cookies.clear(provider));
     }
 
     /// The client's address: the socket's peer, or with `limits.trust_forwarded_for` the last
@@ -66,7 +74,10 @@ impl RequestCx {
                 .last();
             return last.and_then(|v| v.parse().ok());
         }
-        self.parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+        self.parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip())
     }
 
     /// Counts a sign-in against the limits, per client address then per username. Over a limit, the form
@@ -78,12 +89,29 @@ impl RequestCx {
             .client_ip()
             .and_then(|ip| limits.check_ip(ip).err())
             .map(|wait| (Limit::ClientAddress, wait))
-            .or_else(|| limits.check_username(provider.id, username).err().map(|wait| (Limit::Username, wait)));
-        let Some((limit, wait)) = refused else { return Ok(()) };
+            .or_else(|| {
+                limits
+                    .check_username(provider.id, username)
+                    .err()
+                    .map(|wait| (Limit::Username, wait))
+            });
+        let Some((limit, wait)) = refused else {
+            return Ok(());
+        };
         let retry_after_secs = retry_after_secs(wait);
-        tracing::warn!(provider = provider.id, ?limit, retry_after_secs, "sign-in rate limit reached");
-        self.save(&flow::back_to_form(provider, username.to_owned(), Some(Notice::new(ErrorCode::RateLimited))));
-        self.response.insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        tracing::warn!(
+            provider = provider.id,
+            ?limit,
+            retry_after_secs,
+            "sign-in rate limit reached"
+        );
+        self.save(&flow::back_to_form(
+            provider,
+            username.to_owned(),
+            Some(Notice::new(ErrorCode::RateLimited)),
+        ));
+        self.response
+            .insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         Err(AppError::RateLimited { retry_after_secs })
     }
 

@@ -8,19 +8,26 @@ use cookie::{time, Cookie, CookieJar, Key, SameSite};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-pub const COOKIE_NAME: &str = "cf_flow";
+/// One cookie per provider, so flows for two providers in two tabs do not overwrite each other.
+pub fn cookie_name(provider: &str) -> String {
+    format!("cf_flow_{provider}")
+}
 
 /// Everything the server remembers about one browser's sign-in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FlowState {
     /// Catalogue id of the provider.
     pub provider: String,
+    /// Random, non-secret id of this attempt; forms carry it so a stale tab cannot act on a newer attempt.
+    pub flow_id: String,
     /// Unipile's intent while a checkpoint is open; never sent to the browser.
     pub intent_id: Option<String>,
     /// Kept so the form can be refilled after a refusal or expiry (never the password).
     pub username: String,
     pub step: FlowStep,
     pub wrong_codes: u8,
+    /// When a code was last sent (the checkpoint appeared or "Resend code"), ms since the epoch.
+    pub code_sent_at_ms: u64,
     /// End of this attempt, in milliseconds since the Unix epoch.
     pub expires_at_ms: u64,
 }
@@ -36,48 +43,60 @@ pub struct CookieCodec {
 impl CookieCodec {
     /// `master` must hold at least 32 bytes of secret material.
     pub fn new(master: &[u8], secure: bool, lifetime: Duration) -> CookieCodec {
-        CookieCodec { key: Key::derive_from(master), secure, max_age: lifetime + Duration::from_secs(600) }
+        CookieCodec {
+            key: Key::derive_from(master),
+            secure,
+            max_age: lifetime + Duration::from_secs(600),
+        }
     }
 
-    pub fn read(&self, headers: &HeaderMap) -> Option<FlowState> {
+    /// The flow of `provider` in this browser, if its cookie is present, authentic and ours.
+    pub fn read(&self, headers: &HeaderMap, provider: &str) -> Option<FlowState> {
+        let name = cookie_name(provider);
         let mut jar = CookieJar::new();
         for value in headers.get_all(header::COOKIE) {
             let Ok(text) = value.to_str() else { continue };
             for cookie in Cookie::split_parse(text).flatten() {
-                if cookie.name() == COOKIE_NAME {
+                if cookie.name() == name {
                     jar.add_original(cookie.into_owned());
                 }
             }
         }
-        let cookie = jar.private(&self.key).get(COOKIE_NAME)?;
-        serde_json::from_str(cookie.value()).ok()
+        let cookie = jar.private(&self.key).get(&name)?;
+        serde_json::from_str::<FlowState>(cookie.value())
+            .ok()
+            .filter(|state| state.provider == provider)
     }
 
     /// The `Set-Cookie` value that stores `state`.
     pub fn write(&self, state: &FlowState) -> Option<HeaderValue> {
         let json = serde_json::to_string(state).ok()?;
+        let name = cookie_name(&state.provider);
         let mut jar = CookieJar::new();
         jar.private_mut(&self.key).add(
-            Cookie::build((COOKIE_NAME, json))
+            Cookie::build((name.clone(), json))
                 .http_only(true)
                 .same_site(SameSite::Strict)
                 .secure(self.secure)
                 .path("/")
-                .max_age(time::Duration::seconds(i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX))),
+                .max_age(time::Duration::seconds(
+                    i64::try_from(self.max_age.as_secs()).unwrap_or(i64::MAX),
+                )),
         );
-        let cookie = jar.get(COOKIE_NAME)?;
+        let cookie = jar.get(&name)?;
         HeaderValue::from_str(&cookie.to_string()).ok()
     }
 
-    /// The `Set-Cookie` value that removes the flow cookie.
-    pub fn clear(&self) -> HeaderValue {
-        let cookie = Cookie::build((COOKIE_NAME, ""))
+    /// The `Set-Cookie` value that removes the flow cookie of `provider`.
+    pub fn clear(&self, provider: &str) -> HeaderValue {
+        let cookie = Cookie::build((cookie_name(provider), ""))
             .http_only(true)
             .same_site(SameSite::Strict)
             .secure(self.secure)
             .path("/")
             .max_age(time::Duration::ZERO);
-        HeaderValue::from_str(&cookie.build().to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+        HeaderValue::from_str(&cookie.build().to_string())
+            .unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 }
 
@@ -93,18 +112,29 @@ mod tests {
     fn state() -> FlowState {
         FlowState {
             provider: "linkedin".into(),
+            flow_id: "f1".into(),
             intent_id: Some("acc_secret_intent".into()),
             username: "user_2fa_sms".into(),
             step: FlowStep::Form(FormState::default()),
             wrong_codes: 1,
+            code_sent_at_ms: 7,
             expires_at_ms: 42,
         }
     }
 
     fn as_request(set_cookie: &HeaderValue) -> HeaderMap {
-        let pair = set_cookie.to_str().expect("ascii").split(';').next().expect("pair").to_owned();
+        let pair = set_cookie
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_str(&format!("other=1; {pair}")).expect("header"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("other=1; {pair}")).expect("header"),
+        );
         headers
     }
 
@@ -112,24 +142,51 @@ mod tests {
     fn round_trips_and_hides_the_intent() {
         let value = codec().write(&state()).expect("cookie");
         let text = value.to_str().expect("ascii");
-        assert!(!text.contains("acc_secret_intent") && !text.contains("user_2fa_sms"), "{text}");
-        assert!(text.contains("HttpOnly") && text.contains("SameSite=Strict") && text.contains("Path=/"));
-        assert_eq!(codec().read(&as_request(&value)), Some(state()));
+        assert!(
+            !text.contains("acc_secret_intent") && !text.contains("user_2fa_sms"),
+            "{text}"
+        );
+        assert!(
+            text.contains("HttpOnly")
+                && text.contains("SameSite=Strict")
+                && text.contains("Path=/")
+        );
+        assert_eq!(codec().read(&as_request(&value), "linkedin"), Some(state()));
+        assert_eq!(codec().read(&as_request(&value), "instagram"), None);
     }
 
     #[test]
     fn another_key_or_a_tampered_value_reads_nothing() {
         let value = codec().write(&state()).expect("cookie");
         let other = CookieCodec::new(&[8u8; 64], false, Duration::from_secs(300));
-        assert_eq!(other.read(&as_request(&value)), None);
-        let tampered = value.to_str().expect("ascii").replacen("cf_flow=", "cf_flow=A", 1);
-        assert_eq!(codec().read(&as_request(&HeaderValue::from_str(&tampered).expect("header"))), None);
+        assert_eq!(other.read(&as_request(&value), "linkedin"), None);
+        let tampered =
+            value
+                .to_str()
+                .expect("ascii")
+                .replacen("cf_flow_linkedin=", "cf_flow_linkedin=A", 1);
+        assert_eq!(
+            codec().read(
+                &as_request(&HeaderValue::from_str(&tampered).expect("header")),
+                "linkedin"
+            ),
+            None
+        );
     }
 
     #[test]
     fn secure_flag_follows_the_setting() {
         let secure = CookieCodec::new(&[7u8; 64], true, Duration::from_secs(300));
-        assert!(secure.write(&state()).expect("cookie").to_str().expect("ascii").contains("Secure"));
-        assert!(secure.clear().to_str().expect("ascii").contains("Max-Age=0"));
+        assert!(secure
+            .write(&state())
+            .expect("cookie")
+            .to_str()
+            .expect("ascii")
+            .contains("Secure"));
+        assert!(secure
+            .clear("linkedin")
+            .to_str()
+            .expect("ascii")
+            .contains("Max-Age=0"));
     }
 }

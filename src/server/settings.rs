@@ -68,7 +68,10 @@ pub struct ServerSettings {
 
 impl Default for ServerSettings {
     fn default() -> Self {
-        ServerSettings { shutdown_deadline_secs: 20, instance: String::new() }
+        ServerSettings {
+            shutdown_deadline_secs: 20,
+            instance: String::new(),
+        }
     }
 }
 
@@ -82,7 +85,9 @@ pub struct ArkoseSettings {
 
 impl Default for ArkoseSettings {
     fn default() -> Self {
-        ArkoseSettings { base_url: "https://client-api.arkoselabs.com".to_owned() }
+        ArkoseSettings {
+            base_url: "https://client-api.arkoselabs.com".to_owned(),
+        }
     }
 }
 
@@ -104,9 +109,13 @@ pub struct FlowSettings {
     pub checkpoint_lifetime_secs: u64,
     /// Wrong codes allowed on one attempt before it is stopped.
     pub max_code_attempts: u8,
+    /// Longest a request waiting for an in-app approval is held before it answers "still waiting".
+    pub wait_secs: u64,
+    /// Time between two "Resend code".
+    pub resend_cooldown_secs: u64,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CookieSettings {
     /// Mark the flow cookie `Secure` (set when the site is served over https).
@@ -123,7 +132,10 @@ pub struct SandboxSettings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            providers: catalogue::PROVIDERS.iter().map(|p| p.id.to_owned()).collect(),
+            providers: catalogue::PROVIDERS
+                .iter()
+                .map(|p| p.id.to_owned())
+                .collect(),
             unipile: UnipileSettings::default(),
             flow: FlowSettings::default(),
             cookie: CookieSettings::default(),
@@ -149,19 +161,21 @@ impl Default for UnipileSettings {
 
 impl Default for FlowSettings {
     fn default() -> Self {
-        FlowSettings { checkpoint_lifetime_secs: 300, max_code_attempts: 5 }
-    }
-}
-
-impl Default for CookieSettings {
-    fn default() -> Self {
-        CookieSettings { secure: false }
+        FlowSettings {
+            checkpoint_lifetime_secs: 300,
+            max_code_attempts: 5,
+            wait_secs: 25,
+            resend_cooldown_secs: 30,
+        }
     }
 }
 
 impl Default for SandboxSettings {
     fn default() -> Self {
-        SandboxSettings { in_app_delay_ms: 4_000, loading_delay_ms: 2_000 }
+        SandboxSettings {
+            in_app_delay_ms: 4_000,
+            loading_delay_ms: 2_000,
+        }
     }
 }
 
@@ -177,10 +191,14 @@ impl Settings {
     /// Reads `path` (optional file), then `CF_*` variables from `env` (`CF_FLOW__MAX_CODE_ATTEMPTS=3`), then
     /// `UNIPILE_BASE_URL`. Fails with the name of the first bad key.
     pub fn load(path: &Path, env: &[(String, String)]) -> Result<Settings, SettingsError> {
-        let mut figment = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(path));
+        let mut figment =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(path));
         let cf_vars: Vec<(String, String)> = env
             .iter()
-            .filter_map(|(k, v)| k.strip_prefix("CF_").map(|k| (k.to_ascii_lowercase(), v.clone())))
+            .filter_map(|(k, v)| {
+                k.strip_prefix("CF_")
+                    .map(|k| (k.to_ascii_lowercase(), v.clone()))
+            })
             // Names the settings file itself (read by main), not a setting.
             .filter(|(k, _)| k != "settings_file")
             .collect();
@@ -191,14 +209,19 @@ impl Settings {
         if let Some((_, url)) = env.iter().find(|(k, _)| k == "UNIPILE_BASE_URL") {
             figment = figment.merge(("unipile.base_url", url.clone()));
         }
-        let settings: Settings = figment.extract().map_err(|e| SettingsError::Parse(Box::new(e)))?;
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| SettingsError::Parse(Box::new(e)))?;
         settings.validate()?;
         Ok(settings)
     }
 
     pub fn validate(&self) -> Result<(), SettingsError> {
         if self.providers.is_empty() {
-            return Err(SettingsError::Invalid { key: "providers", reason: "offer at least one provider".into() });
+            return Err(SettingsError::Invalid {
+                key: "providers",
+                reason: "offer at least one provider".into(),
+            });
         }
         for id in &self.providers {
             if catalogue::find(id).is_none() {
@@ -206,7 +229,11 @@ impl Settings {
                     key: "providers",
                     reason: format!(
                         "unknown provider `{id}` (known: {})",
-                        catalogue::PROVIDERS.iter().map(|p| p.id).collect::<Vec<_>>().join(", ")
+                        catalogue::PROVIDERS
+                            .iter()
+                            .map(|p| p.id)
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
@@ -219,42 +246,77 @@ impl Settings {
                 });
             }
         }
-        if !(self.unipile.base_url.starts_with("https://") || self.unipile.base_url.starts_with("http://")) {
-            return Err(SettingsError::Invalid { key: "unipile.base_url", reason: "must start with https://".into() });
+        if !(self.unipile.base_url.starts_with("https://")
+            || self.unipile.base_url.starts_with("http://"))
+        {
+            return Err(SettingsError::Invalid {
+                key: "unipile.base_url",
+                reason: "must start with https://".into(),
+            });
         }
         for (key, value) in [
-            ("unipile.connect_timeout_ms", self.unipile.connect_timeout_ms),
-            ("unipile.request_timeout_ms", self.unipile.request_timeout_ms),
-            ("flow.checkpoint_lifetime_secs", self.flow.checkpoint_lifetime_secs),
+            (
+                "unipile.connect_timeout_ms",
+                self.unipile.connect_timeout_ms,
+            ),
+            (
+                "unipile.request_timeout_ms",
+                self.unipile.request_timeout_ms,
+            ),
+            (
+                "flow.checkpoint_lifetime_secs",
+                self.flow.checkpoint_lifetime_secs,
+            ),
+            ("flow.wait_secs", self.flow.wait_secs),
         ] {
             if value == 0 {
-                return Err(SettingsError::Invalid { key, reason: "must be greater than 0".into() });
+                return Err(SettingsError::Invalid {
+                    key,
+                    reason: "must be greater than 0".into(),
+                });
             }
         }
         if !(1..=20).contains(&self.flow.max_code_attempts) {
-            return Err(SettingsError::Invalid { key: "flow.max_code_attempts", reason: "must be between 1 and 20".into() });
+            return Err(SettingsError::Invalid {
+                key: "flow.max_code_attempts",
+                reason: "must be between 1 and 20".into(),
+            });
         }
         self.validate_operations()
     }
 
     fn validate_operations(&self) -> Result<(), SettingsError> {
         for (key, value) in [
-            ("limits.start_per_ip_per_minute", self.limits.start_per_ip_per_minute),
-            ("limits.start_per_username_per_minute", self.limits.start_per_username_per_minute),
+            (
+                "limits.start_per_ip_per_minute",
+                self.limits.start_per_ip_per_minute,
+            ),
+            (
+                "limits.start_per_username_per_minute",
+                self.limits.start_per_username_per_minute,
+            ),
         ] {
             if value == 0 {
-                return Err(SettingsError::Invalid { key, reason: "must be greater than 0".into() });
+                return Err(SettingsError::Invalid {
+                    key,
+                    reason: "must be greater than 0".into(),
+                });
             }
         }
         if !(1024..=1024 * 1024).contains(&self.limits.max_body_bytes) {
-            return Err(SettingsError::Invalid { key: "limits.max_body_bytes", reason: "must be between 1024 and 1048576".into() });
+            return Err(SettingsError::Invalid {
+                key: "limits.max_body_bytes",
+                reason: "must be between 1024 and 1048576".into(),
+            });
         }
         url::origin_of(&self.arkose.base_url).ok_or(SettingsError::Invalid {
             key: "arkose.base_url",
             reason: "must be an http(s) URL such as https://client-api.arkoselabs.com".into(),
         })?;
         for source in &self.security.frame_ancestors {
-            if source != "'self'" && url::origin_of(source).as_deref() != Some(source.trim_end_matches('/')) {
+            if source != "'self'"
+                && url::origin_of(source).as_deref() != Some(source.trim_end_matches('/'))
+            {
                 return Err(SettingsError::Invalid {
                     key: "security.frame_ancestors",
                     reason: format!("`{source}` is neither 'self' nor an origin such as https://app.example.com"),
@@ -262,11 +324,21 @@ impl Settings {
             }
         }
         if self.server.shutdown_deadline_secs == 0 {
-            return Err(SettingsError::Invalid { key: "server.shutdown_deadline_secs", reason: "must be greater than 0".into() });
+            return Err(SettingsError::Invalid {
+                key: "server.shutdown_deadline_secs",
+                reason: "must be greater than 0".into(),
+            });
         }
         let instance = &self.server.instance;
-        if instance.len() > 64 || !instance.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
-            return Err(SettingsError::Invalid { key: "server.instance", reason: "use at most 64 letters, digits, `.`, `_` or `-`".into() });
+        if instance.len() > 64
+            || !instance
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
+            return Err(SettingsError::Invalid {
+                key: "server.instance",
+                reason: "use at most 64 letters, digits, `.`, `_` or `-`".into(),
+            });
         }
         Ok(())
     }
@@ -287,6 +359,14 @@ impl Settings {
             .unwrap_or_else(|| provider.default_unipile_id.to_owned())
     }
 
+    pub fn wait_bound(&self) -> Duration {
+        Duration::from_secs(self.flow.wait_secs)
+    }
+
+    pub fn resend_cooldown(&self) -> Duration {
+        Duration::from_secs(self.flow.resend_cooldown_secs)
+    }
+
     pub fn checkpoint_lifetime(&self) -> Duration {
         Duration::from_secs(self.flow.checkpoint_lifetime_secs)
     }
@@ -303,7 +383,9 @@ pub mod url {
         let authority = rest.split(['/', '?', '#']).next()?;
         let valid = !authority.is_empty()
             && !authority.contains('@')
-            && authority.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+            && authority
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
         valid.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
     }
 }
@@ -321,8 +403,12 @@ fn parse_env_value(value: &str) -> figment::value::Value {
         _ => {}
     }
     if let Some(inner) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-        let items: Vec<Value> =
-            inner.split(',').map(|s| s.trim().trim_matches('"')).filter(|s| !s.is_empty()).map(Value::from).collect();
+        let items: Vec<Value> = inner
+            .split(',')
+            .map(|s| s.trim().trim_matches('"'))
+            .filter(|s| !s.is_empty())
+            .map(Value::from)
+            .collect();
         return Value::from(items);
     }
     Value::from(trimmed.to_owned())
@@ -341,7 +427,10 @@ impl Secrets {
                 .find(|(k, v)| k == name && !v.trim().is_empty())
                 .map(|(_, v)| SecretString::from(v.trim().to_owned()))
         };
-        Secrets { api_key: get("UNIPILE_API_KEY"), session_secret: get("SESSION_SECRET") }
+        Secrets {
+            api_key: get("UNIPILE_API_KEY"),
+            session_secret: get("SESSION_SECRET"),
+        }
     }
 }
 
@@ -351,16 +440,26 @@ mod tests {
     use std::io::Write;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
     fn file_then_environment() {
         let mut file = tempfile_in_target("layers.toml");
-        writeln!(file.1, "providers = [\"imap\", \"linkedin\"]\n[flow]\nmax_code_attempts = 3").expect("write");
+        writeln!(
+            file.1,
+            "providers = [\"imap\", \"linkedin\"]\n[flow]\nmax_code_attempts = 3"
+        )
+        .expect("write");
         let settings = Settings::load(
             &file.0,
-            &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "4"), ("CF_SETTINGS_FILE", &file.0.display().to_string())]),
+            &env(&[
+                ("CF_FLOW__MAX_CODE_ATTEMPTS", "4"),
+                ("CF_SETTINGS_FILE", &file.0.display().to_string()),
+            ]),
         )
         .expect("load");
         assert_eq!(settings.providers, vec!["imap", "linkedin"]);
@@ -370,14 +469,23 @@ mod tests {
 
     #[test]
     fn a_bad_key_is_named() {
-        let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "0")]))
-            .expect_err("0 attempts is refused");
+        let err = Settings::load(
+            Path::new("/nonexistent.toml"),
+            &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "0")]),
+        )
+        .expect_err("0 attempts is refused");
         assert!(err.to_string().contains("flow.max_code_attempts"), "{err}");
-        let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[("CF_PROVIDERS", "[linkedin, myspace]")]))
-            .expect_err("unknown provider");
+        let err = Settings::load(
+            Path::new("/nonexistent.toml"),
+            &env(&[("CF_PROVIDERS", "[linkedin, myspace]")]),
+        )
+        .expect_err("unknown provider");
         assert!(err.to_string().contains("myspace"), "{err}");
-        let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[("CF_FLOW__COLOUR", "blue")]))
-            .expect_err("unknown key");
+        let err = Settings::load(
+            Path::new("/nonexistent.toml"),
+            &env(&[("CF_FLOW__COLOUR", "blue")]),
+        )
+        .expect_err("unknown key");
         assert!(err.to_string().contains("colour"), "{err}");
     }
 
@@ -385,35 +493,74 @@ mod tests {
     fn the_shipped_file_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
         let settings = Settings::load(&path, &[]).expect("Leptos.toml parses");
-        assert_eq!(settings.providers.first().map(String::as_str), Some("linkedin"));
+        assert_eq!(
+            settings.providers.first().map(String::as_str),
+            Some("linkedin")
+        );
     }
 
     #[test]
     fn operational_settings_are_checked() {
         for (key, value, named) in [
-            ("CF_LIMITS__START_PER_IP_PER_MINUTE", "0", "limits.start_per_ip_per_minute"),
+            (
+                "CF_LIMITS__START_PER_IP_PER_MINUTE",
+                "0",
+                "limits.start_per_ip_per_minute",
+            ),
             ("CF_LIMITS__MAX_BODY_BYTES", "10", "limits.max_body_bytes"),
-            ("CF_SECURITY__FRAME_ANCESTORS", "[*]", "security.frame_ancestors"),
-            ("CF_SECURITY__FRAME_ANCESTORS", "[https://a.example; script-src *]", "security.frame_ancestors"),
-            ("CF_ARKOSE__BASE_URL", "javascript:alert(1)", "arkose.base_url"),
+            (
+                "CF_SECURITY__FRAME_ANCESTORS",
+                "[*]",
+                "security.frame_ancestors",
+            ),
+            (
+                "CF_SECURITY__FRAME_ANCESTORS",
+                "[https://a.example; script-src *]",
+                "security.frame_ancestors",
+            ),
+            (
+                "CF_ARKOSE__BASE_URL",
+                "javascript:alert(1)",
+                "arkose.base_url",
+            ),
             ("CF_SERVER__INSTANCE", "a b", "server.instance"),
-            ("CF_SERVER__SHUTDOWN_DEADLINE_SECS", "0", "server.shutdown_deadline_secs"),
+            (
+                "CF_SERVER__SHUTDOWN_DEADLINE_SECS",
+                "0",
+                "server.shutdown_deadline_secs",
+            ),
         ] {
-            let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)])).expect_err(key);
+            let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)]))
+                .expect_err(key);
             assert!(err.to_string().contains(named), "{key}={value}: {err}");
         }
         let ok = Settings::load(
             Path::new("/nonexistent.toml"),
-            &env(&[("CF_SECURITY__FRAME_ANCESTORS", "['self', https://app.example.com]"), ("CF_SERVER__INSTANCE", "a-1")]),
+            &env(&[
+                (
+                    "CF_SECURITY__FRAME_ANCESTORS",
+                    "['self', https://app.example.com]",
+                ),
+                ("CF_SERVER__INSTANCE", "a-1"),
+            ]),
         )
         .expect("valid");
-        assert_eq!(ok.security.frame_ancestors, vec!["'self'", "https://app.example.com"]);
-        assert_eq!(url::origin_of("https://Client-API.arkoselabs.com/v2/x").as_deref(), Some("https://client-api.arkoselabs.com"));
+        assert_eq!(
+            ok.security.frame_ancestors,
+            vec!["'self'", "https://app.example.com"]
+        );
+        assert_eq!(
+            url::origin_of("https://Client-API.arkoselabs.com/v2/x").as_deref(),
+            Some("https://client-api.arkoselabs.com")
+        );
     }
 
     #[test]
     fn secrets_come_from_the_environment_only() {
-        let secrets = Secrets::from_env(&env(&[("UNIPILE_API_KEY", " key "), ("SESSION_SECRET", "")]));
+        let secrets = Secrets::from_env(&env(&[
+            ("UNIPILE_API_KEY", " key "),
+            ("SESSION_SECRET", ""),
+        ]));
         assert!(secrets.api_key.is_some());
         assert!(secrets.session_secret.is_none());
     }

@@ -52,7 +52,11 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosOptions) -> Result<Built, StartupError> {
+pub async fn build(
+    settings: Settings,
+    secrets: Secrets,
+    leptos_options: LeptosOptions,
+) -> Result<Built, StartupError> {
     let settings = Arc::new(settings);
     let (mode, api_key, sandbox) = match secrets.api_key {
         Some(key) => (Mode::Live, key, None),
@@ -67,11 +71,19 @@ pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosO
             })
             .await
             .map_err(StartupError::Sandbox)?;
-            (Mode::Sandbox { base_url: sandbox.base_url() }, key.into(), Some(sandbox))
+            (
+                Mode::Sandbox {
+                    base_url: sandbox.base_url(),
+                },
+                key.into(),
+                Some(sandbox),
+            )
         }
     };
     let master: Vec<u8> = match (&mode, secrets.session_secret) {
-        (_, Some(secret)) if secret.expose_secret().len() < 32 => return Err(StartupError::WeakSessionSecret),
+        (_, Some(secret)) if secret.expose_secret().len() < 32 => {
+            return Err(StartupError::WeakSessionSecret)
+        }
         (_, Some(secret)) => secret.expose_secret().as_bytes().to_vec(),
         (Mode::Live, None) => return Err(StartupError::MissingSessionSecret),
         (Mode::Sandbox { .. }, None) => {
@@ -90,17 +102,37 @@ pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosO
         request_timeout: Duration::from_millis(settings.unipile.request_timeout_ms),
     })
     .map_err(|e| StartupError::Client(e.to_string()))?;
-    let cookies = Arc::new(CookieCodec::new(&master, settings.cookie.secure, settings.checkpoint_lifetime()));
+    let cookies = Arc::new(CookieCodec::new(
+        &master,
+        settings.cookie.secure,
+        settings.checkpoint_lifetime(),
+    ));
     // The CAPTCHA script comes from Arkose Labs, or in sandbox mode from the emulator's stand-in.
     let mut external: Vec<String> = origin_of(&settings.arkose.base_url).into_iter().collect();
     if let Mode::Sandbox { base_url } = &mode {
         external.extend(origin_of(base_url));
     }
     let dev_reload = std::env::var_os("LEPTOS_WATCH").is_some();
-    let csp = Arc::new(ContentSecurityPolicy::new(external, &settings.security.frame_ancestors, dev_reload));
+    let csp = Arc::new(ContentSecurityPolicy::new(
+        external,
+        &settings.security.frame_ancestors,
+        dev_reload,
+    ));
     let limits = Arc::new(StartLimits::new(&settings.limits));
-    let state = AppState { settings, client, cookies, mode, leptos_options, limits, csp };
-    Ok(Built { router: router(state.clone()), state, sandbox })
+    let state = AppState {
+        settings,
+        client,
+        cookies,
+        mode,
+        leptos_options,
+        limits,
+        csp,
+    };
+    Ok(Built {
+        router: router(state.clone()),
+        state,
+        sandbox,
+    })
 }
 
 pub fn router(state: AppState) -> Router {
@@ -121,13 +153,21 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         // Innermost first: the status of failed server functions, the body limit, cross-site refusal,
         // headers, then the request id and log span around everything.
         .layer(from_fn(security::server_fn_status))
         .layer(from_fn_with_state(state.clone(), security::limit_body))
-        .layer(from_fn_with_state(state.clone(), security::refuse_cross_site))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::refuse_cross_site,
+        ))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(from_fn(security::request_id))
         .with_state(state)

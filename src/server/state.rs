@@ -1,7 +1,9 @@
 //! What every request can reach: settings, the one Unipile client, the cookie codec, the rate limits and
 //! the page policy.
 
-use super::{limits::StartLimits, security::ContentSecurityPolicy, session::CookieCodec, settings::Settings};
+use super::{
+    limits::StartLimits, security::ContentSecurityPolicy, session::CookieCodec, settings::Settings,
+};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -11,7 +13,9 @@ use std::sync::Arc;
 pub enum Mode {
     Live,
     /// The emulator runs in-process at this base URL.
-    Sandbox { base_url: String },
+    Sandbox {
+        base_url: String,
+    },
 }
 
 #[derive(Clone)]

@@ -1,22 +1,70 @@
-use super::RestartButton;
+use super::{BackgroundWait, CheckpointFooter, FlowFields};
 use crate::{
     catalogue::Provider,
-    components::{FlowActions, NoticeView, StepHeading},
+    components::{
+        countdown::{clock, use_now},
+        FlowActions, NoticeView, StepHeading,
+    },
     model::{CheckpointView, CodeSource},
 };
 use leptos::prelude::*;
 
-/// A code to type: two-step verification or a one-time password, with where it comes from.
+/// "Resend code", disabled until the cooldown ends (counted down live with JavaScript).
 #[component]
-pub fn CodeInputCheckpoint(provider: &'static Provider, source: CodeSource, checkpoint: CheckpointView) -> impl IntoView {
+fn ResendButton(provider: &'static Provider, flow_id: String, resend_at_ms: u64) -> impl IntoView {
+    let actions = expect_context::<FlowActions>();
+    let now = use_now();
+    let wait_left = move || resend_at_ms.saturating_sub(now.get());
+    let blocked = move || wait_left() > 0 || actions.pending();
+    view! {
+        <ActionForm action=actions.resend attr:class="inline-form">
+            <FlowFields provider flow_id/>
+            <button type="submit" class="button link" disabled=blocked>
+                {move || match wait_left() {
+                    0 => "Resend code".to_owned(),
+                    left => format!("Resend code in {}", clock(left)),
+                }}
+            </button>
+        </ActionForm>
+    }
+}
+
+/// A code to type: two-step verification or a one-time password, with where it comes from. With
+/// `or_in_app`, approving the sign-in in the app also completes it, whichever happens first.
+#[component]
+pub fn CodeInputCheckpoint(
+    provider: &'static Provider,
+    source: CodeSource,
+    checkpoint: CheckpointView,
+    #[prop(optional)] or_in_app: bool,
+) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
     let pending = move || actions.pending();
+    let flow_id = checkpoint.flow_id.clone();
+    let (notice, attempts_left, confirmation) = (
+        checkpoint.notice.clone(),
+        checkpoint.attempts_left,
+        checkpoint.confirmation,
+    );
+    let in_app = or_in_app.then(|| {
+        let flow_id = flow_id.clone();
+        view! {
+            <p class="lead">{format!("Or approve the sign-in in the {} app: this page continues by itself.", provider.label)}</p>
+            <BackgroundWait provider flow_id reload=false/>
+        }
+    });
+    let resend = checkpoint.resend_at_ms.map(|resend_at_ms| {
+        let flow_id = flow_id.clone();
+        view! { <ResendButton provider flow_id resend_at_ms/> }
+    });
     view! {
         <StepHeading>"Enter your verification code"</StepHeading>
         <p class="lead">{source.describe(provider.label)}</p>
-        <NoticeView provider notice=checkpoint.notice.clone() attempts_left=checkpoint.attempts_left/>
+        {in_app}
+        <NoticeView provider notice attempts_left/>
+        {confirmation.map(|c| view! { <p class="confirmation" role="status">{c.message()}</p> })}
         <ActionForm action=actions.solve attr:class="form">
-            <input type="hidden" name="provider" value=provider.id/>
+            <FlowFields provider flow_id/>
             <div class="field">
                 <label for="code">"Verification code"</label>
                 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
@@ -26,6 +74,7 @@ pub fn CodeInputCheckpoint(provider: &'static Provider, source: CodeSource, chec
                 {move || if pending() { "Verifying…" } else { "Verify" }}
             </button>
         </ActionForm>
-        <RestartButton provider/>
+        {resend}
+        <CheckpointFooter provider checkpoint/>
     }
 }

@@ -1,24 +1,121 @@
 //! Checkpoint screens.
 
+mod action;
+mod choice;
 mod code_input;
 mod phone_register;
 mod unsupported;
 
+pub use action::ActionCheckpoint;
+pub use choice::ChoiceCheckpoint;
 pub use code_input::CodeInputCheckpoint;
 pub use phone_register::PhoneRegisterCheckpoint;
 pub use unsupported::UnsupportedCheckpoint;
 
-use crate::{catalogue::Provider, components::FlowActions};
+use crate::{
+    catalogue::Provider,
+    components::{countdown::Countdown, FlowActions},
+    model::CheckpointView,
+};
 use leptos::prelude::*;
 
-/// "Start over": drops the attempt and returns to the form, the username kept.
+/// The hidden fields every checkpoint form carries: which provider, and which attempt.
 #[component]
-pub fn RestartButton(provider: &'static Provider, #[prop(default = "Start over")] label: &'static str) -> impl IntoView {
+pub fn FlowFields(provider: &'static Provider, flow_id: String) -> impl IntoView {
+    view! {
+        <input type="hidden" name="provider" value=provider.id/>
+        <input type="hidden" name="flow" value=flow_id/>
+    }
+}
+
+/// "Start over" (or "Cancel"): drops the attempt and returns to the form, the username kept.
+#[component]
+pub fn RestartButton(
+    provider: &'static Provider,
+    #[prop(default = "Start over")] label: &'static str,
+) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
     view! {
-        <ActionForm action=actions.restart attr:class="restart">
+        <ActionForm action=actions.restart attr:class="inline-form">
             <input type="hidden" name="provider" value=provider.id/>
             <button type="submit" class="button secondary">{label}</button>
         </ActionForm>
     }
+}
+
+/// What every checkpoint ends with: the time left, "Try another way" where offered, and a way out.
+#[component]
+pub fn CheckpointFooter(
+    provider: &'static Provider,
+    checkpoint: CheckpointView,
+    #[prop(default = "Start over")] restart_label: &'static str,
+) -> impl IntoView {
+    let actions = expect_context::<FlowActions>();
+    let switch = checkpoint.can_switch.then(|| {
+        let flow_id = checkpoint.flow_id.clone();
+        view! {
+            <ActionForm action=actions.switch attr:class="inline-form">
+                <FlowFields provider flow_id/>
+                <button type="submit" class="button link">"Try another way"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <Countdown until_ms=checkpoint.expires_at_ms/>
+        <div class="step-actions">
+            {switch}
+            <RestartButton provider label=restart_label/>
+        </div>
+    }
+}
+
+/// Waits in the background for the step to finish on its own (in-app approval, loading): one bounded wait
+/// request at a time; when it answers, the container re-reads the step and, if still waiting, this runs
+/// again. Leaving the screen aborts the wait. Without JavaScript the page reloads itself with `?wait=1`
+/// (`reload`), or offers a link that does (where a reload could interrupt typing).
+#[component]
+pub fn BackgroundWait(
+    provider: &'static Provider,
+    flow_id: String,
+    #[prop(default = true)] reload: bool,
+) -> impl IntoView {
+    use crate::api::WaitCheckpoint;
+    let actions = expect_context::<FlowActions>();
+    let id = flow_id.clone();
+    Effect::new(move || {
+        let id = id.clone();
+        let handle = StoredValue::new(None::<leptos::prelude::ActionAbortHandle>);
+        // A short pause keeps a fast-failing server from being polled in a tight loop.
+        let timer = set_timeout_with_handle(
+            move || {
+                let abort = actions.wait.dispatch(WaitCheckpoint {
+                    provider: provider.id.to_owned(),
+                    flow: id,
+                });
+                handle.set_value(Some(abort));
+            },
+            std::time::Duration::from_millis(300),
+        );
+        on_cleanup(move || {
+            if let Ok(timer) = timer {
+                timer.clear();
+            }
+            if let Some(abort) = handle.try_update_value(Option::take).flatten() {
+                abort.abort();
+            }
+        });
+    });
+    // Raw HTML inside <noscript>, which a browser running scripts never parses.
+    let fallback = if reload {
+        format!(
+            r#"<meta http-equiv="refresh" content="2;url=/connect/{}?wait=1">"#,
+            provider.id
+        )
+    } else {
+        format!(
+            r#"<p><a href="/connect/{}?wait=1">I approved it in the app</a></p>"#,
+            provider.id
+        )
+    };
+    view! { <noscript inner_html=fallback></noscript> }
 }

@@ -1,4 +1,4 @@
-use super::RestartButton;
+use super::{CheckpointFooter, FlowFields};
 use crate::{
     catalogue::Provider,
     components::{FlowActions, NoticeView, StepHeading},
@@ -8,15 +8,19 @@ use leptos::prelude::*;
 
 /// The provider wants a phone number before it can send a code.
 #[component]
-pub fn PhoneRegisterCheckpoint(provider: &'static Provider, checkpoint: CheckpointView) -> impl IntoView {
+pub fn PhoneRegisterCheckpoint(
+    provider: &'static Provider,
+    checkpoint: CheckpointView,
+) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
     let pending = move || actions.pending();
+    let (notice, flow_id) = (checkpoint.notice.clone(), checkpoint.flow_id.clone());
     view! {
         <StepHeading>"Add a phone number"</StepHeading>
         <p class="lead">{format!("{} needs a phone number to send you a verification code.", provider.label)}</p>
-        <NoticeView provider notice=checkpoint.notice.clone()/>
+        <NoticeView provider notice/>
         <ActionForm action=actions.phone attr:class="form">
-            <input type="hidden" name="provider" value=provider.id/>
+            <FlowFields provider flow_id/>
             <div class="field-row">
                 <div class="field country">
                     <label for="country_code">"Country code"</label>
@@ -34,6 +38,6 @@ pub fn PhoneRegisterCheckpoint(provider: &'static Provider, checkpoint: Checkpoi
                 {move || if pending() { "Sending…" } else { "Send code" }}
             </button>
         </ActionForm>
-        <RestartButton provider/>
+        <CheckpointFooter provider checkpoint/>
     }
 }

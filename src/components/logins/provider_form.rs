@@ -16,7 +16,9 @@ pub fn ProviderForm(provider: &'static Provider, form: FormState) -> impl IntoVi
     let has_notice = form.notice.is_some();
     let rate_limited = move || {
         let failed = actions.start.value().get().and_then(Result::err);
-        failed.filter(|e| !has_notice && matches!(e, AppError::RateLimited { .. })).map(|e| e.notice())
+        failed
+            .filter(|e| !has_notice && matches!(e, AppError::RateLimited { .. }))
+            .map(|e| e.notice())
     };
     view! {
         <StepHeading>{format!("Connect your {} account", provider.label)}</StepHeading>

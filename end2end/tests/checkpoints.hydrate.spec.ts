@@ -1,0 +1,52 @@
+import { test, expect, signIn, enterCode, expectCodeCheckpoint, expectConnected, gotoReady, ui, GOOD_CODE } from "./fixtures/flow";
+
+test("code or app approval: approving in the app completes it without typing", async ({ page }) => {
+  await signIn(page, "linkedin", "user_otp_or_in_app");
+  await expect(ui.h1(page, "Enter your verification code")).toBeVisible();
+  await expectConnected(page, "linkedin", "user_otp_or_in_app");
+});
+
+test("a dropped connection during the wait resumes polling", async ({ page }) => {
+  let dropped = 0;
+  await page.route("**/api/wait_checkpoint", async (route) => {
+    if (dropped < 2) {
+      dropped++;
+      await route.abort("connectionreset");
+    } else {
+      await route.continue();
+    }
+  });
+  await signIn(page, "linkedin", "user_in_app");
+  await expect(ui.h1(page, "Approve the sign-in in the app")).toBeVisible();
+  await expectConnected(page, "linkedin", "user_in_app");
+  expect(dropped).toBe(2);
+});
+
+test("each new step takes focus and is announced; a chain moves without page loads", async ({ page }) => {
+  await signIn(page, "linkedin", "user_phone");
+  await expect(ui.h1(page, "Add a phone number")).toBeFocused();
+  await expect(ui.announcer(page)).toContainText("add a phone number");
+  await ui.countryCodeInput(page).fill("+33");
+  await ui.phoneNumberInput(page).fill("612345678");
+  await ui.sendCodeButton(page).click();
+  await expect(ui.h1(page, "Enter your verification code")).toBeFocused();
+  await expect(ui.announcer(page)).toContainText("verification code");
+});
+
+test("two tabs: a form left open on an older attempt cannot act on the newer one", async ({ context }) => {
+  const first = await context.newPage();
+  await signIn(first, "linkedin", "user_2fa_sms");
+  await expectCodeCheckpoint(first, "text message (SMS)");
+
+  const second = await context.newPage();
+  await signIn(second, "linkedin", "user_2fa_app");
+  await expectCodeCheckpoint(second, "authenticator app");
+
+  await enterCode(first, GOOD_CODE);
+  await expect(ui.alert(first, "replaced by a newer one")).toBeVisible();
+  await expectCodeCheckpoint(first, "authenticator app");
+
+  await enterCode(second, GOOD_CODE);
+  await expectConnected(second, "linkedin", "user_2fa_app");
+  await gotoReady(first, "/connect/linkedin");
+});

@@ -1,0 +1,29 @@
+use crate::{error::AppError, model::FlowStep};
+use leptos::prelude::*;
+
+/// Waits, for a bounded time, for an in-app approval or a loading step to finish. Answers the same step
+/// when nothing happened yet ("still waiting"): the page then asks again.
+#[server(endpoint = "wait_checkpoint")]
+pub async fn wait_checkpoint(provider: String, flow: String) -> Result<FlowStep, AppError> {
+    use crate::server::{
+        flow::{self as service, Waited},
+        request::RequestCx,
+    };
+    let cx = RequestCx::get()?;
+    let provider = super::offered_provider(&cx, &provider)?;
+    cx.return_to(&super::flow_page(provider));
+    let Some(current) = cx.flow(provider.id) else {
+        return Ok(service::current_step(&cx.app, provider, None));
+    };
+    if current.flow_id != flow {
+        return Ok(service::current_step(&cx.app, provider, Some(current)));
+    }
+    let next = match service::wait(&cx.app, provider, current.clone()).await {
+        Waited::StillWaiting => current,
+        Waited::Moved(next) | Waited::Ended(next) => {
+            cx.save(&next);
+            next
+        }
+    };
+    Ok(service::current_step(&cx.app, provider, Some(next)))
+}

@@ -1,0 +1,77 @@
+use leptos::prelude::*;
+
+/// Milliseconds since the Unix epoch, from the clock of whichever side renders.
+pub fn now_ms() -> u64 {
+    #[cfg(feature = "ssr")]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        js_sys_now()
+    }
+}
+
+#[cfg(not(feature = "ssr"))]
+fn js_sys_now() -> u64 {
+    leptos::web_sys::window()
+        .and_then(|w| w.performance().map(|p| p.time_origin() + p.now()))
+        .unwrap_or(0.0) as u64
+}
+
+/// `m:ss` for a number of milliseconds.
+pub fn clock(ms: u64) -> String {
+    let secs = ms.div_ceil(1000);
+    format!("{}:{:02}", secs / 60, secs % 60)
+}
+
+/// A signal of "now", ticking every second in the browser (static on the server).
+pub fn use_now() -> ReadSignal<u64> {
+    let (now, set_now) = signal(now_ms());
+    Effect::new(move || {
+        set_now.set(now_ms());
+        if let Ok(handle) = set_interval_with_handle(
+            move || set_now.set(now_ms()),
+            std::time::Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    now
+}
+
+/// "This attempt expires in 4:59", live; once past, says so and what to do.
+#[component]
+pub fn Countdown(until_ms: u64) -> impl IntoView {
+    let now = use_now();
+    let left = move || until_ms.saturating_sub(now.get());
+    let running = move || left() > 0;
+    view! {
+        <Show
+            when=running
+            fallback=|| view! {
+                <p class="countdown expired" role="alert">
+                    "This attempt expired. Start over: your username is kept."
+                </p>
+            }
+        >
+            <p class="countdown">"This attempt expires in "<span class="clock">{move || clock(left())}</span>"."</p>
+        </Show>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clock;
+
+    #[test]
+    fn clock_rounds_up_to_the_second() {
+        assert_eq!(clock(0), "0:00");
+        assert_eq!(clock(1), "0:01");
+        assert_eq!(clock(59_001), "1:00");
+        assert_eq!(clock(300_000), "5:00");
+    }
+}
