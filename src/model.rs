@@ -52,6 +52,9 @@ pub enum CheckpointKind {
     Code { source: CodeSource },
     /// The user registers a phone number, then receives a code.
     PhoneRegister,
+    /// An Arkose Labs CAPTCHA drawn in the browser; its token is sent as the code. `data` is an opaque blob
+    /// for the CAPTCHA script, passed to it as a value and never written into markup or script text.
+    Captcha { public_key: String, data: String },
     /// Any checkpoint type this version does not support.
     Unsupported { type_name: String },
 }

@@ -1,4 +1,4 @@
-use super::{CodeInputCheckpoint, LinkedInLogin, NoticeView, PhoneRegisterCheckpoint, ProviderForm, Success, UnsupportedCheckpoint};
+use super::{CaptchaCheckpoint, CodeInputCheckpoint, LinkedInLogin, NoticeView, PhoneRegisterCheckpoint, ProviderForm, Success, UnsupportedCheckpoint};
 use crate::{
     api::{load_flow_step, RegisterPhone, RestartFlow, SolveCheckpoint, StartAuthIntent},
     catalogue::Provider,
@@ -35,6 +35,7 @@ fn announcement(step: &FlowStep, provider: &Provider) -> String {
         FlowStep::Checkpoint(view) => match &view.kind {
             CheckpointKind::Code { .. } => "Verification step: enter your verification code.".to_owned(),
             CheckpointKind::PhoneRegister => "Verification step: add a phone number.".to_owned(),
+            CheckpointKind::Captcha { .. } => "Verification step: complete the security check.".to_owned(),
             CheckpointKind::Unsupported { .. } => "This sign-in needs a step that is not supported.".to_owned(),
         },
         FlowStep::Connected(_) => format!("Your {} account is connected.", provider.label),
@@ -74,6 +75,9 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                             }
                             CheckpointKind::PhoneRegister => {
                                 view! { <PhoneRegisterCheckpoint provider checkpoint/> }.into_any()
+                            }
+                            CheckpointKind::Captcha { public_key, data } => {
+                                view! { <CaptchaCheckpoint provider public_key data checkpoint/> }.into_any()
                             }
                             CheckpointKind::Unsupported { .. } => {
                                 view! { <UnsupportedCheckpoint provider/> }.into_any()

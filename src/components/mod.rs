@@ -10,7 +10,7 @@ mod provider_picker;
 mod sandbox_banner;
 mod success;
 
-pub use checkpoints::{CodeInputCheckpoint, PhoneRegisterCheckpoint, UnsupportedCheckpoint};
+pub use checkpoints::{CaptchaCheckpoint, CodeInputCheckpoint, PhoneRegisterCheckpoint, UnsupportedCheckpoint};
 pub use connect_page::ConnectPage;
 pub use container::{CredentialsFlowContainer, FlowActions};
 pub use logins::{LinkedInLogin, ProviderForm};

@@ -204,6 +204,9 @@ pub fn checkpoint_kind(checkpoint: &Checkpoint) -> CheckpointKind {
         },
         Checkpoint::Otp { channel } => CheckpointKind::Code { source: channel_source(channel) },
         Checkpoint::PhoneRegister => CheckpointKind::PhoneRegister,
+        Checkpoint::Captcha { public_key: Some(public_key), data } if !public_key.is_empty() => {
+            CheckpointKind::Captcha { public_key: public_key.clone(), data: data.clone().unwrap_or_default() }
+        }
         other => CheckpointKind::Unsupported { type_name: other.type_name().to_owned() },
     }
 }
@@ -253,6 +256,19 @@ mod tests {
         );
         assert_eq!(kind(Checkpoint::Otp { channel: Some(Channel::Email) }), CheckpointKind::Code { source: CodeSource::Email });
         assert_eq!(kind(Checkpoint::PhoneRegister), CheckpointKind::PhoneRegister);
+        assert_eq!(
+            kind(Checkpoint::Captcha { public_key: Some("pk".into()), data: Some("d\"'</script>".into()) }),
+            CheckpointKind::Captcha { public_key: "pk".into(), data: "d\"'</script>".into() }
+        );
+        assert_eq!(
+            kind(Checkpoint::Captcha { public_key: Some("pk".into()), data: None }),
+            CheckpointKind::Captcha { public_key: "pk".into(), data: String::new() }
+        );
+        // Without a key there is no challenge to draw.
+        assert_eq!(
+            kind(Checkpoint::Captcha { public_key: None, data: Some("d".into()) }),
+            CheckpointKind::Unsupported { type_name: "CAPTCHA".into() }
+        );
         assert_eq!(
             kind(Checkpoint::Unknown { kind: "FACE_SCAN".into() }),
             CheckpointKind::Unsupported { type_name: "FACE_SCAN".into() }

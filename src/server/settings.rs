@@ -167,6 +167,9 @@ impl Settings {
         if !(self.unipile.base_url.starts_with("https://") || self.unipile.base_url.starts_with("http://")) {
             return Err(SettingsError::Invalid { key: "unipile.base_url", reason: "must start with https://".into() });
         }
+        if !(self.arkose.base_url.starts_with("https://") || self.arkose.base_url.starts_with("http://")) {
+            return Err(SettingsError::Invalid { key: "arkose.base_url", reason: "must start with https://".into() });
+        }
         for (key, value) in [
             ("unipile.connect_timeout_ms", self.unipile.connect_timeout_ms),
             ("unipile.request_timeout_ms", self.unipile.request_timeout_ms),

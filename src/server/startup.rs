@@ -40,8 +40,7 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
-pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosOptions) -> Result<Built, StartupError> {
-    let settings = Arc::new(settings);
+pub async fn build(mut settings: Settings, secrets: Secrets, leptos_options: LeptosOptions) -> Result<Built, StartupError> {
     let (mode, api_key, sandbox) = match secrets.api_key {
         Some(key) => (Mode::Live, key, None),
         None => {
@@ -58,6 +57,11 @@ pub async fn build(settings: Settings, secrets: Secrets, leptos_options: LeptosO
             (Mode::Sandbox { base_url: sandbox.base_url() }, key.into(), Some(sandbox))
         }
     };
+    if let Mode::Sandbox { base_url } = &mode {
+        // The page loads the CAPTCHA script from here, and the security headers allow this origin.
+        settings.arkose.base_url = sandbox_arkose_base_url(base_url);
+    }
+    let settings = Arc::new(settings);
     let master: Vec<u8> = match (&mode, secrets.session_secret) {
         (_, Some(secret)) if secret.expose_secret().len() < 32 => return Err(StartupError::WeakSessionSecret),
         (_, Some(secret)) => secret.expose_secret().as_bytes().to_vec(),
@@ -99,6 +103,11 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)
+}
+
+/// Where the sandbox serves its stand-in for the Arkose Labs client API.
+pub fn sandbox_arkose_base_url(sandbox_base_url: &str) -> String {
+    format!("{}/arkose", sandbox_base_url.trim_end_matches('/'))
 }
 
 fn hex(bytes: &[u8]) -> String {

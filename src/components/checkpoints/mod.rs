@@ -1,9 +1,11 @@
 //! Checkpoint screens.
 
+mod captcha;
 mod code_input;
 mod phone_register;
 mod unsupported;
 
+pub use captcha::CaptchaCheckpoint;
 pub use code_input::CodeInputCheckpoint;
 pub use phone_register::PhoneRegisterCheckpoint;
 pub use unsupported::UnsupportedCheckpoint;
