@@ -52,7 +52,13 @@ mod tests {
 
     #[test]
     fn the_script_builds_no_markup_from_text() {
-        for forbidden in ["innerHTML", "outerHTML", "eval(", "Function(", "document.write"] {
+        for forbidden in [
+            "innerHTML",
+            "outerHTML",
+            "eval(",
+            "Function(",
+            "document.write",
+        ] {
             assert!(!SCRIPT.contains(forbidden), "{forbidden}");
         }
     }
