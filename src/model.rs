@@ -73,6 +73,9 @@ pub enum CheckpointKind {
     Code { source: CodeSource },
     /// The user registers a phone number, then receives a code.
     PhoneRegister,
+    /// An Arkose Labs CAPTCHA drawn in the browser; its token is sent as the code. `data` is an opaque blob
+    /// for the CAPTCHA script, passed to it as a value and never written into markup or script text.
+    Captcha { public_key: String, data: String },
     /// The user approves the sign-in in the provider's app; the page waits.
     InApp,
     /// Either a code or an approval in the app, whichever comes first.
@@ -123,6 +126,7 @@ impl CheckpointKind {
                 "Enter your verification code"
             }
             CheckpointKind::PhoneRegister => "Add a phone number",
+            CheckpointKind::Captcha { .. } => "Complete the security check",
             CheckpointKind::InApp => "Approve the sign-in in the app",
             CheckpointKind::ChallengeSelection { .. } => "Choose how to get your code",
             CheckpointKind::ContractSelection { .. } => "Choose a contract",

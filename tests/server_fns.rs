@@ -772,3 +772,55 @@ async fn the_no_javascript_waiting_page_completes_by_reloading_with_wait() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_account() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let site = app.step(&client, "get_site_info", &[]).await;
+    let sandbox_base = app.built.sandbox.as_ref().expect("sandbox mode").base_url();
+    assert_eq!(
+        site["arkose_base_url"],
+        format!("{sandbox_base}/arkose"),
+        "{site}"
+    );
+    assert_eq!(
+        app.built.state.settings.arkose.base_url,
+        format!("{sandbox_base}/arkose")
+    );
+
+    let step = app.start(&client, "user_captcha", "pass_good").await;
+    let captcha = &step["Checkpoint"]["kind"]["Captcha"];
+    assert_eq!(captcha["public_key"], "sandbox-public-key", "{step}");
+    let data = captcha["data"].as_str().expect("data");
+    assert!(
+        data.contains('"') && data.contains('\'') && data.contains("</script>"),
+        "{data}"
+    );
+
+    let script = reqwest::get(format!(
+        "{sandbox_base}/arkose/v2/sandbox-public-key/api.js"
+    ))
+    .await
+    .expect("script");
+    assert_eq!(script.status(), 200);
+    assert!(script.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("application/javascript"));
+
+    let wrong = app.solve(&client, "sandbox-token:acc_someone_else").await;
+    assert_eq!(
+        wrong["Checkpoint"]["notice"]["code"], "invalid_code",
+        "{wrong}"
+    );
+    assert_eq!(wrong["Checkpoint"]["kind"]["Captcha"]["data"], data);
+
+    let token = data
+        .split("token=")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next())
+        .expect("token in the blob");
+    let done = app.solve(&client, token).await;
+    assert_eq!(done["Connected"]["name"], "user_captcha", "{done}");
+}

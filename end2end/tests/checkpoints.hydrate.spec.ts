@@ -1,4 +1,16 @@
-import { test, expect, signIn, enterCode, expectCodeCheckpoint, expectConnected, gotoReady, ui, GOOD_CODE } from "./fixtures/flow";
+import {
+  test,
+  expect,
+  signIn,
+  submitCredentials,
+  enterCode,
+  expectCodeCheckpoint,
+  expectConnected,
+  gotoReady,
+  ui,
+  GOOD_CODE,
+  GOOD_PASSWORD,
+} from "./fixtures/flow";
 
 test("code or app approval: approving in the app completes it without typing", async ({ page }) => {
   await signIn(page, "linkedin", "user_otp_or_in_app");
@@ -38,8 +50,13 @@ test("two tabs: a form left open on an older attempt cannot act on the newer one
   await signIn(first, "linkedin", "user_2fa_sms");
   await expectCodeCheckpoint(first, "text message (SMS)");
 
+  // A second tab resumes the same attempt; starting over there makes a newer one.
   const second = await context.newPage();
-  await signIn(second, "linkedin", "user_2fa_app");
+  await gotoReady(second, "/connect/linkedin");
+  await expectCodeCheckpoint(second, "text message (SMS)");
+  await second.getByRole("button", { name: "Start over", exact: true }).click();
+  await expect(ui.h1(second, "Connect your LinkedIn account")).toBeVisible();
+  await submitCredentials(second, "user_2fa_app", GOOD_PASSWORD);
   await expectCodeCheckpoint(second, "authenticator app");
 
   await enterCode(first, GOOD_CODE);
@@ -48,5 +65,4 @@ test("two tabs: a form left open on an older attempt cannot act on the newer one
 
   await enterCode(second, GOOD_CODE);
   await expectConnected(second, "linkedin", "user_2fa_app");
-  await gotoReady(first, "/connect/linkedin");
 });

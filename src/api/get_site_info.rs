@@ -9,6 +9,9 @@ pub struct SiteInfo {
     pub sandbox: bool,
     /// Catalogue ids of the providers offered, in order.
     pub providers: Vec<String>,
+    /// Base URL of the Arkose Labs client API the CAPTCHA step loads its script from (the sandbox's
+    /// stand-in in sandbox mode).
+    pub arkose_base_url: String,
 }
 
 #[server(endpoint = "get_site_info")]
@@ -18,5 +21,6 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
     Ok(SiteInfo {
         sandbox: matches!(cx.app.mode, Mode::Sandbox { .. }),
         providers: cx.app.settings.providers.clone(),
+        arkose_base_url: cx.app.settings.arkose.base_url.clone(),
     })
 }

@@ -1,6 +1,7 @@
 use super::{
-    ActionCheckpoint, ChoiceCheckpoint, CodeInputCheckpoint, FocusGate, LinkedInLogin, NotFound,
-    NoticeView, PhoneRegisterCheckpoint, ProviderForm, Success, UnsupportedCheckpoint,
+    ActionCheckpoint, CaptchaCheckpoint, ChoiceCheckpoint, CodeInputCheckpoint, FocusGate,
+    LinkedInLogin, NotFound, NoticeView, PhoneRegisterCheckpoint, ProviderForm, Success,
+    UnsupportedCheckpoint,
 };
 use crate::{
     api::{
@@ -98,6 +99,27 @@ async fn load_with_retry(provider: &'static Provider, wait: bool) -> Result<Flow
     }
 }
 
+/// Empties the password and code inputs of the flow (browser only).
+fn clear_secret_fields() {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::wasm_bindgen::JsCast;
+        let Ok(fields) =
+            document().query_selector_all(".flow input[type=password], .flow input[name=code]")
+        else {
+            return;
+        };
+        for i in 0..fields.length() {
+            if let Some(input) = fields
+                .item(i)
+                .and_then(|n| n.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+            {
+                input.set_value("");
+            }
+        }
+    }
+}
+
 /// Sleeps in the browser (a timer resolving a channel); returns at once elsewhere.
 pub async fn sleep_ms(ms: u64) {
     #[cfg(feature = "hydrate")]
@@ -128,6 +150,13 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
         move || actions.versions(),
         move |versions| load_with_retry(provider, wait_first && versions == 0),
     );
+    // A refused password or code must not stay typed: the re-drawn form may reuse the same input
+    // elements, so once any action completes, secret fields in the flow are emptied.
+    Effect::new(move || {
+        if actions.versions() > 0 {
+            clear_secret_fields();
+        }
+    });
     // Empty until the user acts, so the server-rendered page and the hydrated one agree.
     let announced = Memo::new(move |_| {
         if actions.versions() == 0 {
@@ -155,6 +184,9 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                             }
                             CheckpointKind::PhoneRegister => {
                                 view! { <PhoneRegisterCheckpoint provider checkpoint/> }.into_any()
+                            }
+                            CheckpointKind::Captcha { public_key, data } => {
+                                view! { <CaptchaCheckpoint provider public_key data checkpoint/> }.into_any()
                             }
                             CheckpointKind::InApp | CheckpointKind::Loading => {
                                 view! { <ActionCheckpoint provider checkpoint/> }.into_any()

@@ -12,8 +12,8 @@ mod sandbox_banner;
 mod success;
 
 pub use checkpoints::{
-    ActionCheckpoint, ChoiceCheckpoint, CodeInputCheckpoint, PhoneRegisterCheckpoint,
-    UnsupportedCheckpoint,
+    ActionCheckpoint, CaptchaCheckpoint, ChoiceCheckpoint, CodeInputCheckpoint,
+    PhoneRegisterCheckpoint, UnsupportedCheckpoint,
 };
 pub use connect_page::ConnectPage;
 pub use container::{CredentialsFlowContainer, FlowActions};

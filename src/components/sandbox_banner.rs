@@ -7,6 +7,8 @@ const SCENARIOS: &[(&str, &str)] = &[
     ("user_otp", "code by e-mail"),
     ("user_phone", "add a phone, then a code"),
     ("user_captcha", "CAPTCHA"),
+    ("user_captcha_fail", "CAPTCHA that fails once"),
+    ("user_captcha_404, user_captcha_error", "CAPTCHA that cannot load"),
     ("user_in_app, user_in_app_timeout", "approve in the app"),
     ("user_otp_or_in_app", "code or app approval"),
     ("user_challenge", "choose how to get a code"),

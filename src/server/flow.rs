@@ -481,6 +481,13 @@ pub fn checkpoint_kind(checkpoint: &Checkpoint) -> CheckpointKind {
             source: channel_source(channel),
         },
         Checkpoint::PhoneRegister => CheckpointKind::PhoneRegister,
+        Checkpoint::Captcha {
+            public_key: Some(public_key),
+            data,
+        } if !public_key.is_empty() => CheckpointKind::Captcha {
+            public_key: public_key.clone(),
+            data: data.clone().unwrap_or_default(),
+        },
         Checkpoint::InAppValidation => CheckpointKind::InApp,
         Checkpoint::OtpOrInAppValidation { channel } => CheckpointKind::CodeOrInApp {
             source: channel_source(channel),
@@ -594,6 +601,26 @@ mod tests {
             CheckpointKind::PhoneRegister
         );
         assert_eq!(kind(Checkpoint::InAppValidation), CheckpointKind::InApp);
+        assert_eq!(
+            kind(Checkpoint::Captcha {
+                public_key: Some("pk".into()),
+                data: Some("d\"'</script>".into())
+            }),
+            CheckpointKind::Captcha {
+                public_key: "pk".into(),
+                data: "d\"'</script>".into()
+            }
+        );
+        // Without a key there is no challenge to draw.
+        assert_eq!(
+            kind(Checkpoint::Captcha {
+                public_key: None,
+                data: Some("d".into())
+            }),
+            CheckpointKind::Unsupported {
+                type_name: "CAPTCHA".into()
+            }
+        );
         assert_eq!(kind(Checkpoint::Loading), CheckpointKind::Loading);
         assert_eq!(
             kind(Checkpoint::OtpOrInAppValidation {

@@ -254,6 +254,14 @@ impl Settings {
                 reason: "must start with https://".into(),
             });
         }
+        if !(self.arkose.base_url.starts_with("https://")
+            || self.arkose.base_url.starts_with("http://"))
+        {
+            return Err(SettingsError::Invalid {
+                key: "arkose.base_url",
+                reason: "must start with https://".into(),
+            });
+        }
         for (key, value) in [
             (
                 "unipile.connect_timeout_ms",

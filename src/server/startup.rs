@@ -53,11 +53,10 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 pub async fn build(
-    settings: Settings,
+    mut settings: Settings,
     secrets: Secrets,
     leptos_options: LeptosOptions,
 ) -> Result<Built, StartupError> {
-    let settings = Arc::new(settings);
     let (mode, api_key, sandbox) = match secrets.api_key {
         Some(key) => (Mode::Live, key, None),
         None => {
@@ -80,6 +79,11 @@ pub async fn build(
             )
         }
     };
+    if let Mode::Sandbox { base_url } = &mode {
+        // The page loads the CAPTCHA script from here, and the security headers allow this origin.
+        settings.arkose.base_url = sandbox_arkose_base_url(base_url);
+    }
+    let settings = Arc::new(settings);
     let master: Vec<u8> = match (&mode, secrets.session_secret) {
         (_, Some(secret)) if secret.expose_secret().len() < 32 => {
             return Err(StartupError::WeakSessionSecret)
@@ -228,6 +232,11 @@ pub async fn serve(
             Ok(false)
         }
     }
+}
+
+/// Where the sandbox serves its stand-in for the Arkose Labs client API.
+pub fn sandbox_arkose_base_url(sandbox_base_url: &str) -> String {
+    format!("{}/arkose", sandbox_base_url.trim_end_matches('/'))
 }
 
 fn hex(bytes: &[u8]) -> String {

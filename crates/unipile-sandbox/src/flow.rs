@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use crate::arkose::{CAPTCHA_KEY, CAPTCHA_KEY_ERROR, CAPTCHA_KEY_FAIL_ONCE, CAPTCHA_KEY_MISSING};
 use crate::failure::{Failure, INVALID_CHECKPOINT_CODE, PROVIDER_TIMEOUT};
 use crate::util::{now_rfc3339, random_id};
 use crate::validate::IntentRequest;
@@ -28,8 +29,12 @@ pub(crate) enum Stage {
     TwoFactor(&'static str),
     Otp(&'static str),
     PhoneRegister,
-    Captcha,
-    InApp { approves: bool },
+    /// A CAPTCHA with this `public_key`; the key chooses how the stand-in script behaves
+    /// (see [`crate::arkose`]).
+    Captcha(&'static str),
+    InApp {
+        approves: bool,
+    },
     OtpOrInApp,
     ChallengeSelection,
     ContractSelection,
@@ -45,14 +50,21 @@ pub(crate) fn scenario(user: &str) -> Vec<Stage> {
         "user_2fa_whatsapp" => vec![TwoFactor("WHATSAPP")],
         "user_otp" => vec![Otp("EMAIL")],
         "user_phone" => vec![PhoneRegister, Otp("SMS")],
-        "user_captcha" => vec![Captcha],
+        "user_captcha" => vec![Captcha(CAPTCHA_KEY)],
+        "user_captcha_404" => vec![Captcha(CAPTCHA_KEY_MISSING)],
+        "user_captcha_error" => vec![Captcha(CAPTCHA_KEY_ERROR)],
+        "user_captcha_fail" => vec![Captcha(CAPTCHA_KEY_FAIL_ONCE)],
         "user_in_app" => vec![InApp { approves: true }],
         "user_in_app_timeout" => vec![InApp { approves: false }],
         "user_otp_or_in_app" => vec![OtpOrInApp],
         "user_challenge" => vec![ChallengeSelection],
         "user_contract" => vec![ContractSelection],
         "user_loading" => vec![Loading, TwoFactor("SMS")],
-        "user_chain" => vec![TwoFactor("SMS"), Captcha, InApp { approves: true }],
+        "user_chain" => vec![
+            TwoFactor("SMS"),
+            Captcha(CAPTCHA_KEY),
+            InApp { approves: true },
+        ],
         _ => Vec::new(),
     }
 }
@@ -78,7 +90,7 @@ impl Stage {
             Stage::TwoFactor(_) => "2FA",
             Stage::Otp(_) => "OTP",
             Stage::PhoneRegister => "PHONE_REGISTER",
-            Stage::Captcha => "CAPTCHA",
+            Stage::Captcha(_) => "CAPTCHA",
             Stage::InApp { .. } => "IN_APP_VALIDATION",
             Stage::OtpOrInApp => "OTP_OR_IN_APP_VALIDATION",
             Stage::ChallengeSelection => "CHALLENGE_SELECTION",
@@ -94,8 +106,8 @@ fn checkpoint_json(intent_id: &str, stage: Stage) -> Value {
         Stage::TwoFactor(platform) => ("platform", json!(platform)),
         Stage::Otp(channel) => ("channel", json!(channel)),
         Stage::OtpOrInApp => ("channel", json!("SMS")),
-        Stage::Captcha => {
-            checkpoint["public_key"] = json!("sandbox-public-key");
+        Stage::Captcha(public_key) => {
+            checkpoint["public_key"] = json!(public_key);
             ("data", json!(captcha_data(intent_id)))
         }
         Stage::ChallengeSelection => (
@@ -280,13 +292,13 @@ impl Flows {
                 ))
             }
             Stage::PhoneRegister => {}
-            Stage::Captcha if code != captcha_token(intent_id) => {
+            Stage::Captcha(_) if code != captcha_token(intent_id) => {
                 return Err(Failure::new(
                     INVALID_CHECKPOINT_CODE,
                     "The captcha solution is not valid.",
                 ))
             }
-            Stage::Captcha => {}
+            Stage::Captcha(_) => {}
             Stage::ContractSelection if !CONTRACTS.iter().any(|(id, _)| *id == code) => {
                 return Err(Failure::invalid(format!(
                     "`code` must be one of the listed contract ids: {}",
@@ -466,13 +478,36 @@ mod tests {
     }
 
     #[test]
+    fn each_captcha_scenario_has_its_own_public_key() {
+        let keys: Vec<Vec<Stage>> = [
+            "user_captcha",
+            "user_captcha_404",
+            "user_captcha_error",
+            "user_captcha_fail",
+        ]
+        .iter()
+        .map(|user| scenario(user))
+        .collect();
+        assert_eq!(
+            keys,
+            [
+                CAPTCHA_KEY,
+                CAPTCHA_KEY_MISSING,
+                CAPTCHA_KEY_ERROR,
+                CAPTCHA_KEY_FAIL_ONCE
+            ]
+            .map(|key| vec![Stage::Captcha(key)])
+        );
+    }
+
+    #[test]
     fn checkpoint_bodies() {
         let twofa = checkpoint_json("acc_1", Stage::TwoFactor("SMS"));
         assert_eq!(
             twofa["checkpoint"],
             json!({"type": "2FA", "platform": "SMS"})
         );
-        let captcha = checkpoint_json("acc_1", Stage::Captcha);
+        let captcha = checkpoint_json("acc_1", Stage::Captcha(CAPTCHA_KEY));
         assert_eq!(captcha["checkpoint"]["public_key"], "sandbox-public-key");
         assert_eq!(captcha["intent_id"], "acc_1");
         let loading = checkpoint_json("acc_1", Stage::Loading);

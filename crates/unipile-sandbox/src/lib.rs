@@ -3,8 +3,10 @@
 //! Same HTTP contract as the real API (`X-API-KEY`, the four `/v2/auth/*` routes, Unipile's
 //! error bodies), driven by magic credentials: password `pass_good`, checkpoint code `123456`,
 //! and a username that picks the scenario (`user_2fa_sms`, `user_captcha`, `error_proxy_error`…).
-//! Intents live in memory only.
+//! Intents live in memory only. `GET /arkose/v2/{public_key}/api.js` serves a stand-in for the Arkose
+//! Labs client API that draws the CAPTCHA of `user_captcha` (see `arkose.rs`).
 
+mod arkose;
 mod failure;
 mod flow;
 mod reset;

@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Extensions, HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
@@ -90,6 +90,10 @@ pub(crate) fn app(sandbox: Arc<Sandbox>) -> Router {
         .route("/v2/auth/checkpoint", post(solve_checkpoint))
         .route("/v2/auth/checkpoint/request", post(request_checkpoint))
         .route("/v2/auth/checkpoint/resend", post(resend_checkpoint))
+        .route(
+            "/arkose/v2/{public_key}/api.js",
+            get(crate::arkose::client_api),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
         .with_state(sandbox)
@@ -199,7 +203,7 @@ async fn not_found(
     Err(Failure::new(
         RESOURCE_NOT_FOUND,
         format!(
-            "{method} {} is not a route of this sandbox (it serves POST /v2/auth/intent, /v2/auth/checkpoint, /v2/auth/checkpoint/request and /v2/auth/checkpoint/resend)",
+            "{method} {} is not a route of this sandbox (it serves POST /v2/auth/intent, /v2/auth/checkpoint, /v2/auth/checkpoint/request, /v2/auth/checkpoint/resend and GET /arkose/v2/{{public_key}}/api.js)",
             uri.path()
         ),
     ))

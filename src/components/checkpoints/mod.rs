@@ -1,12 +1,14 @@
 //! Checkpoint screens.
 
 mod action;
+mod captcha;
 mod choice;
 mod code_input;
 mod phone_register;
 mod unsupported;
 
 pub use action::ActionCheckpoint;
+pub use captcha::CaptchaCheckpoint;
 pub use choice::ChoiceCheckpoint;
 pub use code_input::CodeInputCheckpoint;
 pub use phone_register::PhoneRegisterCheckpoint;
