@@ -604,6 +604,10 @@ async fn cross_site_posts_are_refused_and_there_is_no_cors() {
     for refused in [
         vec![("origin", "https://evil.example".to_owned())],
         vec![("origin", "null".to_owned())],
+        vec![
+            ("origin", "null".to_owned()),
+            ("sec-fetch-site", "cross-site".to_owned()),
+        ],
         vec![("origin", own.replace("127.0.0.1", "localhost"))],
         vec![("sec-fetch-site", "cross-site".to_owned())],
         vec![("sec-fetch-site", "same-site".to_owned())],
@@ -624,6 +628,11 @@ async fn cross_site_posts_are_refused_and_there_is_no_cors() {
             ("sec-fetch-site", "same-origin".to_owned()),
         ],
         vec![("sec-fetch-site", "none".to_owned())],
+        // A form posted from our own page under `no-referrer`: Chromium sends `Origin: null`.
+        vec![
+            ("origin", "null".to_owned()),
+            ("sec-fetch-site", "same-origin".to_owned()),
+        ],
     ] {
         assert_eq!(post(allowed.clone()).await.status, 200, "{allowed:?}");
     }

@@ -74,7 +74,14 @@ where
         return Ok(next.step);
     };
     if current.flow_id != flow_id {
-        return Ok(flow::stale_form(&cx.app, provider, current));
+        // The newer attempt is left as it is; only the notice is added, so the page that re-reads the step
+        // (with or without JavaScript) says why its form was not used.
+        let mut shown = current;
+        shown.step = shown
+            .step
+            .with_notice(Notice::new(ErrorCode::ReplacedByNewerAttempt));
+        cx.save(&shown);
+        return Ok(flow::current_step(&cx.app, provider, Some(shown)));
     }
     let next = op(cx.app.clone(), provider, current).await;
     cx.save(&next);

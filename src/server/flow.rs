@@ -329,12 +329,6 @@ fn refresh_view(app: &AppState, mut flow: FlowState) -> FlowState {
     flow
 }
 
-/// The current step, with a notice saying that the form which was posted belonged to an older attempt.
-pub fn stale_form(app: &AppState, provider: &'static Provider, flow: FlowState) -> FlowStep {
-    current_step(app, provider, Some(flow))
-        .with_notice(Notice::new(ErrorCode::ReplacedByNewerAttempt))
-}
-
 fn attempts_left(app: &AppState, wrong_codes: u8) -> u8 {
     app.settings
         .flow

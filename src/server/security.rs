@@ -63,7 +63,8 @@ fn new_request_id() -> String {
 }
 
 /// Refuses state-changing requests that a browser says come from another site: `Sec-Fetch-Site` must be
-/// `same-origin` or `none` (typed by the user) when present, and `Origin` must be this site when present.
+/// `same-origin` or `none` (typed by the user) when present, and `Origin` must be this site when present
+/// (`null` counts only when `Sec-Fetch-Site` vouches for the request).
 /// Requests with neither header (non-browser clients, very old browsers) pass: the SameSite=Strict flow
 /// cookie already keeps them from riding on a user's sign-in.
 pub async fn refuse_cross_site(
@@ -84,6 +85,9 @@ pub async fn refuse_cross_site(
     let site_ok = fetch_site.is_none_or(|site| site == "same-origin" || site == "none");
     let origin_ok = match headers.get(header::ORIGIN) {
         None => true,
+        // Under `Referrer-Policy: no-referrer` a browser sends `Origin: null` even for a form posted from this
+        // very site; then the browser's own `Sec-Fetch-Site` (which pages cannot forge) decides.
+        Some(origin) if origin.as_bytes() == b"null" => fetch_site.is_some() && site_ok,
         Some(origin) => {
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
             // A TLS-terminating proxy hides the scheme from us: https is always this site, plain http only
