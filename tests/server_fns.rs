@@ -127,6 +127,23 @@ impl TestApp {
         .await
     }
 
+    /// Waits as the page does (one bounded `wait_checkpoint` after another, at most `polls`) until `done`.
+    async fn poll_wait(
+        &self,
+        client: &reqwest::Client,
+        polls: usize,
+        done: impl Fn(&Value) -> bool,
+    ) -> Value {
+        let mut step = Value::Null;
+        for _ in 0..polls {
+            step = self.act(client, "wait_checkpoint", &[]).await;
+            if done(&step) {
+                break;
+            }
+        }
+        step
+    }
+
     async fn flow_id(&self, client: &reqwest::Client) -> String {
         self.load(client).await["Checkpoint"]["flow_id"]
             .as_str()
@@ -488,13 +505,9 @@ async fn in_app_validation_waits_in_bounded_polls_until_approved() {
         "the wait is bounded"
     );
 
-    let mut step = first;
-    for _ in 0..5 {
-        step = app.act(&client, "wait_checkpoint", &[]).await;
-        if step.get("Connected").is_some() {
-            break;
-        }
-    }
+    let step = app
+        .poll_wait(&client, 5, |s| s.get("Connected").is_some())
+        .await;
     assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
 }
 
@@ -508,13 +521,7 @@ async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
         kind(&app.start(&client, "user_in_app_timeout", "pass_good").await),
         "InApp"
     );
-    let mut step = Value::Null;
-    for _ in 0..6 {
-        step = app.act(&client, "wait_checkpoint", &[]).await;
-        if step.get("Form").is_some() {
-            break;
-        }
-    }
+    let step = app.poll_wait(&client, 6, |s| s.get("Form").is_some()).await;
     assert_eq!(step["Form"]["notice"]["code"], "expired", "{step}");
     assert_eq!(step["Form"]["username"], "user_in_app_timeout");
 }
@@ -546,13 +553,9 @@ async fn otp_or_in_app_accepts_a_code_or_the_approval() {
 
     let by_app = browser();
     app.start(&by_app, "user_otp_or_in_app", "pass_good").await;
-    let mut step = Value::Null;
-    for _ in 0..5 {
-        step = app.act(&by_app, "wait_checkpoint", &[]).await;
-        if step.get("Connected").is_some() {
-            break;
-        }
-    }
+    let step = app
+        .poll_wait(&by_app, 5, |s| s.get("Connected").is_some())
+        .await;
     assert_eq!(step["Connected"]["name"], "user_otp_or_in_app", "{step}");
 }
 
@@ -639,13 +642,7 @@ async fn loading_turns_into_the_next_checkpoint_by_waiting() {
         kind(&app.start(&client, "user_loading", "pass_good").await),
         "Loading"
     );
-    let mut step = Value::Null;
-    for _ in 0..5 {
-        step = app.act(&client, "wait_checkpoint", &[]).await;
-        if kind(&step) != "Loading" {
-            break;
-        }
-    }
+    let step = app.poll_wait(&client, 5, |s| kind(s) != "Loading").await;
     assert_eq!(kind(&step)["Code"]["source"], "Sms", "{step}");
 }
 
