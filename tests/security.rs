@@ -2,14 +2,16 @@
 //! test starts with a known API key), a cookie-keeping client, and logs captured per test.
 #![cfg(feature = "ssr")]
 
+mod common;
+
+use common::{browser, options, spawn_app, spawn_with, TestApp};
 use credentials_flow::{
     error::AppError,
     server::{
         settings::{Secrets, Settings},
-        startup::{build, serve, Built, StartupError},
+        startup::{build, serve, StartupError},
     },
 };
-use leptos::config::LeptosOptions;
 use proptest::prelude::*;
 use serde_json::Value;
 use std::{
@@ -22,52 +24,6 @@ use tracing_subscriber::fmt::MakeWriter;
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 const SESSION_SECRET: &str = "0123456789abcdef-session-secret-for-tests-0123456789abcdef";
-
-struct TestApp {
-    base: String,
-    built: Built,
-}
-
-fn options() -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("credentials-flow")
-        .site_root("target/site")
-        .build()
-}
-
-async fn spawn_with(settings: Settings, secrets: Secrets) -> TestApp {
-    let built = build(settings, secrets, options())
-        .await
-        .expect("app builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = built.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
-    TestApp {
-        base: format!("http://{addr}"),
-        built,
-    }
-}
-
-async fn spawn_app(settings: Settings) -> TestApp {
-    spawn_with(
-        settings,
-        Secrets {
-            api_key: None,
-            session_secret: None,
-        },
-    )
-    .await
-}
 
 /// Live mode against a sandbox started here, so the test knows the API key the app holds.
 async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningSandbox) {
@@ -85,14 +41,6 @@ async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningS
         session_secret: Some(SESSION_SECRET.to_owned().into()),
     };
     (spawn_with(settings, secrets).await, sandbox)
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
 }
 
 /// Everything a response showed the client: status line, headers and body.

@@ -1,60 +1,11 @@
 //! The server functions over real HTTP: the app on port 0 in sandbox mode, a cookie-keeping client.
 #![cfg(feature = "ssr")]
 
-use credentials_flow::server::{
-    settings::{Secrets, Settings},
-    startup::{build, Built},
-};
-use leptos::config::LeptosOptions;
+mod common;
+
+use common::{browser, spawn_app, TestApp};
+use credentials_flow::server::settings::Settings;
 use serde_json::Value;
-use std::net::SocketAddr;
-
-struct TestApp {
-    base: String,
-    built: Built,
-}
-
-async fn spawn_app(settings: Settings) -> TestApp {
-    let options = LeptosOptions::builder()
-        .output_name("credentials-flow")
-        .site_root("target/site")
-        .build();
-    let built = build(
-        settings,
-        Secrets {
-            api_key: None,
-            session_secret: None,
-        },
-        options,
-    )
-    .await
-    .expect("app builds");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = built.router.clone();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
-    TestApp {
-        base: format!("http://{addr}"),
-        built,
-    }
-}
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
 
 impl TestApp {
     /// Calls a server function as the hydrated page does and returns (status, body text, Set-Cookie values).
