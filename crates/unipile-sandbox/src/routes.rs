@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use serde_json::Value;
 
 use crate::failure::{
-    kind_for_suffix, Failure, EXPIRED_AUTHORIZATION, INVALID_CREDENTIALS, MISSING_AUTHORIZATION,
-    RESOURCE_NOT_FOUND,
+    kind_for_suffix, Failure, EXPIRED_AUTHORIZATION, INVALID_CREDENTIALS, INVALID_PARAMETERS,
+    MISSING_AUTHORIZATION, RESOURCE_NOT_FOUND,
 };
 use crate::flow::{Flows, Solve};
 use crate::reset::ResetHandle;
@@ -134,6 +134,15 @@ async fn start_intent(
             }
         }
     }
+    if let Some(proxy) = &request.proxy {
+        proxy_scenario(proxy)?;
+    }
+    if request.autodetect && request.user.ends_with(MANUAL_MAIL_DOMAIN) {
+        return Err(Failure::new(
+            INVALID_PARAMETERS,
+            scenario_detail("invalid_parameters", "imap"),
+        ));
+    }
     if !request.secret_ok {
         return Err(Failure::new(
             INVALID_CREDENTIALS,
@@ -141,6 +150,27 @@ async fn start_intent(
         ));
     }
     Ok(Json(sandbox.flows.start(request, &user)).into_response())
+}
+
+/// Mailboxes of this domain cannot be detected: they link only with explicit IMAP and SMTP servers.
+pub(crate) const MANUAL_MAIL_DOMAIN: &str = "@manual-mail.test";
+
+/// Proxy hosts that fail, and proxy logins that are refused (a username with any password but
+/// `pass_good`); any other proxy works.
+fn proxy_scenario(proxy: &validate::ProxyRequest) -> Result<(), Failure> {
+    let kind = match proxy.host.as_str() {
+        "broken-proxy.test" => kind_for_suffix("proxy_error"),
+        "slow-proxy.test" => kind_for_suffix("proxy_timeout"),
+        _ if proxy.login == Some(false) => kind_for_suffix("proxy_auth_error"),
+        _ => None,
+    };
+    match kind {
+        Some(kind) => Err(Failure::new(
+            kind,
+            format!("Sandbox proxy scenario for {}.", proxy.host),
+        )),
+        None => Ok(()),
+    }
 }
 
 async fn solve_checkpoint(

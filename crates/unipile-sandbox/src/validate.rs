@@ -24,6 +24,17 @@ pub(crate) struct IntentRequest {
     pub(crate) user: String,
     /// Whether the password(s) or cookie are the magic good ones.
     pub(crate) secret_ok: bool,
+    /// IMAP with `{user, password}` only: the servers are to be detected.
+    pub(crate) autodetect: bool,
+    pub(crate) proxy: Option<ProxyRequest>,
+}
+
+/// The custom proxy asked for, as far as the sandbox's proxy scenarios need it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct ProxyRequest {
+    pub(crate) host: String,
+    /// Whether a username was given, and with the good password.
+    pub(crate) login: Option<bool>,
 }
 
 pub(crate) fn intent(body: &Value) -> Result<IntentRequest, Failure> {
@@ -55,9 +66,10 @@ pub(crate) fn intent(body: &Value) -> Result<IntentRequest, Failure> {
     optional_str(root, "", "state")?;
     optional_str(root, "", "user_timezone")?;
     optional_str(root, "", "account_scope_id")?;
-    if let Some(config) = root.get("config") {
-        validate_config(as_object(config, "config")?)?;
-    }
+    let proxy = match root.get("config") {
+        Some(config) => validate_config(as_object(config, "config")?)?,
+        None => None,
+    };
     let credentials = root
         .get("credentials")
         .ok_or_else(|| Failure::invalid("`credentials` is required"))?;
@@ -68,6 +80,8 @@ pub(crate) fn intent(body: &Value) -> Result<IntentRequest, Failure> {
         account_id: account_id.map(str::to_owned),
         user,
         secret_ok,
+        autodetect: provider == "imap" && credentials.contains_key("user"),
+        proxy,
     })
 }
 
@@ -134,8 +148,9 @@ fn mail_server(c: &Map<String, Value>, name: &str) -> Result<(String, bool), Fai
     Ok((user.to_owned(), password == PASSWORD_GOOD))
 }
 
-fn validate_config(config: &Map<String, Value>) -> Result<(), Failure> {
+fn validate_config(config: &Map<String, Value>) -> Result<Option<ProxyRequest>, Failure> {
     const P: &str = "config.";
+    let mut asked = None;
     if let Some(proxy) = config.get("custom_proxy") {
         let proxy = as_object(proxy, "config.custom_proxy")?;
         const PP: &str = "config.custom_proxy.";
@@ -144,13 +159,17 @@ fn validate_config(config: &Map<String, Value>) -> Result<(), Failure> {
             PP,
             &["host", "port", "protocol", "username", "password"],
         )?;
-        required_str(proxy, PP, "host")?;
+        let host = required_str(proxy, PP, "host")?;
         port(proxy, PP)?;
         if let Some(protocol) = optional_str(proxy, PP, "protocol")? {
             one_of(protocol, PROXY_PROTOCOLS, "config.custom_proxy.protocol")?;
         }
-        optional_str(proxy, PP, "username")?;
-        optional_str(proxy, PP, "password")?;
+        let username = optional_str(proxy, PP, "username")?;
+        let password = optional_str(proxy, PP, "password")?;
+        asked = Some(ProxyRequest {
+            host: host.to_owned(),
+            login: username.map(|_| password == Some(PASSWORD_GOOD)),
+        });
     }
     if let Some(products) = config.get("products") {
         let products = products
@@ -177,7 +196,7 @@ fn validate_config(config: &Map<String, Value>) -> Result<(), Failure> {
             "`{P}initial_sync_enable` must be a boolean"
         )));
     }
-    Ok(())
+    Ok(asked)
 }
 
 /// `{intent_id, code}` of Solve a Checkpoint.

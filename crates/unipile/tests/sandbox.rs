@@ -4,8 +4,9 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use unipile::{
-    Account, AuthResult, Channel, Checkpoint, Client, ClientConfig, Credentials, ErrorType,
-    IntentConfig, MailServer, StartAuthIntent, TwoFactorPlatform, UnipileError,
+    Account, AuthResult, Channel, Checkpoint, Client, ClientConfig, Credentials, CustomProxy,
+    ErrorType, IntentConfig, MailServer, ProxyProtocol, StartAuthIntent, TwoFactorPlatform,
+    UnipileError,
 };
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
@@ -199,6 +200,94 @@ async fn other_credential_shapes_and_reconnect() {
         client.start_auth_intent(&imap_basic).await,
         ErrorType::ProviderInvalidCredentials,
         401,
+    );
+}
+
+#[tokio::test]
+async fn proxy_scenarios_and_undetectable_mailboxes() {
+    let (_sandbox, client) = setup(fast()).await;
+    let through = |host: &str, login: Option<(&str, &str)>| StartAuthIntent {
+        config: Some(IntentConfig {
+            custom_proxy: Some(CustomProxy {
+                host: host.into(),
+                port: 8080,
+                protocol: Some(ProxyProtocol::Socks5),
+                username: login.map(|(u, _)| u.to_owned()),
+                password: login.map(|(_, p)| SecretString::from(p.to_owned())),
+            }),
+            ..IntentConfig::default()
+        }),
+        ..basic("linkedin", "user_good", "pass_good")
+    };
+    account(
+        client
+            .start_auth_intent(&through("proxy.example.com", None))
+            .await,
+    );
+    account(
+        client
+            .start_auth_intent(&through("proxy.example.com", Some(("me", "pass_good"))))
+            .await,
+    );
+    api_error(
+        client
+            .start_auth_intent(&through("broken-proxy.test", None))
+            .await,
+        ErrorType::ApiProxyError,
+        502,
+    );
+    api_error(
+        client
+            .start_auth_intent(&through("slow-proxy.test", None))
+            .await,
+        ErrorType::ApiProxyTimeout,
+        504,
+    );
+    let refused = client
+        .start_auth_intent(&through("proxy.example.com", Some(("me", "wrong"))))
+        .await;
+    assert!(
+        matches!(&refused, Err(UnipileError::Api(api)) if api.kind == ErrorType::ApiProxyAuthError),
+        "{refused:?}"
+    );
+
+    // A mailbox of the manual domain is not detected; with explicit servers it links.
+    let detect = StartAuthIntent {
+        credentials: Credentials::ImapBasic {
+            user: "user_good@manual-mail.test".into(),
+            password: SecretString::from("pass_good".to_owned()),
+        },
+        ..basic("imap", "", "")
+    };
+    let undetected = api_error(
+        client.start_auth_intent(&detect).await,
+        ErrorType::ApiInvalidParameters,
+        400,
+    );
+    assert!(
+        undetected
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains("IMAP")),
+        "{undetected:?}"
+    );
+    let server = |host: &str, port| MailServer {
+        user: "user_good@manual-mail.test".into(),
+        password: SecretString::from("pass_good".to_owned()),
+        host: host.into(),
+        port,
+        encryption: None,
+    };
+    let full = StartAuthIntent {
+        credentials: Credentials::ImapFull {
+            imap: server("imap.manual-mail.test", 993),
+            smtp: server("smtp.manual-mail.test", 587),
+        },
+        ..basic("imap", "", "")
+    };
+    assert_eq!(
+        account(client.start_auth_intent(&full).await).provider,
+        "imap"
     );
 }
 
