@@ -37,6 +37,7 @@ pub enum ErrorCode {
     ResendFailed,
     SwitchUnavailable,
     ReplacedByNewerAttempt,
+    InvalidLink,
 }
 
 /// What the interface does after showing the error.
@@ -78,6 +79,7 @@ impl ErrorCode {
         ErrorCode::ResendFailed,
         ErrorCode::SwitchUnavailable,
         ErrorCode::ReplacedByNewerAttempt,
+        ErrorCode::InvalidLink,
     ];
 
     /// What happened, in one sentence. `provider` is the provider's display name.
@@ -119,6 +121,9 @@ impl ErrorCode {
             ErrorCode::ReplacedByNewerAttempt => {
                 "This page was showing an older sign-in attempt, replaced by a newer one (perhaps in another tab).".to_owned()
             }
+            ErrorCode::InvalidLink => {
+                "This link is not valid: its account reference or state is malformed.".to_owned()
+            }
         }
     }
 
@@ -158,6 +163,9 @@ impl ErrorCode {
             ErrorCode::ResendFailed => "Wait a moment and try again, or use the code you already received.".to_owned(),
             ErrorCode::SwitchUnavailable => "Continue with the current method, or start again.".to_owned(),
             ErrorCode::ReplacedByNewerAttempt => "Continue with the newer attempt shown here.".to_owned(),
+            ErrorCode::InvalidLink => {
+                "Open the link again from your application, or connect a new account instead.".to_owned()
+            }
         }
     }
 
@@ -181,12 +189,39 @@ impl ErrorCode {
             | ErrorCode::ResendFailed
             | ErrorCode::SwitchUnavailable
             | ErrorCode::ReplacedByNewerAttempt => NextStep::StayOnCheckpoint,
-            ErrorCode::TooManyWrongCodes | ErrorCode::Expired | ErrorCode::NoFlow => {
-                NextStep::Restart
-            }
+            ErrorCode::TooManyWrongCodes
+            | ErrorCode::Expired
+            | ErrorCode::NoFlow
+            | ErrorCode::InvalidLink => NextStep::Restart,
             ErrorCode::ProviderUnavailable
             | ErrorCode::RateLimited
             | ErrorCode::ServiceUnavailable => NextStep::TryLater,
+        }
+    }
+}
+
+/// The part of the provider form an error points at; the form opens and marks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Highlight {
+    Nothing,
+    /// The sign-in fields of the method (username and password, or cookies).
+    Credentials,
+    /// Proxy host, port and protocol.
+    Proxy,
+    /// Proxy username and password.
+    ProxyLogin,
+    /// The IMAP and SMTP server settings.
+    MailServers,
+}
+
+impl ErrorCode {
+    pub fn highlight(self) -> Highlight {
+        match self {
+            ErrorCode::InvalidCredentials | ErrorCode::AccountMismatch => Highlight::Credentials,
+            ErrorCode::ProxyError | ErrorCode::ProxyTimeout => Highlight::Proxy,
+            ErrorCode::ProxyAuth => Highlight::ProxyLogin,
+            ErrorCode::ImapAutodetectFailed => Highlight::MailServers,
+            _ => Highlight::Nothing,
         }
     }
 }

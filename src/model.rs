@@ -3,7 +3,7 @@
 
 use crate::error::Notice;
 use serde::{Deserialize, Serialize};
-use std::fmt;
+use std::{collections::BTreeMap, fmt};
 
 /// Where the user is in the flow for one provider.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,11 +28,88 @@ impl FlowStep {
     }
 }
 
+/// The provider form as it is drawn: what the user typed last time (never a secret), a notice, and the
+/// fields that need correcting.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FormState {
-    /// What the user typed as username last time (never a password).
-    pub username: String,
+    pub form: FormValues,
     pub notice: Option<Notice>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// The non-secret part of a sign-in form, kept so the form can be refilled after a refusal or an expiry.
+/// Passwords, cookies and proxy passwords are never in it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormValues {
+    /// The catalogue id of the sign-in method; empty means the provider's first method.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub method: String,
+    /// Field name → value, for the fields of the catalogue that are not secret.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub values: BTreeMap<String, String>,
+    /// The account being reconnected (`acc_…`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+    /// The host application's opaque `state`, passed through to Unipile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+impl FormValues {
+    /// The kept value of `field`, or "".
+    pub fn get(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+}
+
+/// A field of the form that needs correcting, and why. Never carries the value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub problem: FieldProblem,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldProblem {
+    Required,
+    TooLong,
+    NotEmail,
+    NotHost,
+    NotPort,
+    NotToken,
+    NotPrintable,
+    NotAChoice,
+    /// A server section that is only partly filled in (IMAP without SMTP, a proxy without a port…).
+    NeededWithOthers,
+}
+
+impl FieldProblem {
+    /// What is wrong and how to fix it; `label` is the field's label.
+    pub fn message(self, label: &str) -> String {
+        match self {
+            FieldProblem::Required => format!("{label} is required: please fill it in."),
+            FieldProblem::TooLong => format!("{label} is too long: please shorten it."),
+            FieldProblem::NotEmail => {
+                "This doesn't look like an email address: enter it as name@example.com.".to_owned()
+            }
+            FieldProblem::NotHost => {
+                "This isn't a valid server name: enter a host such as mail.example.com or an IP address.".to_owned()
+            }
+            FieldProblem::NotPort => "Enter a port number between 1 and 65535.".to_owned(),
+            FieldProblem::NotToken => {
+                "This doesn't look like a cookie value: copy the value alone, without spaces or quotes.".to_owned()
+            }
+            FieldProblem::NotPrintable => {
+                format!("{label} contains characters that can't be sent: please retype it.")
+            }
+            FieldProblem::NotAChoice => format!("Choose one of the options for {label}."),
+            FieldProblem::NeededWithOthers => {
+                format!("{label} is needed with the other settings of this section: fill it in, or empty the section.")
+            }
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

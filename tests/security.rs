@@ -766,8 +766,12 @@ async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
 
     for (body, why) in [
         (
-            b"provider=linkedin&username=user_good".to_vec(),
-            "missing field",
+            b"username=user_good&password=b".to_vec(),
+            "missing provider",
+        ),
+        (
+            b"provider=linkedin&account_id=acc_1%2F..&username=a&password=b".to_vec(),
+            "malformed reconnect account",
         ),
         (
             b"provider=linkedin&username=a&password=b&password[x]=c".to_vec(),
@@ -976,7 +980,7 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
         .await
         .json();
     assert_eq!(step["Form"]["notice"]["code"], "rate_limited", "{step}");
-    assert_eq!(step["Form"]["username"], "d@example.com");
+    assert_eq!(step["Form"]["form"]["values"]["username"], "d@example.com");
 }
 
 #[tokio::test]

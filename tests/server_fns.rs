@@ -277,7 +277,7 @@ async fn refusals_keep_the_username_and_say_what_to_do() {
         step["Form"]["notice"]["code"], "invalid_credentials",
         "{step}"
     );
-    assert_eq!(step["Form"]["username"], "user_good");
+    assert_eq!(step["Form"]["form"]["values"]["username"], "user_good");
 
     let step = app
         .start(&client, "error_unknown_authentication_context", "pass_good")
@@ -287,7 +287,7 @@ async fn refusals_keep_the_username_and_say_what_to_do() {
         "{step}"
     );
     assert_eq!(
-        step["Form"]["username"],
+        step["Form"]["form"]["values"]["username"],
         "error_unknown_authentication_context"
     );
 
@@ -327,7 +327,7 @@ async fn too_many_wrong_codes_end_the_attempt() {
         step["Form"]["notice"]["code"], "too_many_wrong_codes",
         "{step}"
     );
-    assert_eq!(step["Form"]["username"], "user_2fa_app");
+    assert_eq!(step["Form"]["form"]["values"]["username"], "user_2fa_app");
 }
 
 #[tokio::test]
@@ -474,7 +474,10 @@ async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
     );
     let step = app.poll_wait(&client, 6, |s| s.get("Form").is_some()).await;
     assert_eq!(step["Form"]["notice"]["code"], "expired", "{step}");
-    assert_eq!(step["Form"]["username"], "user_in_app_timeout");
+    assert_eq!(
+        step["Form"]["form"]["values"]["username"],
+        "user_in_app_timeout"
+    );
 }
 
 #[tokio::test]
@@ -485,7 +488,10 @@ async fn cancel_drops_the_intent_and_returns_to_the_form() {
     let step = app
         .step(&client, "restart_flow", &[("provider", "linkedin")])
         .await;
-    assert_eq!(step["Form"]["username"], "user_in_app_timeout", "{step}");
+    assert_eq!(
+        step["Form"]["form"]["values"]["username"], "user_in_app_timeout",
+        "{step}"
+    );
     assert!(step["Form"]["notice"].is_null());
     let after = app.load(&client).await;
     assert!(after.get("Form").is_some(), "{after}");

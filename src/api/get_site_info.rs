@@ -1,4 +1,4 @@
-use crate::error::AppError;
+use crate::{catalogue::FormOptions, error::AppError};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +12,8 @@ pub struct SiteInfo {
     /// Base URL of the Arkose Labs client API the CAPTCHA step loads its script from (the sandbox's
     /// stand-in in sandbox mode).
     pub arkose_base_url: String,
+    /// The optional form sections offered.
+    pub forms: FormOptions,
 }
 
 #[server(endpoint = "get_site_info")]
@@ -22,5 +24,6 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
         sandbox: matches!(cx.app.mode, Mode::Sandbox { .. }),
         providers: cx.app.settings.providers.clone(),
         arkose_base_url: cx.app.settings.arkose.base_url.clone(),
+        forms: cx.app.settings.form_options(),
     })
 }

@@ -22,7 +22,20 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
             }
         }
     }
-    let step = flow::current_step(&cx.app, provider, stored.clone());
+    let mut step = flow::current_step(&cx.app, provider, stored.clone());
+    if let FlowStep::Form(form) = &mut step {
+        // A "user agent" field starts with the browser's own.
+        let asks_agent = provider
+            .methods
+            .iter()
+            .any(|m| m.fields.iter().any(|f| f.name == "user_agent"));
+        if let (true, Some(agent)) = (asks_agent, cx.user_agent()) {
+            form.form
+                .values
+                .entry("user_agent".to_owned())
+                .or_insert(agent);
+        }
+    }
     if stored.is_some() && cx.is_page_render() && !matches!(step, FlowStep::Checkpoint(_)) {
         cx.forget(provider.id);
     }

@@ -40,9 +40,21 @@ fn offered_provider(cx: &RequestCx, id: &str) -> Result<&'static Provider, AppEr
         .ok_or_else(|| AppError::BadRequest("unknown provider".to_owned()))
 }
 
+/// The flow page of `provider`, with the reconnect and state parameters when there are any.
 #[cfg(feature = "ssr")]
-fn flow_page(provider: &Provider) -> String {
-    format!("/connect/{}", provider.id)
+fn flow_page(provider: &Provider, account_id: Option<&str>, state: Option<&str>) -> String {
+    crate::catalogue::page_url(provider.id, &[("account_id", account_id), ("state", state)])
+}
+
+/// The flow page for the attempt in `flow` (keeping a reconnect's parameters).
+#[cfg(feature = "ssr")]
+fn flow_page_of(provider: &Provider, flow: Option<&FlowState>) -> String {
+    let form = flow.map(|f| &f.form);
+    flow_page(
+        provider,
+        form.and_then(|f| f.account_id.as_deref()),
+        form.and_then(|f| f.state.as_deref()),
+    )
 }
 
 /// The frame of every action on an open checkpoint: the provider must be offered, this browser must hold a
@@ -63,11 +75,12 @@ where
     };
     let cx = RequestCx::get()?;
     let provider = offered_provider(&cx, provider)?;
-    cx.return_to(&flow_page(provider));
-    let Some(current) = cx.flow(provider.id) else {
+    let current = cx.flow(provider.id);
+    cx.return_to(&flow_page_of(provider, current.as_ref()));
+    let Some(current) = current else {
         let next = flow::back_to_form(
             provider,
-            String::new(),
+            Default::default(),
             Some(Notice::new(ErrorCode::NoFlow)),
         );
         cx.save(&next);

@@ -1,45 +1,33 @@
-use crate::{
-    error::AppError,
-    model::{FlowStep, Secret},
-};
+use crate::{catalogue::SignInForm, error::AppError, model::FlowStep};
 use leptos::prelude::*;
 
-/// Submits the provider form. The server builds the Unipile body itself from these fields.
+/// Submits a provider form: `provider`, then the form's `method`, `account_id`, `state` and fields by name
+/// (see the catalogue). The server checks them and builds the Unipile body itself.
 #[server(endpoint = "start_auth_intent")]
 pub async fn start_auth_intent(
     provider: String,
-    username: String,
-    password: Secret,
+    #[server(flatten)] form: SignInForm,
 ) -> Result<FlowStep, AppError> {
-    use crate::{
-        catalogue::MAX_FIELD_LEN,
-        error::{ErrorCode, Notice},
-        server::{flow, request::RequestCx},
-    };
+    use crate::server::{flow, request::RequestCx};
     let cx = RequestCx::get()?;
     let provider = super::offered_provider(&cx, &provider)?;
-    cx.return_to(&super::flow_page(provider));
-    let username = username.trim().to_owned();
-    if username.is_empty()
-        || password.expose().is_empty()
-        || username.len() > MAX_FIELD_LEN
-        || password.expose().len() > MAX_FIELD_LEN
-    {
-        let username = if username.len() > MAX_FIELD_LEN {
-            String::new()
-        } else {
-            username
-        };
-        let next = flow::back_to_form(
-            provider,
-            username,
-            Some(Notice::new(ErrorCode::InvalidInput)),
-        );
-        cx.save(&next);
-        return Ok(next.step);
-    }
-    cx.limit_start(provider, &username)?;
-    let next = flow::start(&cx.app, provider, username, &password).await;
+    let (account_id, state) = crate::catalogue::link_params(&form.account_id, &form.state)
+        .map_err(|_| AppError::BadRequest("invalid account_id or state".to_owned()))?;
+    cx.return_to(&super::flow_page(
+        provider,
+        account_id.as_deref(),
+        state.as_deref(),
+    ));
+    let checked = match form.check(provider, cx.app.settings.form_options()) {
+        Ok(checked) => checked,
+        Err((kept, errors)) => {
+            let next = flow::form_with_errors(provider, kept, errors);
+            cx.save(&next);
+            return Ok(next.step);
+        }
+    };
+    cx.limit_start(&checked)?;
+    let next = flow::start(&cx.app, checked).await;
     cx.save(&next);
     Ok(next.step)
 }

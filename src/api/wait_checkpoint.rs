@@ -11,8 +11,9 @@ pub async fn wait_checkpoint(provider: String, flow: String) -> Result<FlowStep,
     };
     let cx = RequestCx::get()?;
     let provider = super::offered_provider(&cx, &provider)?;
-    cx.return_to(&super::flow_page(provider));
-    let Some(current) = cx.flow(provider.id) else {
+    let current = cx.flow(provider.id);
+    cx.return_to(&super::flow_page_of(provider, current.as_ref()));
+    let Some(current) = current else {
         return Ok(service::current_step(&cx.app, provider, None));
     };
     if current.flow_id != flow {

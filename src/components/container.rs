@@ -4,6 +4,7 @@ use super::{
     UnsupportedCheckpoint,
 };
 use crate::{
+    api::SiteInfo,
     api::{
         load_flow_step, ChooseChallenge, ChooseContract, RegisterPhone, ResendCode, RestartFlow,
         SolveCheckpoint, StartAuthIntent, TryAnotherWay, WaitCheckpoint,
@@ -145,7 +146,11 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
     provide_context(actions);
     provide_context(FocusGate(StoredValue::new(String::new())));
     // `?wait=1` is the no-JavaScript waiting page reloading itself: the first render waits (bounded).
-    let wait_first = use_query_map().with_untracked(|q| q.get("wait").is_some());
+    let query = use_query_map();
+    let wait_first = query.with_untracked(|q| q.get("wait").is_some());
+    // Switching the sign-in method (`?method=…`) draws the form again.
+    let method = Memo::new(move |_| query.with(|q| q.get("method")));
+    let site = expect_context::<Resource<Result<SiteInfo, AppError>>>();
     let step = Resource::new(
         move || actions.versions(),
         move |versions| load_with_retry(provider, wait_first && versions == 0),
@@ -171,10 +176,11 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
         <div id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || announced.get()}</div>
         <section class="card flow" data-provider=provider.id>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || { method.track(); Suspend::new(async move {
+                    let options = site.await.map(|s| s.forms).unwrap_or_default();
                     match step.await {
-                        Ok(FlowStep::Form(form)) if provider.id == "linkedin" => view! { <LinkedInLogin form/> }.into_any(),
-                        Ok(FlowStep::Form(form)) => view! { <ProviderForm provider form/> }.into_any(),
+                        Ok(FlowStep::Form(form)) if provider.id == "linkedin" => view! { <LinkedInLogin form options/> }.into_any(),
+                        Ok(FlowStep::Form(form)) => view! { <ProviderForm provider form options/> }.into_any(),
                         Ok(FlowStep::Checkpoint(checkpoint)) => match checkpoint.kind.clone() {
                             CheckpointKind::Code { source } => {
                                 view! { <CodeInputCheckpoint provider source checkpoint/> }.into_any()
@@ -206,7 +212,7 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                             <p><a href=format!("/connect/{}", provider.id)>"Try again"</a></p>
                         }.into_any(),
                     }
-                })}
+                })}}
             </Transition>
         </section>
     }

@@ -16,6 +16,7 @@ pub fn ProviderPicker() -> impl IntoView {
                             {providers.iter().filter_map(|id| catalogue::find(id)).map(|p| view! {
                                 <li>
                                     <a class="provider" href=format!("/connect/{}", p.id) data-provider=p.id>
+                                        <ProviderLogo provider=p/>
                                         {p.label}
                                     </a>
                                 </li>
@@ -25,5 +26,17 @@ pub fn ProviderPicker() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// A provider's mark: its initials on its colour, decorative (the name is always written beside it).
+#[component]
+pub fn ProviderLogo(provider: &'static catalogue::Provider) -> impl IntoView {
+    view! {
+        <svg class="logo" viewBox="0 0 32 32" width="32" height="32" aria-hidden="true" focusable="false">
+            <rect width="32" height="32" rx="7" fill=provider.logo.color/>
+            <text x="16" y="21.5" text-anchor="middle" font-size="14" font-weight="700" fill="#fff"
+                font-family="system-ui, sans-serif">{provider.logo.mark}</text>
+        </svg>
     }
 }

@@ -80,7 +80,7 @@ pub fn local_reference() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::NextStep;
+    use crate::error::{Highlight, NextStep};
 
     #[test]
     fn every_contract_error_type_has_a_user_message_and_a_next_step() {
@@ -94,6 +94,241 @@ mod tests {
             code_for(&ErrorType::Other("api/brand_new".into())),
             ErrorCode::ServiceUnavailable
         );
+    }
+
+    /// The whole catalogue, row by row: every error type of the contract, what the user is told, what the
+    /// interface does next and which part of the form it points at.
+    #[test]
+    fn the_whole_error_catalogue() {
+        use crate::error::Highlight as H;
+        use ErrorCode as C;
+        use NextStep as N;
+        let rows: &[(&str, ErrorCode, NextStep, Highlight)] = &[
+            (
+                "api/invalid_parameters",
+                C::InvalidDetails,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "provider/invalid_parameters",
+                C::InvalidDetails,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "api/invalid_auth_format",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "provider/invalid_authorization",
+                C::ProviderRefused,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "provider/invalid_credentials",
+                C::InvalidCredentials,
+                N::StayOnForm,
+                H::Credentials,
+            ),
+            (
+                "api/missing_authorization",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "api/expired_authorization",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "api/insufficient_permissions",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "provider/invalid_checkpoint_code",
+                C::InvalidCode,
+                N::StayOnCheckpoint,
+                H::Nothing,
+            ),
+            (
+                "provider/account_mismatch",
+                C::AccountMismatch,
+                N::StayOnForm,
+                H::Credentials,
+            ),
+            (
+                "api/proxy_auth_error",
+                C::ProxyAuth,
+                N::StayOnForm,
+                H::ProxyLogin,
+            ),
+            (
+                "api/inactive_subscription",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "provider/insufficient_permissions",
+                C::ProviderRefused,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "api/account_restricted",
+                C::AccountRestricted,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "api/already_exists",
+                C::AlreadyLinked,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "provider/unknown_authentication_context",
+                C::UnknownAuthenticationContext,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            ("api/resource_not_found", C::Expired, N::Restart, H::Nothing),
+            (
+                "provider/resource_not_found",
+                C::Expired,
+                N::Restart,
+                H::Nothing,
+            ),
+            (
+                "provider/method_not_allowed",
+                C::ProviderRefused,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "api/conflict",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "provider/conflict",
+                C::ProviderRefused,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "provider/invalid_file",
+                C::InvalidDetails,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "provider/unprocessable_entity",
+                C::InvalidDetails,
+                N::StayOnForm,
+                H::Nothing,
+            ),
+            (
+                "api/too_many_requests",
+                C::RateLimited,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "provider/too_many_requests",
+                C::RateLimited,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "api/internal_error",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "provider/server_error",
+                C::ProviderUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "api/not_implemented",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            ("api/proxy_error", C::ProxyError, N::StayOnForm, H::Proxy),
+            (
+                "api/proxy_timeout",
+                C::ProxyTimeout,
+                N::StayOnForm,
+                H::Proxy,
+            ),
+            (
+                "provider/timeout",
+                C::ProviderUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+            (
+                "api/expired_link",
+                C::ServiceUnavailable,
+                N::TryLater,
+                H::Nothing,
+            ),
+        ];
+        assert_eq!(
+            rows.len(),
+            ErrorType::ALL.len(),
+            "one row per contract type"
+        );
+        for kind in ErrorType::ALL {
+            let row = rows
+                .iter()
+                .find(|r| r.0 == kind.as_str())
+                .unwrap_or_else(|| panic!("{kind:?} has no row"));
+            let code = code_for(kind);
+            assert_eq!(
+                (code, code.next_step(), code.highlight()),
+                (row.1, row.2, row.3),
+                "{}",
+                row.0
+            );
+            let (message, remedy) = (code.message("LinkedIn"), code.remedy("LinkedIn"));
+            assert!(message.ends_with('.') && remedy.ends_with('.'), "{}", row.0);
+            // Developer-side failures never show the technical cause.
+            if code == C::ServiceUnavailable {
+                assert!(
+                    !message.contains("API") && !message.contains("key"),
+                    "{message}"
+                );
+            }
+        }
+        // Transport failures: a neutral message, a reference, try later.
+        for err in [
+            UnipileError::Timeout,
+            UnipileError::Connect("refused".into()),
+            UnipileError::UnexpectedResponse {
+                status: 502,
+                reason: "html".into(),
+                req_id: None,
+            },
+        ] {
+            let notice = notice_for(&err, "linkedin", "test");
+            assert_eq!(notice.code, C::ServiceUnavailable);
+            assert_eq!(notice.code.next_step(), N::TryLater);
+            assert!(notice.support_ref.is_some());
+        }
     }
 
     #[test]

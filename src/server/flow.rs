@@ -3,19 +3,15 @@
 
 use super::{errors::notice_for, session::FlowState, state::AppState};
 use crate::{
-    catalogue::{CredentialShape, Provider},
+    catalogue::{CheckedForm, Provider},
     error::{ErrorCode, NextStep, Notice},
     model::{
-        AccountSummary, CheckpointKind, CheckpointView, Choice, CodeSource, Confirmation, FlowStep,
-        FormState, Secret,
+        AccountSummary, CheckpointKind, CheckpointView, Choice, CodeSource, Confirmation,
+        FieldError, FlowStep, FormState, FormValues, Secret,
     },
 };
-use secrecy::SecretString;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use unipile::{
-    AuthResult, Channel, Checkpoint, Credentials, ErrorType, StartAuthIntent, TwoFactorPlatform,
-    UnipileError,
-};
+use unipile::{AuthResult, Channel, Checkpoint, ErrorType, TwoFactorPlatform, UnipileError};
 
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -30,62 +26,55 @@ fn new_flow_id() -> String {
     format!("{n:016x}")
 }
 
-/// The form again, with a notice and the username kept.
-pub fn back_to_form(provider: &Provider, username: String, notice: Option<Notice>) -> FlowState {
+/// The form again, with a notice and what the user typed kept (never a secret).
+pub fn back_to_form(provider: &Provider, form: FormValues, notice: Option<Notice>) -> FlowState {
     FlowState {
         provider: provider.id.to_owned(),
         flow_id: new_flow_id(),
         intent_id: None,
         step: FlowStep::Form(FormState {
-            username: username.clone(),
+            form: form.clone(),
             notice,
+            errors: Vec::new(),
         }),
-        username,
+        form,
         wrong_codes: 0,
         code_sent_at_ms: 0,
         expires_at_ms: 0,
     }
 }
 
-/// Starts a sign-in with the credentials of the provider form.
-#[tracing::instrument(skip_all, fields(provider = provider.id))]
-pub async fn start(
-    app: &AppState,
-    provider: &'static Provider,
-    username: String,
-    password: &Secret,
+/// The form again with the fields that need correcting marked.
+pub fn form_with_errors(
+    provider: &Provider,
+    form: FormValues,
+    errors: Vec<FieldError>,
 ) -> FlowState {
-    let credentials = match provider.shape {
-        CredentialShape::UsernamePassword => Credentials::Basic {
-            username: username.clone(),
-            password: SecretString::from(password.expose().to_owned()),
-            user_agent: None,
-        },
-        CredentialShape::MailboxPassword => Credentials::ImapBasic {
-            user: username.clone(),
-            password: SecretString::from(password.expose().to_owned()),
-        },
-    };
-    let body = StartAuthIntent {
-        provider: app.settings.unipile_provider_id(provider),
-        account_id: None,
-        state: None,
-        user_timezone: None,
-        credentials,
-        config: None,
-    };
-    let mut started = back_to_form(provider, username.clone(), None);
+    let mut state = back_to_form(provider, form, Some(Notice::new(ErrorCode::InvalidInput)));
+    if let FlowStep::Form(shown) = &mut state.step {
+        shown.errors = errors;
+    }
+    state
+}
+
+/// Starts a sign-in with a checked provider form.
+#[tracing::instrument(skip_all, fields(provider = form.provider.id, method = form.method.id))]
+pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
+    let provider = form.provider;
+    let body = form.intent(app.settings.unipile_provider_id(provider));
+    let mut started = back_to_form(provider, form.kept.clone(), None);
     started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
     match app.client.start_auth_intent(&body).await {
         Ok(result) => advance(app, provider, started, result),
         Err(err) => {
             let mut notice = notice_for(&err, provider.id, "start_auth_intent");
-            if provider.shape == CredentialShape::MailboxPassword
+            if provider.mail_servers
+                && !form.has_mail_servers()
                 && is_type(&err, &ErrorType::ApiInvalidParameters)
             {
                 notice.code = ErrorCode::ImapAutodetectFailed;
             }
-            back_to_form(provider, username, Some(notice))
+            back_to_form(provider, form.kept, Some(notice))
         }
     }
 }
@@ -101,7 +90,7 @@ fn open_checkpoint(
             if flow.expires_at_ms <= now_ms() {
                 return Err(back_to_form(
                     provider,
-                    flow.username,
+                    flow.form,
                     Some(Notice::new(ErrorCode::Expired)),
                 ));
             }
@@ -111,7 +100,7 @@ fn open_checkpoint(
         (_, FlowStep::Connected(_)) => Err(flow),
         _ => Err(back_to_form(
             provider,
-            flow.username,
+            flow.form,
             Some(Notice::new(ErrorCode::NoFlow)),
         )),
     }
@@ -188,7 +177,7 @@ pub async fn wait(app: &AppState, provider: &'static Provider, flow: FlowState) 
             match notice.code.next_step() {
                 NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting,
                 NextStep::StayOnForm | NextStep::Restart => {
-                    Waited::Ended(back_to_form(provider, flow.username, Some(notice)))
+                    Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
                 }
             }
         }
@@ -220,7 +209,7 @@ pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState
         Err(err) => {
             let notice = notice_for(&err, provider.id, "resend_checkpoint");
             match notice.code.next_step() {
-                NextStep::Restart => back_to_form(provider, flow.username, Some(notice)),
+                NextStep::Restart => back_to_form(provider, flow.form, Some(notice)),
                 _ => with_notice(
                     flow,
                     Notice {
@@ -259,7 +248,7 @@ pub async fn request_other(
         Err(err) => {
             let notice = notice_for(&err, provider.id, "request_checkpoint");
             match notice.code.next_step() {
-                NextStep::Restart => back_to_form(provider, flow.username, Some(notice)),
+                NextStep::Restart => back_to_form(provider, flow.form, Some(notice)),
                 _ if challenge.is_none() => with_notice(
                     flow,
                     Notice {
@@ -304,8 +293,9 @@ pub fn current_step(
         Some(flow) if flow.provider == provider.id => match &flow.step {
             FlowStep::Checkpoint(_) if flow.expires_at_ms <= now_ms() => {
                 FlowStep::Form(FormState {
-                    username: flow.username,
+                    form: flow.form,
                     notice: Some(Notice::new(ErrorCode::Expired)),
+                    errors: Vec::new(),
                 })
             }
             FlowStep::Checkpoint(_) => refresh_view(app, flow).step,
@@ -351,7 +341,7 @@ fn refused_on_checkpoint(
 ) -> FlowState {
     let mut notice = notice_for(err, provider.id, operation);
     let FlowStep::Checkpoint(view) = &flow.step else {
-        return back_to_form(provider, flow.username, Some(notice));
+        return back_to_form(provider, flow.form, Some(notice));
     };
     if notice.code == ErrorCode::InvalidCode {
         flow.wrong_codes = flow.wrong_codes.saturating_add(1);
@@ -362,7 +352,7 @@ fn refused_on_checkpoint(
             );
             return back_to_form(
                 provider,
-                flow.username,
+                flow.form,
                 Some(Notice::new(ErrorCode::TooManyWrongCodes)),
             );
         }
@@ -380,9 +370,7 @@ fn refused_on_checkpoint(
         NextStep::StayOnCheckpoint | NextStep::TryLater => {
             refresh_view(app, with_notice(flow, notice))
         }
-        NextStep::StayOnForm | NextStep::Restart => {
-            back_to_form(provider, flow.username, Some(notice))
-        }
+        NextStep::StayOnForm | NextStep::Restart => back_to_form(provider, flow.form, Some(notice)),
     }
 }
 
@@ -450,7 +438,7 @@ fn advance(
                 code: ErrorCode::ServiceUnavailable,
                 support_ref: Some(super::errors::local_reference()),
             };
-            back_to_form(provider, flow.username, Some(notice))
+            back_to_form(provider, flow.form, Some(notice))
         }
     }
 }

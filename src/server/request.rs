@@ -8,7 +8,7 @@ use super::{
     state::AppState,
 };
 use crate::{
-    catalogue::Provider,
+    catalogue::CheckedForm,
     error::{AppError, ErrorCode, Notice},
 };
 use axum::{
@@ -70,8 +70,7 @@ impl RequestCx {
                 .filter_map(|v| v.to_str().ok())
                 .flat_map(|v| v.split(','))
                 .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .last();
+                .rfind(|v| !v.is_empty());
             return last.and_then(|v| v.parse().ok());
         }
         self.parts
@@ -83,13 +82,15 @@ impl RequestCx {
     /// Counts a sign-in against the limits, per client address then per username. Over a limit, the form
     /// is shown again with the "too many attempts" notice (through the flow cookie, for plain form posts)
     /// and the call fails with [`AppError::RateLimited`] (429 with `Retry-After`).
-    pub fn limit_start(&self, provider: &'static Provider, username: &str) -> Result<(), AppError> {
+    pub fn limit_start(&self, form: &CheckedForm) -> Result<(), AppError> {
+        let provider = form.provider;
         let limits = &self.app.limits;
         let refused = self
             .client_ip()
             .and_then(|ip| limits.check_ip(ip).err())
             .map(|wait| (Limit::ClientAddress, wait))
             .or_else(|| {
+                let username = form.login_name()?;
                 limits
                     .check_username(provider.id, username)
                     .err()
@@ -107,12 +108,22 @@ impl RequestCx {
         );
         self.save(&flow::back_to_form(
             provider,
-            username.to_owned(),
+            form.kept.clone(),
             Some(Notice::new(ErrorCode::RateLimited)),
         ));
         self.response
             .insert_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         Err(AppError::RateLimited { retry_after_secs })
+    }
+
+    /// The browser's `User-Agent`, when it is printable and of a sane length.
+    pub fn user_agent(&self) -> Option<String> {
+        self.parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= crate::catalogue::MAX_FIELD_LEN)
+            .map(str::to_owned)
     }
 
     /// A form posted without JavaScript is answered with a redirect to the flow page, which then renders

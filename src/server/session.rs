@@ -2,7 +2,7 @@
 //! the `cookie` crate's private jar), HttpOnly and SameSite=Strict. The server keeps no per-user state, so
 //! any replica holding the same `SESSION_SECRET` can continue a flow, and a reload resumes it.
 
-use crate::model::FlowStep;
+use crate::model::{FlowStep, FormValues};
 use axum::http::{header, HeaderMap, HeaderValue};
 use cookie::{time, Cookie, CookieJar, Key, SameSite};
 use serde::{Deserialize, Serialize};
@@ -22,8 +22,8 @@ pub struct FlowState {
     pub flow_id: String,
     /// Unipile's intent while a checkpoint is open; never sent to the browser.
     pub intent_id: Option<String>,
-    /// Kept so the form can be refilled after a refusal or expiry (never the password).
-    pub username: String,
+    /// Kept so the form can be refilled after a refusal or expiry (never a secret).
+    pub form: FormValues,
     pub step: FlowStep,
     pub wrong_codes: u8,
     /// When a code was last sent (the checkpoint appeared or "Resend code"), ms since the epoch.
@@ -114,7 +114,10 @@ mod tests {
             provider: "linkedin".into(),
             flow_id: "f1".into(),
             intent_id: Some("acc_secret_intent".into()),
-            username: "user_2fa_sms".into(),
+            form: FormValues {
+                values: [("username".to_owned(), "user_2fa_sms".to_owned())].into(),
+                ..FormValues::default()
+            },
             step: FlowStep::Form(FormState::default()),
             wrong_codes: 1,
             code_sent_at_ms: 7,

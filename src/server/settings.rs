@@ -16,6 +16,7 @@ pub struct Settings {
     /// Providers offered on the picker, in order (ids of the catalogue).
     pub providers: Vec<String>,
     pub unipile: UnipileSettings,
+    pub forms: FormSettings,
     pub flow: FlowSettings,
     pub cookie: CookieSettings,
     pub arkose: ArkoseSettings,
@@ -23,6 +24,25 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub security: SecuritySettings,
     pub server: ServerSettings,
+}
+
+/// Optional parts of the provider forms.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FormSettings {
+    /// Offer "Use my own proxy" (sent as `config.custom_proxy`).
+    pub custom_proxy: bool,
+    /// Let LinkedIn users choose products (classic, Recruiter or Sales Navigator).
+    pub linkedin_products: bool,
+}
+
+impl Default for FormSettings {
+    fn default() -> Self {
+        FormSettings {
+            custom_proxy: true,
+            linkedin_products: true,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -137,6 +157,7 @@ impl Default for Settings {
                 .map(|p| p.id.to_owned())
                 .collect(),
             unipile: UnipileSettings::default(),
+            forms: FormSettings::default(),
             flow: FlowSettings::default(),
             cookie: CookieSettings::default(),
             arkose: ArkoseSettings::default(),
@@ -353,6 +374,14 @@ impl Settings {
 
     pub fn offered(&self) -> impl Iterator<Item = &'static catalogue::Provider> + '_ {
         self.providers.iter().filter_map(|id| catalogue::find(id))
+    }
+
+    /// The optional form sections, as the forms read them.
+    pub fn form_options(&self) -> catalogue::FormOptions {
+        catalogue::FormOptions {
+            custom_proxy: self.forms.custom_proxy,
+            products: self.forms.linkedin_products,
+        }
     }
 
     pub fn is_offered(&self, id: &str) -> bool {

@@ -1,10 +1,14 @@
 use super::ProviderForm;
-use crate::{catalogue, model::FormState};
+use crate::{
+    catalogue::{self, FormOptions},
+    model::FormState,
+};
 use leptos::prelude::*;
 
-/// LinkedIn: email or phone, and password.
+/// LinkedIn: email or phone and password, or the session cookies (`li_at`, optional `li_a`, the browser's
+/// user agent); optional products and proxy.
 #[component]
-pub fn LinkedInLogin(form: FormState) -> impl IntoView {
+pub fn LinkedInLogin(form: FormState, options: FormOptions) -> impl IntoView {
     let provider = catalogue::find("linkedin").expect("LinkedIn is in the catalogue");
-    view! { <ProviderForm provider form/> }
+    view! { <ProviderForm provider form options/> }
 }

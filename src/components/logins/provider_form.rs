@@ -1,47 +1,284 @@
 use crate::{
-    catalogue::{Provider, MAX_FIELD_LEN},
+    catalogue::{
+        self, Field, FormOptions, Input, Method, Provider, MAIL_SERVER_FIELDS, PROXY_FIELDS,
+    },
     components::{FlowActions, NoticeView, StepHeading},
-    error::AppError,
-    model::FormState,
+    error::{AppError, ErrorCode, Highlight, Notice},
+    model::{FieldProblem, FormState, FormValues},
 };
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
-/// The sign-in form of a provider, from its catalogue entry. The username is kept after a refusal; the
-/// password never is.
+/// The sign-in form of a provider, drawn from its catalogue entry: a method switch where there are several
+/// methods, the method's fields, then the optional sections (mail servers, products, proxy). What was typed
+/// is kept after a refusal, secrets never are. `?account_id=acc_…` turns it into a reconnection and
+/// `?state=…` is passed through.
 #[component]
-pub fn ProviderForm(provider: &'static Provider, form: FormState) -> impl IntoView {
+pub fn ProviderForm(
+    provider: &'static Provider,
+    form: FormState,
+    options: FormOptions,
+) -> impl IntoView {
+    let query = use_query_map().get_untracked();
+    let param = |name: &str| query.get(name).unwrap_or_default();
+    let FormState {
+        form: kept,
+        notice,
+        errors,
+    } = form;
+    // The page's parameters win; a form shown again after a refusal carries its own.
+    let (account_id, state) = match catalogue::link_params(&param("account_id"), &param("state")) {
+        Ok((account_id, state)) => (
+            account_id.or(kept.account_id.clone()),
+            state.or(kept.state.clone()),
+        ),
+        Err(_) => return view! { <InvalidLink provider/> }.into_any(),
+    };
+    let method_id = Some(param("method"))
+        .filter(|m| provider.methods.iter().any(|x| x.id == m))
+        .unwrap_or_else(|| kept.method.clone());
+    let method = provider.method(&method_id);
+    let reconnecting = account_id.is_some();
+    let shown = Shown {
+        kept,
+        errors: errors.into_iter().map(|e| (e.field, e.problem)).collect(),
+        highlight: notice
+            .as_ref()
+            .map(|n| n.code.highlight())
+            .unwrap_or(Highlight::Nothing),
+    };
     let actions = expect_context::<FlowActions>();
     let pending = move || actions.pending();
     // A refused start (429) comes back as an error, not a step; shown unless the step already says so.
-    let has_notice = form.notice.is_some();
+    let has_notice = notice.is_some();
     let rate_limited = move || {
         let failed = actions.start.value().get().and_then(Result::err);
         failed
             .filter(|e| !has_notice && matches!(e, AppError::RateLimited { .. }))
             .map(|e| e.notice())
     };
+    let verb = if reconnecting { "Reconnect" } else { "Connect" };
+    let link_params = (account_id.clone(), state.clone());
+    let method_href = move |m: &Method| {
+        catalogue::page_url(
+            provider.id,
+            &[
+                ("method", Some(m.id)),
+                ("account_id", link_params.0.as_deref()),
+                ("state", link_params.1.as_deref()),
+            ],
+        )
+    };
+    let mail_open = shown.highlight == Highlight::MailServers
+        || MAIL_SERVER_FIELDS.iter().any(|f| shown.flagged(f))
+        || !shown.kept.get("imap_host").is_empty()
+        || !shown.kept.get("smtp_host").is_empty();
+    let proxy_open = matches!(shown.highlight, Highlight::Proxy | Highlight::ProxyLogin)
+        || PROXY_FIELDS.iter().any(|f| shown.flagged(f))
+        || !shown.kept.get("proxy_host").is_empty();
+    let (imap, smtp) = MAIL_SERVER_FIELDS.split_at(5);
     view! {
-        <StepHeading>{format!("Connect your {} account", provider.label)}</StepHeading>
-        <NoticeView provider notice=form.notice.clone()/>
+        <StepHeading>{format!("{verb} your {} account", provider.label)}</StepHeading>
+        <NoticeView provider notice=notice.clone()/>
         {move || rate_limited().map(|notice| view! { <NoticeView provider notice=Some(notice)/> })}
-        <ActionForm action=actions.start attr:class="form" attr:novalidate=false>
+        {(provider.methods.len() > 1).then(|| view! {
+            <nav class="methods" aria-label="How to sign in">
+                {provider.methods.iter().map(|m| {
+                    let current = m.id == method.id;
+                    view! {
+                        <a href=method_href(m) class="method" aria-current=current.then_some("page")>{m.label}</a>
+                    }
+                }).collect_view()}
+            </nav>
+        })}
+        {method.intro.map(|intro| view! { <p class="intro">{intro}</p> })}
+        <ActionForm action=actions.start attr:class="form" attr:novalidate=true>
             <input type="hidden" name="provider" value=provider.id/>
-            <div class="field">
-                <label for="username">{provider.username_label}</label>
-                <input id="username" name="username" type=provider.username_type autocomplete="username"
-                    required maxlength=MAX_FIELD_LEN value=form.username.clone() aria-describedby="username-hint"
-                    spellcheck="false" autocapitalize="none"/>
-                <p id="username-hint" class="hint">{provider.username_hint}</p>
-            </div>
-            <div class="field">
-                <label for="password">"Password"</label>
-                <input id="password" name="password" type="password" autocomplete="current-password"
-                    required maxlength=MAX_FIELD_LEN/>
-            </div>
+            <input type="hidden" name="method" value=method.id/>
+            {account_id.map(|id| view! { <input type="hidden" name="account_id" value=id/> })}
+            {state.map(|s| view! { <input type="hidden" name="state" value=s/> })}
+            {method.fields.iter().map(|f| shown.field(f, Highlight::Credentials)).collect_view()}
+            {provider.mail_servers.then(|| view! {
+                <details class="section" open=mail_open>
+                    <summary>"Advanced settings: mail servers"</summary>
+                    <p class="hint">"Only needed when your mail servers can't be found automatically."</p>
+                    <fieldset>
+                        <legend>"Incoming mail (IMAP)"</legend>
+                        {imap.iter().map(|f| shown.field(f, Highlight::MailServers)).collect_view()}
+                    </fieldset>
+                    <fieldset>
+                        <legend>"Outgoing mail (SMTP)"</legend>
+                        {smtp.iter().map(|f| shown.field(f, Highlight::MailServers)).collect_view()}
+                    </fieldset>
+                </details>
+            })}
+            {(provider.products && options.products).then(|| view! {
+                <fieldset class="section">
+                    <legend>"Products"</legend>
+                    {catalogue::PRODUCT_FIELDS.iter().map(|f| shown.field(f, Highlight::Nothing)).collect_view()}
+                </fieldset>
+            })}
+            {(provider.custom_proxy && options.custom_proxy).then(|| view! {
+                <details class="section" open=proxy_open>
+                    <summary>"Use my own proxy"</summary>
+                    {PROXY_FIELDS.iter().map(|f| {
+                        let group = if matches!(f.name, "proxy_username" | "proxy_password") {
+                            Highlight::ProxyLogin
+                        } else {
+                            Highlight::Proxy
+                        };
+                        shown.field(f, group)
+                    }).collect_view()}
+                </details>
+            })}
             <button type="submit" class="button" disabled=pending>
-                {move || if pending() { "Connecting…" } else { "Connect" }}
+                {move || if pending() { format!("{verb}ing…") } else { verb.to_owned() }}
             </button>
         </ActionForm>
+        <UserAgentPrefill/>
         <p class="back"><a href="/">"Choose another account type"</a></p>
     }
+    .into_any()
+}
+
+/// What the form shows: the kept values, the fields to correct, and the part a notice points at.
+struct Shown {
+    kept: FormValues,
+    errors: Vec<(String, FieldProblem)>,
+    highlight: Highlight,
+}
+
+impl Shown {
+    fn problem(&self, field: &Field) -> Option<FieldProblem> {
+        self.errors
+            .iter()
+            .find(|(name, _)| name == field.name)
+            .map(|(_, p)| *p)
+    }
+
+    fn flagged(&self, field: &Field) -> bool {
+        self.problem(field).is_some()
+    }
+
+    /// The value to show: what was typed, or the field's default in a fresh form. Secrets start empty.
+    fn value(&self, field: &Field) -> String {
+        if field.secret() {
+            return String::new();
+        }
+        match self.kept.values.get(field.name) {
+            Some(value) => value.clone(),
+            None => field.default.to_owned(),
+        }
+    }
+
+    /// One field: label, input, help and, when it needs correcting, what to do.
+    fn field(&self, field: &'static Field, group: Highlight) -> AnyView {
+        let problem = self.problem(field);
+        let invalid = problem.is_some() || (group != Highlight::Nothing && group == self.highlight);
+        let value = self.value(field);
+        let hint_id = field.help.map(|_| format!("{}-hint", field.name));
+        let error_id = problem.map(|_| format!("{}-error", field.name));
+        let described = [hint_id.clone(), error_id.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let described = (!described.is_empty()).then_some(described);
+        let hint = field
+            .help
+            .map(|help| view! { <p id=hint_id.clone() class="hint">{help}</p> });
+        let error = problem.map(|p| {
+            view! { <p id=error_id.clone() class="field-error">{p.message(field.label)}</p> }
+        });
+        let aria_invalid = invalid.then_some("true");
+        let input = match field.input {
+            Input::Select(options) => view! {
+                <label for=field.name>{field.label}</label>
+                <select id=field.name name=field.name aria-invalid=aria_invalid aria-describedby=described>
+                    {options.iter().map(|(v, label)| {
+                        let selected = *v == value;
+                        view! { <option value=*v selected=selected>{*label}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any(),
+            Input::Radio(options) => view! {
+                <fieldset class="choices" aria-describedby=described>
+                    <legend>{field.label}</legend>
+                    {options.iter().map(|(v, label)| {
+                        let id = format!("{}-{}", field.name, v);
+                        let for_id = id.clone();
+                        let checked = *v == value;
+                        view! {
+                            <label class="choice" for=for_id>
+                                <input type="radio" id=id name=field.name value=*v checked=checked/>
+                                {*label}
+                            </label>
+                        }
+                    }).collect_view()}
+                </fieldset>
+            }
+            .into_any(),
+            Input::Checkbox => {
+                let checked = value == "on";
+                view! {
+                    <label class="choice" for=field.name>
+                        <input type="checkbox" id=field.name name=field.name value="on" checked=checked
+                            aria-describedby=described/>
+                        {field.label}
+                    </label>
+                }
+                .into_any()
+            }
+            Input::Text | Input::Email | Input::Secret | Input::Number => {
+                let (kind, inputmode) = match field.input {
+                    Input::Email => ("email", None),
+                    Input::Secret => ("password", None),
+                    Input::Number => ("text", Some("numeric")),
+                    _ => ("text", None),
+                };
+                view! {
+                    <label for=field.name>{field.label}</label>
+                    <input id=field.name name=field.name type=kind inputmode=inputmode
+                        autocomplete=field.autocomplete required=field.required maxlength=field.max_len
+                        value=(!field.secret()).then_some(value) aria-invalid=aria_invalid
+                        aria-describedby=described spellcheck="false" autocapitalize="none"/>
+                }
+                .into_any()
+            }
+        };
+        view! { <div class="field">{input}{hint}{error}</div> }.into_any()
+    }
+}
+
+/// A reconnect or state parameter that cannot be used: no form, a way out.
+#[component]
+fn InvalidLink(provider: &'static Provider) -> impl IntoView {
+    view! {
+        <StepHeading>{format!("Connect your {} account", provider.label)}</StepHeading>
+        <NoticeView provider notice=Some(Notice::new(ErrorCode::InvalidLink))/>
+        <p><a class="button" href=format!("/connect/{}", provider.id)>"Connect a new account"</a></p>
+        <p class="back"><a href="/">"Choose another account type"</a></p>
+    }
+}
+
+/// Fills an empty "user agent" field with this browser's (the server already fills it from the request
+/// when it can).
+#[component]
+fn UserAgentPrefill() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move || {
+        use leptos::wasm_bindgen::JsCast;
+        let Some(input) = document()
+            .get_element_by_id("user_agent")
+            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        if input.value().is_empty() {
+            if let Ok(agent) = window().navigator().user_agent() {
+                input.set_value(&agent);
+            }
+        }
+    });
 }
