@@ -148,8 +148,6 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
     // `?wait=1` is the no-JavaScript waiting page reloading itself: the first render waits (bounded).
     let query = use_query_map();
     let wait_first = query.with_untracked(|q| q.get("wait").is_some());
-    // Switching the sign-in method (`?method=…`) draws the form again.
-    let method = Memo::new(move |_| query.with(|q| q.get("method")));
     let site = expect_context::<Resource<Result<SiteInfo, AppError>>>();
     let step = Resource::new(
         move || actions.versions(),
@@ -176,7 +174,7 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
         <div id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || announced.get()}</div>
         <section class="card flow" data-provider=provider.id>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || { method.track(); Suspend::new(async move {
+                {move || Suspend::new(async move {
                     let options = site.await.map(|s| s.forms).unwrap_or_default();
                     match step.await {
                         Ok(FlowStep::Form(form)) if provider.id == "linkedin" => view! { <LinkedInLogin form options/> }.into_any(),
@@ -212,7 +210,7 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                             <p><a href=format!("/connect/{}", provider.id)>"Try again"</a></p>
                         }.into_any(),
                     }
-                })}}
+                })}
             </Transition>
         </section>
     }

@@ -86,7 +86,8 @@ pub fn ProviderForm(
                 {provider.methods.iter().map(|m| {
                     let current = m.id == method.id;
                     view! {
-                        <a href=method_href(m) class="method" aria-current=current.then_some("page")>{m.label}</a>
+                        // A page load, as without JavaScript: the form is drawn afresh for the method.
+                        <a href=method_href(m) rel="external" class="method" aria-current=current.then_some("page")>{m.label}</a>
                     }
                 }).collect_view()}
             </nav>
@@ -257,7 +258,7 @@ fn InvalidLink(provider: &'static Provider) -> impl IntoView {
     view! {
         <StepHeading>{format!("Connect your {} account", provider.label)}</StepHeading>
         <NoticeView provider notice=Some(Notice::new(ErrorCode::InvalidLink))/>
-        <p><a class="button" href=format!("/connect/{}", provider.id)>"Connect a new account"</a></p>
+        <p><a class="button" href=format!("/connect/{}", provider.id) rel="external">"Connect a new account"</a></p>
         <p class="back"><a href="/">"Choose another account type"</a></p>
     }
 }
