@@ -523,6 +523,10 @@ pub struct SignInForm {
     pub account_id: String,
     #[serde(default)]
     pub state: String,
+    #[serde(default)]
+    pub success_url: String,
+    #[serde(default)]
+    pub failure_url: String,
     #[serde(flatten)]
     pub fields: BTreeMap<String, String>,
 }
@@ -562,6 +566,8 @@ impl fmt::Debug for CheckedForm {
 pub enum LinkProblem {
     AccountId,
     State,
+    /// A `success_url` or `failure_url` outside `embed.allowed_origins`.
+    RedirectUrl,
 }
 
 /// Checks a reconnect `account_id` (`acc_` then letters, digits, `-` or `_`).
@@ -620,6 +626,63 @@ fn percent_encode(value: &str) -> String {
         }
     }
     out
+}
+
+/// `scheme://host[:port]` of an http(s) URL, lower-cased, or `None` when `url` is not one. Enough to compare
+/// with an allow-list or build a Content-Security-Policy source; not a general URL parser.
+pub fn origin_of(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let valid = !authority.is_empty()
+        && !authority.contains('@')
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
+    valid.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
+}
+
+/// Longest `success_url` / `failure_url` accepted.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// Whether `url` may receive the end of the flow: an http(s) URL of an allowed origin, printable, no
+/// fragment, of a sane length.
+pub fn redirect_allowed(url: &str, allowed_origins: &[String]) -> bool {
+    url.len() <= MAX_URL_LEN
+        && !url.contains('#')
+        && url.bytes().all(|b| b.is_ascii_graphic())
+        && origin_of(url).is_some_and(|o| allowed_origins.iter().any(|a| *a == o))
+}
+
+/// `url` with `params` appended to its query, percent-encoded.
+pub fn with_query(url: &str, params: &[(&str, Option<&str>)]) -> String {
+    let added: Vec<String> = params
+        .iter()
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", percent_encode(v))))
+        .collect();
+    if added.is_empty() {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}{}", added.join("&"))
+}
+
+/// The host's redirect targets, checked against the allow-list; empty means absent.
+pub fn redirect_params(
+    success_url: &str,
+    failure_url: &str,
+    allowed_origins: &[String],
+) -> Result<(Option<String>, Option<String>), LinkProblem> {
+    let check = |url: &str| -> Result<Option<String>, LinkProblem> {
+        match url.trim() {
+            "" => Ok(None),
+            url if redirect_allowed(url, allowed_origins) => Ok(Some(url.to_owned())),
+            _ => Err(LinkProblem::RedirectUrl),
+        }
+    };
+    Ok((check(success_url)?, check(failure_url)?))
 }
 
 /// The value a user typed for a field, cleaned: non-secrets trimmed; cookie values without surrounding
@@ -730,12 +793,15 @@ impl SignInForm {
     ) -> Result<CheckedForm, (FormValues, Vec<FieldError>)> {
         let method = provider.method(&self.method);
         let (account_id, state) = link_params(&self.account_id, &self.state).unwrap_or_default();
+        let some = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         let mut values = BTreeMap::new();
         let mut kept = FormValues {
             method: method.id.to_owned(),
             values: BTreeMap::new(),
             account_id,
             state,
+            success_url: some(&self.success_url),
+            failure_url: some(&self.failure_url),
         };
         let mut errors = Vec::new();
         let mut error = |field: &Field, problem| {

@@ -54,6 +54,12 @@ pub struct FormValues {
     /// The host application's opaque `state`, passed through to Unipile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// Redirect mode: where the browser goes when the account is linked, or when the user gives up
+    /// (URLs of `embed.allowed_origins`, checked on arrival).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub success_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_url: Option<String>,
 }
 
 impl FormValues {
@@ -249,6 +255,12 @@ impl CodeSource {
 pub struct AccountSummary {
     pub id: String,
     pub name: Option<String>,
+    /// Redirect mode: the host's `success_url` with `account_id`, `provider` and `state` added.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continue_url: Option<String>,
+    /// The host's `state`, echoed in the `success` event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
 }
 
 /// A secret typed by the user (password, code): sent to the server, never printed.

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{browser, spawn_app, TestApp};
+use common::{browser, one_at_a_time, spawn_app, TestApp};
 use credentials_flow::{catalogue::PROVIDERS, server::settings::Settings};
 use serde_json::{json, Value};
 
@@ -96,6 +96,7 @@ fn section_open(html: &str, summary: &str) -> bool {
 
 #[tokio::test]
 async fn every_method_renders_checks_and_sends_exactly_its_body() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     // provider, method, fields typed, the exact body Unipile must receive
     type Case = (
@@ -208,6 +209,7 @@ async fn every_method_renders_checks_and_sends_exactly_its_body() {
 
 #[tokio::test]
 async fn the_cookie_form_starts_with_the_browsers_user_agent() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     let html = app
         .page(&browser(), "/connect/linkedin?method=cookie")
@@ -231,6 +233,7 @@ async fn the_cookie_form_starts_with_the_browsers_user_agent() {
 
 #[tokio::test]
 async fn imap_autodetect_failure_opens_the_server_settings_and_they_link() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let address = "user_good@manual-mail.test";
@@ -287,6 +290,7 @@ async fn imap_autodetect_failure_opens_the_server_settings_and_they_link() {
 
 #[tokio::test]
 async fn proxy_errors_point_at_the_proxy_fields() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let with_proxy = |host: &'static str, login: &'static [(&'static str, &'static str)]| {
@@ -353,6 +357,7 @@ async fn proxy_errors_point_at_the_proxy_fields() {
 
 #[tokio::test]
 async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let html = app
@@ -431,6 +436,7 @@ async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
 
 #[tokio::test]
 async fn field_errors_say_what_to_fix_and_keep_no_secret() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app
@@ -488,6 +494,7 @@ async fn field_errors_say_what_to_fix_and_keep_no_secret() {
 
 #[tokio::test]
 async fn sections_the_settings_turn_off_are_neither_shown_nor_sent() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
     settings.forms.custom_proxy = false;
     settings.forms.linkedin_products = false;
@@ -513,4 +520,129 @@ async fn sections_the_settings_turn_off_are_neither_shown_nor_sent() {
         .await;
     assert!(step.get("Connected").is_some(), "{step}");
     assert_eq!(app.last_intent().get("config"), None);
+}
+
+#[tokio::test]
+async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
+    let _serial = one_at_a_time();
+    let mut settings = Settings::default();
+    settings.embed.allowed_origins = vec!["https://host.example".into()];
+    let app = spawn_app(settings).await;
+    let client = browser();
+    let query = "success_url=https%3A%2F%2Fhost.example%2Fdone%3Fx%3D1&failure_url=https%3A%2F%2Fhost.example%2Ffailed&state=s%201";
+    let html = app
+        .page(&client, &format!("/connect/linkedin?{query}"))
+        .await;
+    assert!(html.contains("name=\"success_url\" value=\"https://host.example/done?x=1\""));
+    assert!(
+        html.contains("href=\"https://host.example/failed?error=cancelled&amp;provider=linkedin&amp;state=s%201\""),
+        "the way out tells the host the user cancelled"
+    );
+
+    // A refusal that the user cannot fix here hands back its code.
+    let mut form = as_posted(
+        "linkedin",
+        "password",
+        &[
+            ("username", "error_account_restricted"),
+            ("password", "pass_good"),
+        ],
+    );
+    form.extend([
+        (
+            "success_url".to_owned(),
+            "https://host.example/done?x=1".to_owned(),
+        ),
+        (
+            "failure_url".to_owned(),
+            "https://host.example/failed".to_owned(),
+        ),
+        ("state".to_owned(), "s 1".to_owned()),
+    ]);
+    let restricted = app.start(&client, &form).await;
+    assert_eq!(restricted["Form"]["notice"]["code"], "account_restricted");
+    let html = app
+        .page(
+            &client,
+            "/connect/linkedin?failure_url=https%3A%2F%2Fhost.example%2Ffailed&state=s%201",
+        )
+        .await;
+    assert!(html.contains("https://host.example/failed?error=account_restricted&amp;provider=linkedin&amp;state=s%201"));
+
+    let good = form
+        .iter()
+        .map(|(k, v)| match k.as_str() {
+            "username" => (k.clone(), "user_good".to_owned()),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect::<Vec<_>>();
+    let linked = app.start(&client, &good).await;
+    let id = linked["Connected"]["id"]
+        .as_str()
+        .expect("linked")
+        .to_owned();
+    assert_eq!(
+        linked["Connected"]["continue_url"],
+        format!("https://host.example/done?x=1&account_id={id}&provider=linkedin&state=s%201")
+    );
+    // Without JavaScript, the success page moves on by itself.
+    let html = app.page(&client, "/connect/linkedin").await;
+    assert!(html.contains("http-equiv=\"refresh\""), "{html}");
+    assert!(html.contains("Continue to the application"));
+
+    // URLs of other origins are refused, on the page and in a post.
+    let html = app
+        .page(
+            &browser(),
+            "/connect/linkedin?success_url=https%3A%2F%2Fevil.example%2F",
+        )
+        .await;
+    assert!(html.contains("This link is not valid") && !html.contains("name=\"password\""));
+    let mut evil = good.clone();
+    evil.retain(|(k, _)| k != "success_url");
+    evil.push((
+        "success_url".into(),
+        "https://host.example.evil.test/".into(),
+    ));
+    let refused = browser()
+        .post(format!("{}/api/start_auth_intent", app.base))
+        .header("accept", "application/json")
+        .form(&evil)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status().as_u16(), 400);
+}
+
+#[tokio::test]
+async fn the_demo_host_page_has_its_own_policy() {
+    let _serial = one_at_a_time();
+    let app = spawn_app(Settings::default()).await;
+    let response = browser()
+        .get(format!("{}/demo/embed", app.base))
+        .send()
+        .await
+        .expect("demo");
+    assert_eq!(response.status().as_u16(), 200);
+    let csp = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        csp.contains("frame-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let page = browser()
+        .get(format!(
+            "{}/demo/return?account_id=acc_1&state=%3Cscript%3E",
+            app.base
+        ))
+        .send()
+        .await
+        .expect("return")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("<dd data-param=\"account_id\">acc_1</dd>"));
+    assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"));
 }

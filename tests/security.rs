@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{browser, options, spawn_app, spawn_with, TestApp};
+use common::{browser, one_at_a_time, options, spawn_app, spawn_with, TestApp};
 use credentials_flow::{
     error::AppError,
     server::{
@@ -243,6 +243,7 @@ fn random_hex(n: usize) -> String {
 
 #[tokio::test]
 async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
+    let _serial = one_at_a_time();
     let live = |secret: Option<&str>| Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: secret.map(|s| s.to_owned().into()),
@@ -272,6 +273,7 @@ async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
 
 #[tokio::test]
 async fn sandbox_mode_generates_a_session_secret_and_says_so() {
+    let _serial = one_at_a_time();
     let (logs, _guard) = Logs::capture();
     let app = spawn_app(Settings::default()).await;
     assert!(
@@ -302,6 +304,7 @@ async fn sandbox_mode_generates_a_session_secret_and_says_so() {
 /// codes, cookie values, an intent id before its success) reaches a page, a response or a log line.
 #[tokio::test]
 async fn no_secret_reaches_the_browser_or_the_logs() {
+    let _serial = one_at_a_time();
     let (logs, _guard) = Logs::capture();
     let api_key = format!("sk_live_{}", random_hex(32));
     let mut settings = Settings::default();
@@ -466,6 +469,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
 
 #[tokio::test]
 async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_secret() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
     settings.cookie.secure = true;
     let (app, _sandbox) = spawn_live(settings.clone(), "key-a").await;
@@ -538,6 +542,7 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
 
 #[tokio::test]
 async fn cross_site_posts_are_refused_and_there_is_no_cors() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     let own = app.base.clone();
     let post = |headers: Vec<(&'static str, String)>| {
@@ -620,6 +625,7 @@ fn nonce_of(csp: &str) -> String {
 
 #[tokio::test]
 async fn pages_carry_a_strict_policy_whose_nonce_is_on_every_script() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
     settings.server.instance = "replica-a".into();
     let app = spawn_app(settings).await;
@@ -706,8 +712,9 @@ async fn pages_carry_a_strict_policy_whose_nonce_is_on_every_script() {
 
 #[tokio::test]
 async fn frame_ancestors_follow_the_setting() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
-    settings.security.frame_ancestors = vec!["https://app.example.com".into()];
+    settings.embed.allowed_origins = vec!["https://app.example.com".into()];
     let app = spawn_app(settings).await;
     let page = app.get(&browser(), "/").await;
     assert!(page
@@ -720,6 +727,7 @@ async fn frame_ancestors_follow_the_setting() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
+    let _serial = one_at_a_time();
     let app = spawn_app(Settings::default()).await;
     let form = "application/x-www-form-urlencoded";
     let too_big = format!(
@@ -885,6 +893,7 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn generated_bodies_never_get_a_5xx_from_any_server_function() {
+    let _serial = one_at_a_time();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -935,6 +944,7 @@ fn generated_bodies_never_get_a_5xx_from_any_server_function() {
 
 #[tokio::test]
 async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notice() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
     settings.limits.start_per_ip_per_minute = 3;
     let app = spawn_app(settings).await;
@@ -985,6 +995,7 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
 
 #[tokio::test]
 async fn too_many_starts_for_one_username_are_refused_whatever_the_address() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
     settings.limits.start_per_username_per_minute = 2;
     settings.limits.trust_forwarded_for = true;
@@ -1033,6 +1044,7 @@ async fn too_many_starts_for_one_username_are_refused_whatever_the_address() {
 
 #[tokio::test]
 async fn the_address_comes_from_the_last_forwarded_entry_only_when_trusted() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
     settings.limits.start_per_ip_per_minute = 1;
     settings.limits.trust_forwarded_for = true;
@@ -1064,6 +1076,7 @@ async fn the_address_comes_from_the_last_forwarded_entry_only_when_trusted() {
 
 #[tokio::test]
 async fn without_javascript_a_refused_start_lands_on_the_form_with_the_notice() {
+    let _serial = one_at_a_time();
     let mut settings = Settings::default();
     settings.limits.start_per_ip_per_minute = 1;
     let app = spawn_app(settings).await;
@@ -1099,6 +1112,7 @@ async fn without_javascript_a_refused_start_lands_on_the_form_with_the_notice() 
 
 #[tokio::test]
 async fn upstream_faults_give_a_support_reference_once_without_retrying() {
+    let _serial = one_at_a_time();
     let (logs, _guard) = Logs::capture();
     let mut settings = Settings::default();
     settings.unipile.connect_timeout_ms = 1_000;
@@ -1155,6 +1169,7 @@ async fn upstream_faults_give_a_support_reference_once_without_retrying() {
 
 #[tokio::test]
 async fn readiness_follows_the_sandbox_and_health_does_not() {
+    let _serial = one_at_a_time();
     let mut app = spawn_app(Settings::default()).await;
     let client = browser();
     assert_eq!(app.get(&client, "/readyz").await.status, 200);
@@ -1169,6 +1184,7 @@ async fn readiness_follows_the_sandbox_and_health_does_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_requests_in_flight_within_the_deadline() {
+    let _serial = one_at_a_time();
     /// Serves a handler taking `handler_ms`, signals shutdown while a request is in it, and returns whether
     /// the server finished cleanly, how long it took after the signal, and the request.
     async fn serve_slow(

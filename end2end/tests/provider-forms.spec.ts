@@ -225,3 +225,21 @@ test("reconnect: a malformed link shows no form and offers a new connection", as
   await page.getByRole("link", { name: "Connect a new account" }).click();
   await expect(ui.passwordInput(page)).toBeVisible();
 });
+
+test("password show and hide (JavaScript), and the shown password is still emptied after a refusal", async ({
+  page,
+  jsEnabled,
+}) => {
+  test.skip(!jsEnabled, "the toggle needs JavaScript; without it the field stays hidden");
+  await gotoReady(page, "/connect/linkedin");
+  const show = page.getByRole("button", { name: "Show password", exact: true });
+  await expect(show).toHaveAttribute("aria-pressed", "false");
+  await ui.passwordInput(page).fill(WRONG_PASSWORD);
+  await show.click();
+  await expect(show).toHaveAttribute("aria-pressed", "true");
+  await expect(ui.passwordInput(page)).toHaveAttribute("type", "text");
+  await field(page, "Email or phone").fill("user_good");
+  await ui.connectButton(page).click();
+  await expect(ui.alert(page, /did not accept/)).toBeVisible();
+  await expect(ui.passwordInput(page)).toHaveValue("");
+});

@@ -14,6 +14,8 @@ pub struct SiteInfo {
     pub arkose_base_url: String,
     /// The optional form sections offered.
     pub forms: FormOptions,
+    /// Host applications that may embed the flow, receive its events and its redirects.
+    pub embed_origins: Vec<String>,
 }
 
 #[server(endpoint = "get_site_info")]
@@ -25,5 +27,6 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
         providers: cx.app.settings.providers.clone(),
         arkose_base_url: cx.app.settings.arkose.base_url.clone(),
         forms: cx.app.settings.form_options(),
+        embed_origins: cx.app.settings.embed.allowed_origins.clone(),
     })
 }

@@ -40,21 +40,24 @@ fn offered_provider(cx: &RequestCx, id: &str) -> Result<&'static Provider, AppEr
         .ok_or_else(|| AppError::BadRequest("unknown provider".to_owned()))
 }
 
-/// The flow page of `provider`, with the reconnect and state parameters when there are any.
+/// The flow page of `provider`, with the reconnect, state and redirect parameters when there are any.
 #[cfg(feature = "ssr")]
-fn flow_page(provider: &Provider, account_id: Option<&str>, state: Option<&str>) -> String {
-    crate::catalogue::page_url(provider.id, &[("account_id", account_id), ("state", state)])
+fn flow_page(provider: &Provider, form: &crate::model::FormValues) -> String {
+    crate::catalogue::page_url(
+        provider.id,
+        &[
+            ("account_id", form.account_id.as_deref()),
+            ("state", form.state.as_deref()),
+            ("success_url", form.success_url.as_deref()),
+            ("failure_url", form.failure_url.as_deref()),
+        ],
+    )
 }
 
 /// The flow page for the attempt in `flow` (keeping a reconnect's parameters).
 #[cfg(feature = "ssr")]
 fn flow_page_of(provider: &Provider, flow: Option<&FlowState>) -> String {
-    let form = flow.map(|f| &f.form);
-    flow_page(
-        provider,
-        form.and_then(|f| f.account_id.as_deref()),
-        form.and_then(|f| f.state.as_deref()),
-    )
+    flow_page(provider, &flow.map(|f| f.form.clone()).unwrap_or_default())
 }
 
 /// The frame of every action on an open checkpoint: the provider must be offered, this browser must hold a

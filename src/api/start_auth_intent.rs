@@ -11,14 +11,21 @@ pub async fn start_auth_intent(
     use crate::server::{flow, request::RequestCx};
     let cx = RequestCx::get()?;
     let provider = super::offered_provider(&cx, &provider)?;
-    let (account_id, state) = crate::catalogue::link_params(&form.account_id, &form.state)
-        .map_err(|_| AppError::BadRequest("invalid account_id or state".to_owned()))?;
-    cx.return_to(&super::flow_page(
-        provider,
-        account_id.as_deref(),
-        state.as_deref(),
-    ));
-    let checked = match form.check(provider, cx.app.settings.form_options()) {
+    let invalid = |_| AppError::BadRequest("invalid account_id, state or redirect URL".to_owned());
+    crate::catalogue::link_params(&form.account_id, &form.state).map_err(invalid)?;
+    crate::catalogue::redirect_params(
+        &form.success_url,
+        &form.failure_url,
+        &cx.app.settings.embed.allowed_origins,
+    )
+    .map_err(invalid)?;
+    let checked = form.check(provider, cx.app.settings.form_options());
+    let kept = match &checked {
+        Ok(checked) => &checked.kept,
+        Err((kept, _)) => kept,
+    };
+    cx.return_to(&super::flow_page(provider, kept));
+    let checked = match checked {
         Ok(checked) => checked,
         Err((kept, errors)) => {
             let next = flow::form_with_errors(provider, kept, errors);

@@ -1,4 +1,5 @@
 use super::{
+    embed::{self, ExitLinks},
     ActionCheckpoint, CaptchaCheckpoint, ChoiceCheckpoint, CodeInputCheckpoint, FocusGate,
     LinkedInLogin, NotFound, NoticeView, PhoneRegisterCheckpoint, ProviderForm, Success,
     UnsupportedCheckpoint,
@@ -105,9 +106,9 @@ fn clear_secret_fields() {
     #[cfg(feature = "hydrate")]
     {
         use leptos::wasm_bindgen::JsCast;
-        let Ok(fields) =
-            document().query_selector_all(".flow input[type=password], .flow input[name=code]")
-        else {
+        let Ok(fields) = document().query_selector_all(
+            ".flow input[type=password], .flow input[data-secret], .flow input[name=code]",
+        ) else {
             return;
         };
         for i in 0..fields.length() {
@@ -138,6 +139,55 @@ pub async fn sleep_ms(ms: u64) {
     let _ = ms;
 }
 
+/// Where the user is: signing in, verifying, done.
+#[component]
+fn Progress(step: FlowStep) -> impl IntoView {
+    let current = match step {
+        FlowStep::Form(_) => 0,
+        FlowStep::Checkpoint(_) => 1,
+        FlowStep::Connected(_) => 2,
+    };
+    view! {
+        <ol class="progress" aria-label="Progress">
+            {["Sign in", "Verify", "Connected"].into_iter().enumerate().map(|(i, label)| {
+                let state = match i.cmp(&current) {
+                    std::cmp::Ordering::Less => "done",
+                    std::cmp::Ordering::Equal => "current",
+                    std::cmp::Ordering::Greater => "next",
+                };
+                view! {
+                    <li class=state aria-current=(i == current).then_some("step")>{label}</li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}
+
+/// The ways out for a host page, below a form or a checkpoint: with the host's `failure_url` (when the page
+/// was given an allowed one) and, in a frame or popup, "Close".
+fn exit_links(
+    provider: &'static Provider,
+    step: &Result<FlowStep, AppError>,
+    query: &leptos_router::params::ParamsMap,
+    origins: &[String],
+) -> Option<AnyView> {
+    let notice = match step {
+        Ok(FlowStep::Form(form)) => form.notice.clone(),
+        Ok(FlowStep::Checkpoint(view)) => view.notice.clone(),
+        _ => return None,
+    };
+    let param = |name: &str| query.get(name).unwrap_or_default();
+    let failure_url = crate::catalogue::redirect_params("", &param("failure_url"), origins)
+        .ok()
+        .and_then(|(_, failure)| failure);
+    let state = crate::catalogue::link_params("", &param("state"))
+        .ok()
+        .and_then(|(_, state)| state);
+    let ended_by = notice.map(|n| n.code).filter(|c| embed::ends_the_flow(*c));
+    let origins = origins.to_vec();
+    Some(view! { <ExitLinks provider failure_url state ended_by origins/> }.into_any())
+}
+
 /// Holds the flow for one provider and shows the screen for its current step: the provider form, a
 /// checkpoint, or success. The step lives in the server's flow cookie, so a reload shows the same screen.
 #[component]
@@ -153,6 +203,44 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
         move || actions.versions(),
         move |versions| load_with_retry(provider, wait_first && versions == 0),
     );
+    // Events for a host page (frame or popup): `ready` once, `step` at each new step, `success` at the end;
+    // then redirect mode's `success_url`, when the page was given one.
+    let last_event = StoredValue::new(String::new());
+    Effect::new(move || {
+        let (Some(Ok(site)), Some(Ok(current))) = (site.get(), step.get()) else {
+            return;
+        };
+        let origins = &site.embed_origins;
+        let name = embed::step_name(&current);
+        let key = match &current {
+            FlowStep::Checkpoint(view) => format!("{name}/{}", view.flow_id),
+            _ => name.to_owned(),
+        };
+        if last_event.with_value(|last| *last == key) {
+            return;
+        }
+        if last_event.with_value(String::is_empty) {
+            embed::post(provider, "ready", &[], origins);
+        }
+        last_event.set_value(key);
+        embed::post(provider, "step", &[("step", name)], origins);
+        if let FlowStep::Connected(account) = &current {
+            let state = account.state.clone().unwrap_or_default();
+            embed::post(
+                provider,
+                "success",
+                &[
+                    ("account_id", account.id.as_str()),
+                    ("state", state.as_str()),
+                ],
+                origins,
+            );
+            #[cfg(feature = "hydrate")]
+            if let Some(url) = &account.continue_url {
+                let _ = window().location().set_href(url);
+            }
+        }
+    });
     // A refused password or code must not stay typed: the re-drawn form may reuse the same input
     // elements, so once any action completes, secret fields in the flow are emptied.
     Effect::new(move || {
@@ -175,10 +263,15 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
         <section class="card flow" data-provider=provider.id>
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    let options = site.await.map(|s| s.forms).unwrap_or_default();
-                    match step.await {
-                        Ok(FlowStep::Form(form)) if provider.id == "linkedin" => view! { <LinkedInLogin form options/> }.into_any(),
-                        Ok(FlowStep::Form(form)) => view! { <ProviderForm provider form options/> }.into_any(),
+                    let site = site.await.ok();
+                    let options = site.as_ref().map(|s| s.forms).unwrap_or_default();
+                    let origins = site.map(|s| s.embed_origins).unwrap_or_default();
+                    let step = step.await;
+                    let exit = exit_links(provider, &step, &query.get_untracked(), &origins);
+                    let progress = step.as_ref().ok().map(|s| view! { <Progress step=s.clone()/> });
+                    let screen = match step {
+                        Ok(FlowStep::Form(form)) if provider.id == "linkedin" => view! { <LinkedInLogin form options origins/> }.into_any(),
+                        Ok(FlowStep::Form(form)) => view! { <ProviderForm provider form options origins/> }.into_any(),
                         Ok(FlowStep::Checkpoint(checkpoint)) => match checkpoint.kind.clone() {
                             CheckpointKind::Code { source } => {
                                 view! { <CodeInputCheckpoint provider source checkpoint/> }.into_any()
@@ -209,7 +302,8 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                             <NoticeView provider notice=Some(err.notice())/>
                             <p><a href=format!("/connect/{}", provider.id)>"Try again"</a></p>
                         }.into_any(),
-                    }
+                    };
+                    view! { {progress} {screen} {exit} }
                 })}
             </Transition>
         </section>

@@ -4,6 +4,7 @@ mod checkpoints;
 mod connect_page;
 mod container;
 mod countdown;
+pub mod embed;
 mod logins;
 mod not_found;
 mod notice;

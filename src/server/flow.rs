@@ -385,9 +385,21 @@ fn advance(
         AuthResult::Account(account) => {
             tracing::info!(provider = provider.id, account_id = %account.id, "account linked");
             flow.intent_id = None;
+            let continue_url = flow.form.success_url.as_deref().map(|url| {
+                crate::catalogue::with_query(
+                    url,
+                    &[
+                        ("account_id", Some(account.id.as_str())),
+                        ("provider", Some(provider.id)),
+                        ("state", flow.form.state.as_deref()),
+                    ],
+                )
+            });
             flow.step = FlowStep::Connected(AccountSummary {
                 id: account.id,
                 name: account.name,
+                continue_url,
+                state: flow.form.state.clone(),
             });
             flow
         }

@@ -22,7 +22,7 @@ pub struct Settings {
     pub arkose: ArkoseSettings,
     pub sandbox: SandboxSettings,
     pub limits: LimitSettings,
-    pub security: SecuritySettings,
+    pub embed: EmbedSettings,
     pub server: ServerSettings,
 }
 
@@ -72,9 +72,11 @@ impl Default for LimitSettings {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct SecuritySettings {
-    /// Origins allowed to show the pages in a frame (`frame-ancestors`); empty means none may.
-    pub frame_ancestors: Vec<String>,
+pub struct EmbedSettings {
+    /// Origins of the host applications (`https://app.example.com`): they may show the pages in a frame
+    /// (`frame-ancestors`), receive the flow's `postMessage` events, and be given as `success_url` /
+    /// `failure_url`. Empty: no frame, no events, no redirects.
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -163,7 +165,7 @@ impl Default for Settings {
             arkose: ArkoseSettings::default(),
             sandbox: SandboxSettings::default(),
             limits: LimitSettings::default(),
-            security: SecuritySettings::default(),
+            embed: EmbedSettings::default(),
             server: ServerSettings::default(),
         }
     }
@@ -342,13 +344,11 @@ impl Settings {
             key: "arkose.base_url",
             reason: "must be an http(s) URL such as https://client-api.arkoselabs.com".into(),
         })?;
-        for source in &self.security.frame_ancestors {
-            if source != "'self'"
-                && url::origin_of(source).as_deref() != Some(source.trim_end_matches('/'))
-            {
+        for source in &self.embed.allowed_origins {
+            if url::origin_of(source).as_deref() != Some(source.as_str()) {
                 return Err(SettingsError::Invalid {
-                    key: "security.frame_ancestors",
-                    reason: format!("`{source}` is neither 'self' nor an origin such as https://app.example.com"),
+                    key: "embed.allowed_origins",
+                    reason: format!("`{source}` is not an origin such as https://app.example.com (scheme, host and port only, lower case)"),
                 });
             }
         }
@@ -410,21 +410,7 @@ impl Settings {
 }
 
 pub mod url {
-    /// `scheme://host[:port]` of an http(s) URL, or `None` when `url` is not one. Enough to build a
-    /// Content-Security-Policy source; it does not try to be a general URL parser.
-    pub fn origin_of(url: &str) -> Option<String> {
-        let (scheme, rest) = url.split_once("://")?;
-        if scheme != "https" && scheme != "http" {
-            return None;
-        }
-        let authority = rest.split(['/', '?', '#']).next()?;
-        let valid = !authority.is_empty()
-            && !authority.contains('@')
-            && authority
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-        valid.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
-    }
+    pub use crate::catalogue::origin_of;
 }
 
 /// Environment values are strings; numbers, booleans and `[a, b]` lists are read as such.
@@ -545,15 +531,16 @@ mod tests {
                 "limits.start_per_ip_per_minute",
             ),
             ("CF_LIMITS__MAX_BODY_BYTES", "10", "limits.max_body_bytes"),
+            ("CF_EMBED__ALLOWED_ORIGINS", "[*]", "embed.allowed_origins"),
             (
-                "CF_SECURITY__FRAME_ANCESTORS",
-                "[*]",
-                "security.frame_ancestors",
+                "CF_EMBED__ALLOWED_ORIGINS",
+                "[https://a.example; script-src *]",
+                "embed.allowed_origins",
             ),
             (
-                "CF_SECURITY__FRAME_ANCESTORS",
-                "[https://a.example; script-src *]",
-                "security.frame_ancestors",
+                "CF_EMBED__ALLOWED_ORIGINS",
+                "[https://a.example/path]",
+                "embed.allowed_origins",
             ),
             (
                 "CF_ARKOSE__BASE_URL",
@@ -575,16 +562,16 @@ mod tests {
             Path::new("/nonexistent.toml"),
             &env(&[
                 (
-                    "CF_SECURITY__FRAME_ANCESTORS",
-                    "['self', https://app.example.com]",
+                    "CF_EMBED__ALLOWED_ORIGINS",
+                    "[http://127.0.0.1:3950, https://app.example.com]",
                 ),
                 ("CF_SERVER__INSTANCE", "a-1"),
             ]),
         )
         .expect("valid");
         assert_eq!(
-            ok.security.frame_ancestors,
-            vec!["'self'", "https://app.example.com"]
+            ok.embed.allowed_origins,
+            vec!["http://127.0.0.1:3950", "https://app.example.com"]
         );
         assert_eq!(
             url::origin_of("https://Client-API.arkoselabs.com/v2/x").as_deref(),

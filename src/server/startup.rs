@@ -119,7 +119,7 @@ pub async fn build(
     let dev_reload = std::env::var_os("LEPTOS_WATCH").is_some();
     let csp = Arc::new(ContentSecurityPolicy::new(
         external,
-        &settings.security.frame_ancestors,
+        &settings.embed.allowed_origins,
         dev_reload,
     ));
     let limits = Arc::new(StartLimits::new(&settings.limits));
@@ -154,9 +154,14 @@ pub fn router(state: AppState) -> Router {
             }
         }
     };
+    let demo = match state.mode {
+        Mode::Sandbox { .. } => super::demo::routes(),
+        Mode::Live => Router::new(),
+    };
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .merge(demo)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })

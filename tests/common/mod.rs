@@ -8,6 +8,17 @@ use credentials_flow::server::{
 use leptos::config::LeptosOptions;
 use std::net::SocketAddr;
 
+/// Held for the whole of each HTTP test, so the tests of a file run one at a time. Run concurrently on the
+/// test harness's threads (one tokio runtime each, in one process), a page render now and then never
+/// completes; the server itself, one runtime serving many requests at once, is exercised concurrently by the
+/// end-to-end suite, the scale-out check and the benchmarks.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// The app, served on a free loopback port.
 pub struct TestApp {
     pub base: String,

@@ -107,17 +107,18 @@ pub fn BackgroundWait(
             }
         });
     });
-    // Raw HTML inside <noscript>, which a browser running scripts never parses.
+    // Raw HTML inside <noscript>, which a browser running scripts never parses. The page keeps its host
+    // parameters (reconnect, state, redirects), percent-encoded.
+    let query = leptos_router::hooks::use_query_map().get_untracked();
+    let kept = ["account_id", "state", "success_url", "failure_url"].map(|k| (k, query.get(k)));
+    let mut params: Vec<(&str, Option<&str>)> =
+        kept.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+    params.push(("wait", Some("1")));
+    let url = crate::catalogue::page_url(provider.id, &params).replace('&', "&amp;");
     let fallback = if reload {
-        format!(
-            r#"<meta http-equiv="refresh" content="2;url=/connect/{}?wait=1">"#,
-            provider.id
-        )
+        format!(r#"<meta http-equiv="refresh" content="2;url={url}">"#)
     } else {
-        format!(
-            r#"<p><a href="/connect/{}?wait=1">I approved it in the app</a></p>"#,
-            provider.id
-        )
+        format!(r#"<p><a href="{url}">I approved it in the app</a></p>"#)
     };
     view! { <noscript inner_html=fallback></noscript> }
 }

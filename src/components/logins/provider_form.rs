@@ -18,6 +18,8 @@ pub fn ProviderForm(
     provider: &'static Provider,
     form: FormState,
     options: FormOptions,
+    /// `embed.allowed_origins`: where `success_url` / `failure_url` may point.
+    origins: Vec<String>,
 ) -> impl IntoView {
     let query = use_query_map().get_untracked();
     let param = |name: &str| query.get(name).unwrap_or_default();
@@ -34,6 +36,14 @@ pub fn ProviderForm(
         ),
         Err(_) => return view! { <InvalidLink provider/> }.into_any(),
     };
+    let (success_url, failure_url) =
+        match catalogue::redirect_params(&param("success_url"), &param("failure_url"), &origins) {
+            Ok((success, failure)) => (
+                success.or(kept.success_url.clone()),
+                failure.or(kept.failure_url.clone()),
+            ),
+            Err(_) => return view! { <InvalidLink provider/> }.into_any(),
+        };
     let method_id = Some(param("method"))
         .filter(|m| provider.methods.iter().any(|x| x.id == m))
         .unwrap_or_else(|| kept.method.clone());
@@ -58,7 +68,12 @@ pub fn ProviderForm(
             .map(|e| e.notice())
     };
     let verb = if reconnecting { "Reconnect" } else { "Connect" };
-    let link_params = (account_id.clone(), state.clone());
+    let link_params = (
+        account_id.clone(),
+        state.clone(),
+        success_url.clone(),
+        failure_url.clone(),
+    );
     let method_href = move |m: &Method| {
         catalogue::page_url(
             provider.id,
@@ -66,6 +81,8 @@ pub fn ProviderForm(
                 ("method", Some(m.id)),
                 ("account_id", link_params.0.as_deref()),
                 ("state", link_params.1.as_deref()),
+                ("success_url", link_params.2.as_deref()),
+                ("failure_url", link_params.3.as_deref()),
             ],
         )
     };
@@ -98,6 +115,8 @@ pub fn ProviderForm(
             <input type="hidden" name="method" value=method.id/>
             {account_id.map(|id| view! { <input type="hidden" name="account_id" value=id/> })}
             {state.map(|s| view! { <input type="hidden" name="state" value=s/> })}
+            {success_url.map(|u| view! { <input type="hidden" name="success_url" value=u/> })}
+            {failure_url.map(|u| view! { <input type="hidden" name="failure_url" value=u/> })}
             {method.fields.iter().map(|f| shown.field(f, Highlight::Credentials)).collect_view()}
             {provider.mail_servers.then(|| view! {
                 <details class="section" open=mail_open>
@@ -238,12 +257,17 @@ impl Shown {
                     Input::Number => ("text", Some("numeric")),
                     _ => ("text", None),
                 };
+                let secret = field.secret();
                 view! {
                     <label for=field.name>{field.label}</label>
-                    <input id=field.name name=field.name type=kind inputmode=inputmode
-                        autocomplete=field.autocomplete required=field.required maxlength=field.max_len
-                        value=(!field.secret()).then_some(value) aria-invalid=aria_invalid
-                        aria-describedby=described spellcheck="false" autocapitalize="none"/>
+                    <div class="input-row">
+                        <input id=field.name name=field.name type=kind inputmode=inputmode
+                            autocomplete=field.autocomplete required=field.required maxlength=field.max_len
+                            value=(!secret).then_some(value) aria-invalid=aria_invalid
+                            aria-describedby=described spellcheck="false" autocapitalize="none"
+                            data-secret=secret.then_some("true")/>
+                        {secret.then(|| view! { <RevealToggle input=field.name label=field.label/> })}
+                    </div>
                 }
                 .into_any()
             }
@@ -282,4 +306,30 @@ fn UserAgentPrefill() -> impl IntoView {
             }
         }
     });
+}
+
+/// "Show" / "Hide" beside a secret field. It needs JavaScript, so it appears only once the page is live.
+#[component]
+pub fn RevealToggle(input: &'static str, label: &'static str) -> impl IntoView {
+    let live = RwSignal::new(false);
+    let shown = RwSignal::new(false);
+    Effect::new(move || live.set(true));
+    let toggle = move |_| {
+        let show = !shown.get_untracked();
+        shown.set(show);
+        #[cfg(feature = "hydrate")]
+        if let Some(el) = document().get_element_by_id(input) {
+            let _ = el.set_attribute("type", if show { "text" } else { "password" });
+        }
+    };
+    move || {
+        live.get().then(|| {
+            view! {
+                <button type="button" class="reveal" aria-controls=input aria-pressed=move || shown.get().to_string()
+                    aria-label=format!("Show {}", label.to_lowercase()) on:click=toggle>
+                    "Show"
+                </button>
+            }
+        })
+    }
 }

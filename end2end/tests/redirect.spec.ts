@@ -1,0 +1,43 @@
+/**
+ * Redirect mode (as Unipile's hosted auth): `success_url` / `failure_url` of an allowed origin receive the
+ * outcome, with JavaScript on and off. The sandbox's `/demo/return` page shows what arrived.
+ */
+import { test, expect, gotoReady, ui, GOOD_PASSWORD } from "./fixtures/flow";
+
+const origin = `http://${process.env.LEPTOS_SITE_ADDR ?? "127.0.0.1:3950"}`;
+const back = `${origin}/demo/return`;
+const param = (page: import("./fixtures/flow").Page, name: string) => page.locator(`dd[data-param="${name}"]`);
+
+test("success_url receives the account id, the provider and the state", async ({ page }) => {
+  await gotoReady(page, `/connect/linkedin?success_url=${encodeURIComponent(back)}&state=host-1`);
+  await page.getByLabel("Email or phone", { exact: true }).fill("user_good");
+  await ui.passwordInput(page).fill(GOOD_PASSWORD);
+  await ui.connectButton(page).click();
+  await expect(page).toHaveURL(/\/demo\/return\?/);
+  await expect(param(page, "account_id")).toHaveText(/^acc_/);
+  await expect(param(page, "provider")).toHaveText("linkedin");
+  await expect(param(page, "state")).toHaveText("host-1");
+});
+
+test("failure_url hears that the user cancelled, or why the flow ended", async ({ page }) => {
+  const query = `failure_url=${encodeURIComponent(back)}&state=host-2`;
+  await gotoReady(page, `/connect/linkedin?${query}`);
+  await page.getByLabel("Email or phone", { exact: true }).fill("error_already_exists");
+  await ui.passwordInput(page).fill(GOOD_PASSWORD);
+  await ui.connectButton(page).click();
+  await expect(ui.alert(page, /already linked/)).toBeVisible();
+  await page.getByRole("link", { name: "Return to the application" }).click();
+  await expect(param(page, "error")).toHaveText("already_linked");
+  await expect(param(page, "state")).toHaveText("host-2");
+
+  await gotoReady(page, `/connect/imap?${query}`);
+  await page.getByRole("link", { name: "Cancel and return to the application" }).click();
+  await expect(param(page, "error")).toHaveText("cancelled");
+  await expect(param(page, "provider")).toHaveText("imap");
+});
+
+test("a redirect to a site outside the allow-list is refused", async ({ page }) => {
+  await gotoReady(page, `/connect/linkedin?success_url=${encodeURIComponent("https://elsewhere.example/")}`);
+  await expect(ui.alert(page, /This link is not valid/)).toBeVisible();
+  await expect(ui.passwordInput(page)).toHaveCount(0);
+});
