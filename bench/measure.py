@@ -102,7 +102,10 @@ def report(d):
         if not os.path.exists(path):
             return None
         with open(path) as f:
-            return json.load(f)
+            try:
+                return json.load(f)
+            except json.JSONDecodeError:
+                return None
 
     meta = load("meta") or {}
     tp = {name: load("throughput-" + name) for name in ("app", "express", "direct")}
