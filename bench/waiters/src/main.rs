@@ -33,7 +33,9 @@ fn options() -> Result<Options, String> {
         connections: 100,
         start_concurrency: 200,
         timeout: Duration::from_secs(120),
-        start_body: "provider=linkedin&username=user_in_app&password=pass_good".into(),
+        start_body:
+            "provider=linkedin&method=password&username=user_in_app&password=pass_good&classic=on&premium=none"
+                .into(),
         wait_body: "provider=linkedin&flow={flow}".into(),
     };
     let mut args = std::env::args().skip(1);
