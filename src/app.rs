@@ -3,7 +3,7 @@ use crate::{
     components::{ConnectPage, NotFound, ProviderPicker, SandboxBanner},
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -18,6 +18,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="application-name" content="credentials-flow"/>
                 <AutoReload options=options.clone()/>
+                // Named with the content hash of the built stylesheet when `hash-files` is on.
+                <HashedStylesheet id="leptos" options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -40,7 +42,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/credentials-flow.css"/>
         <Title text="Credentials Flow"/>
         <Router>
             <Suspense>

@@ -10,7 +10,7 @@ use super::{
 use crate::app::{shell, App};
 use axum::{
     extract::State,
-    http::{header, HeaderValue, StatusCode},
+    http::{header, HeaderValue, Response, StatusCode},
     middleware::{from_fn, from_fn_with_state},
     routing::get,
     Router,
@@ -23,6 +23,15 @@ use leptos::{
 use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
 use secrecy::ExposeSecret;
 use std::{future::Future, sync::Arc, time::Duration};
+use tower::Layer;
+use tower_http::{
+    compression::{
+        predicate::{DefaultPredicate, Predicate, SizeAbove},
+        CompressionLayer, CompressionLevel,
+    },
+    services::{fs::ServeFileSystemResponseBody as ServeBody, ServeDir},
+    set_header::{SetResponseHeader, SetResponseHeaderLayer},
+};
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 #[derive(Debug, thiserror::Error)]
@@ -158,10 +167,13 @@ pub fn router(state: AppState) -> Router {
         Mode::Sandbox { .. } => super::demo::routes(),
         Mode::Live => Router::new(),
     };
+    let pkg = format!("/{}", options.site_pkg_dir);
+    let front = front_end_files(&options);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .merge(demo)
+        .nest_service(&pkg, front)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
         })
@@ -179,7 +191,44 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(from_fn_with_state(state.clone(), security::headers))
         .layer(from_fn(security::request_id))
+        .layer(compression())
         .with_state(state)
+}
+
+/// The wasm, JavaScript and CSS of the pages. A release build made with `cargo leptos build --release -P`
+/// leaves brotli and gzip copies beside each file, sent as they are to browsers that accept them. With hashed
+/// file names (`hash-files`) a name never changes content, so browsers keep the files for a year.
+fn front_end_files(
+    options: &LeptosOptions,
+) -> SetResponseHeader<
+    SetResponseHeader<ServeDir, HeaderValue>,
+    impl Fn(&Response<ServeBody>) -> Option<HeaderValue> + Clone,
+> {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let lifetime = HeaderValue::from_static(if options.hash_files {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    });
+    let cache_control = move |response: &Response<ServeBody>| {
+        response.status().is_success().then(|| lifetime.clone())
+    };
+    let files = ServeDir::new(dir).precompressed_br().precompressed_gzip();
+    // Caches must key a file on the encodings the client accepts, whichever copy was sent.
+    let files = SetResponseHeaderLayer::if_not_present(
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    )
+    .layer(files);
+    SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, cache_control).layer(files)
+}
+
+/// Compresses what has no precompressed copy, pages above all. Small answers (most server functions) are
+/// not worth it; brotli and gzip at level 4 keep the CPU per page low.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(DefaultPredicate::new().and(SizeAbove::new(1024)))
 }
 
 /// Ready to serve: settings were valid and the client was built (or start-up would have failed); in
