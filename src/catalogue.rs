@@ -604,15 +604,16 @@ pub fn link_params(
 
 /// The flow page of `provider` with the query parameters that are set, percent-encoded.
 pub fn page_url(provider: &str, params: &[(&str, Option<&str>)]) -> String {
-    let query: Vec<String> = params
-        .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", percent_encode(v))))
-        .collect();
-    if query.is_empty() {
-        format!("/connect/{provider}")
-    } else {
-        format!("/connect/{provider}?{}", query.join("&"))
-    }
+    with_query(&format!("/connect/{provider}"), params)
+}
+
+/// `value` made safe as HTML text or inside a double-quoted attribute.
+pub fn escape_html(value: &str) -> String {
+    value
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).

@@ -17,7 +17,7 @@ pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl Int
                 Some(url) => {
                     // Without JavaScript the page moves on by itself; with it, the container has already
                     // sent the browser there.
-                    let refresh = format!(r#"<meta http-equiv="refresh" content="0;url={}">"#, escape_attribute(&url));
+                    let refresh = format!(r#"<meta http-equiv="refresh" content="0;url={}">"#, crate::catalogue::escape_html(&url));
                     view! {
                         <p>"Taking you back to the application…"</p>
                         <p><a class="button" href=url rel="external">"Continue to the application"</a></p>
@@ -31,13 +31,4 @@ pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl Int
             }}
         </div>
     }
-}
-
-/// `value` made safe inside a double-quoted HTML attribute.
-fn escape_attribute(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }

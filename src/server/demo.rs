@@ -1,6 +1,7 @@
 //! Sandbox mode's demo of a host application: `/demo/embed` embeds the flow in a frame or a popup and lists
 //! the events it receives; `/demo/return` shows what a redirect (`success_url` / `failure_url`) brings back.
 
+use crate::catalogue::escape_html;
 use axum::{
     extract::Query,
     http::{header, HeaderValue},
@@ -53,9 +54,9 @@ async fn return_page(Query(params): Query<Vec<(String, String)>>) -> Response {
         .map(|(k, v)| {
             format!(
                 "<dt>{}</dt><dd data-param=\"{}\">{}</dd>",
-                escape(k),
-                escape(k),
-                escape(v)
+                escape_html(k),
+                escape_html(k),
+                escape_html(v)
             )
         })
         .collect();
@@ -65,12 +66,4 @@ async fn return_page(Query(params): Query<Vec<(String, String)>>) -> Response {
          <p><a href=\"/\">Connect another account</a></p></main></body></html>"
     );
     with_policy(Html(body).into_response())
-}
-
-fn escape(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
