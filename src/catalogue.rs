@@ -2,7 +2,12 @@
 //! (its methods and their fields), how those fields are checked, and how they become the body sent to
 //! Unipile. The forms are drawn from this table; adding a provider or a method starts here.
 
-use crate::model::{FieldError, FieldProblem, FormValues};
+use crate::{
+    model::{FieldError, FieldProblem, FormValues},
+    same,
+    text::Text,
+    tx,
+};
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, fmt};
 
@@ -16,9 +21,9 @@ pub enum Input {
     /// Digits only (ports).
     Number,
     /// One of the `(value, label)` options, in a drop-down list.
-    Select(&'static [(&'static str, &'static str)]),
+    Select(&'static [(&'static str, Text)]),
     /// One of the `(value, label)` options, all shown.
-    Radio(&'static [(&'static str, &'static str)]),
+    Radio(&'static [(&'static str, Text)]),
     /// Ticked ("on") or not.
     Checkbox,
 }
@@ -41,14 +46,14 @@ pub enum Check {
 pub struct Field {
     /// The form field's name, unique across a provider's form.
     pub name: &'static str,
-    pub label: &'static str,
+    pub label: Text,
     pub input: Input,
     /// The `autocomplete` hint.
     pub autocomplete: &'static str,
     pub required: bool,
     pub max_len: usize,
     pub check: Check,
-    pub help: Option<&'static str>,
+    pub help: Option<Text>,
     /// Shown in a fresh form.
     pub default: &'static str,
 }
@@ -78,9 +83,9 @@ pub struct Method {
     /// Used in URLs (`?method=cookie`) and forms.
     pub id: &'static str,
     /// Names the method where a provider has more than one.
-    pub label: &'static str,
+    pub label: Text,
     /// A sentence above the fields, where the method needs explaining.
-    pub intro: Option<&'static str>,
+    pub intro: Option<Text>,
     pub fields: &'static [Field],
     pub body: Body,
 }
@@ -96,7 +101,7 @@ pub struct Logo {
 pub struct Provider {
     /// Our id, used in URLs (`/connect/{id}`) and in `Leptos.toml`.
     pub id: &'static str,
-    pub label: &'static str,
+    pub label: Text,
     pub logo: Logo,
     /// The `provider` value sent to Unipile unless settings override it.
     pub default_unipile_id: &'static str,
@@ -137,7 +142,7 @@ impl Provider {
     }
 
     /// The label of the field called `name`, for messages.
-    pub fn field_label(&self, name: &str) -> &'static str {
+    pub fn field_label(&self, name: &str) -> Text {
         self.methods
             .iter()
             .flat_map(|m| m.fields)
@@ -146,7 +151,7 @@ impl Provider {
             .chain(PRODUCT_FIELDS)
             .find(|f| f.name == name)
             .map(|f| f.label)
-            .unwrap_or("This field")
+            .unwrap_or(tx!(form.this_field))
     }
 }
 
@@ -157,7 +162,7 @@ pub const MAX_TOKEN_LEN: usize = 4096;
 /// Longest `state` passed through to Unipile.
 pub const MAX_STATE_LEN: usize = 256;
 
-const fn field(name: &'static str, label: &'static str, input: Input) -> Field {
+const fn field(name: &'static str, label: Text, input: Input) -> Field {
     Field {
         name,
         label,
@@ -171,7 +176,7 @@ const fn field(name: &'static str, label: &'static str, input: Input) -> Field {
     }
 }
 
-const fn username(label: &'static str, help: &'static str) -> Field {
+const fn username(label: Text, help: Text) -> Field {
     Field {
         autocomplete: "username",
         help: Some(help),
@@ -181,10 +186,10 @@ const fn username(label: &'static str, help: &'static str) -> Field {
 
 const PASSWORD: Field = Field {
     autocomplete: "current-password",
-    ..field("password", "Password", Input::Secret)
+    ..field("password", tx!(fields.password), Input::Secret)
 };
 
-const fn token(name: &'static str, label: &'static str, help: &'static str) -> Field {
+const fn token(name: &'static str, label: Text, help: Text) -> Field {
     Field {
         max_len: MAX_TOKEN_LEN,
         check: Check::Token,
@@ -195,85 +200,71 @@ const fn token(name: &'static str, label: &'static str, help: &'static str) -> F
 
 const LINKEDIN_PASSWORD_FIELDS: &[Field] = &[
     username(
-        "Email or phone",
-        "The email address or phone number you sign in to LinkedIn with.",
+        tx!(fields.email_or_phone),
+        tx!(fields.linkedin_username_help),
     ),
     PASSWORD,
 ];
 const LINKEDIN_COOKIE_FIELDS: &[Field] = &[
-    token(
-        "li_at",
-        "li_at cookie",
-        "In a browser signed in to LinkedIn: developer tools, Application (or Storage), Cookies, www.linkedin.com, copy the value of li_at.",
-    ),
+    token("li_at", tx!(fields.li_at), tx!(fields.li_at_help)),
     Field {
         required: false,
-        ..token(
-            "li_a",
-            "li_a cookie (optional)",
-            "Only for Recruiter or Sales Navigator: the value of the li_a cookie, from the same place.",
-        )
+        ..token("li_a", tx!(fields.li_a), tx!(fields.li_a_help))
     },
     Field {
         autocomplete: "off",
-        help: Some("The browser the cookies come from; it is filled in with this browser's. Change it if you copied them from another one."),
-        ..field("user_agent", "Browser user agent", Input::Text)
+        help: Some(tx!(fields.user_agent_help)),
+        ..field("user_agent", tx!(fields.user_agent), Input::Text)
     },
 ];
 const INSTAGRAM_PASSWORD_FIELDS: &[Field] = &[
-    username(
-        "Username",
-        "Your Instagram username, phone number or email.",
-    ),
+    username(tx!(fields.username), tx!(fields.instagram_username_help)),
     PASSWORD,
 ];
 const INSTAGRAM_COOKIE_FIELDS: &[Field] = &[token(
     "sessionid",
-    "sessionid cookie",
-    "In a browser signed in to Instagram: developer tools, Application (or Storage), Cookies, www.instagram.com, copy the value of sessionid.",
+    tx!(fields.sessionid),
+    tx!(fields.sessionid_help),
 )];
 const MESSENGER_FIELDS: &[Field] = &[
     username(
-        "Email or phone",
-        "The email address or phone number of your Facebook account.",
+        tx!(fields.email_or_phone),
+        tx!(fields.messenger_username_help),
     ),
     PASSWORD,
 ];
 const X_FIELDS: &[Field] = &[
-    username(
-        "Username, email or phone",
-        "The username, email address or phone number of your X account.",
-    ),
+    username(tx!(fields.x_username), tx!(fields.x_username_help)),
     PASSWORD,
 ];
 const IMAP_FIELDS: &[Field] = &[
     Field {
         input: Input::Email,
         check: Check::Email,
-        ..username("Email address", "The address of the mailbox to link.")
+        ..username(tx!(fields.email), tx!(fields.email_help))
     },
     PASSWORD,
 ];
 
-const ENCRYPTIONS: &[(&str, &str)] = &[
-    ("default", "Automatic"),
-    ("ssl", "SSL"),
-    ("tls", "TLS"),
-    ("starttls", "STARTTLS"),
+const ENCRYPTIONS: &[(&str, Text)] = &[
+    ("default", tx!(fields.automatic)),
+    ("ssl", same!("SSL")),
+    ("tls", same!("TLS")),
+    ("starttls", same!("STARTTLS")),
 ];
-const PROXY_PROTOCOLS: &[(&str, &str)] = &[
-    ("https", "HTTPS"),
-    ("http", "HTTP"),
-    ("socks5", "SOCKS5"),
-    ("socks4", "SOCKS4"),
+const PROXY_PROTOCOLS: &[(&str, Text)] = &[
+    ("https", same!("HTTPS")),
+    ("http", same!("HTTP")),
+    ("socks5", same!("SOCKS5")),
+    ("socks4", same!("SOCKS4")),
 ];
-const PREMIUM: &[(&str, &str)] = &[
-    ("none", "None"),
-    ("recruiter", "Recruiter"),
-    ("sales_navigator", "Sales Navigator"),
+const PREMIUM: &[(&str, Text)] = &[
+    ("none", tx!(fields.none)),
+    ("recruiter", same!("Recruiter")),
+    ("sales_navigator", same!("Sales Navigator")),
 ];
 
-const fn host(name: &'static str, label: &'static str) -> Field {
+const fn host(name: &'static str, label: Text) -> Field {
     Field {
         check: Check::Host,
         max_len: 253,
@@ -282,7 +273,7 @@ const fn host(name: &'static str, label: &'static str) -> Field {
     }
 }
 
-const fn port(name: &'static str, label: &'static str, default: &'static str) -> Field {
+const fn port(name: &'static str, label: Text, default: &'static str) -> Field {
     Field {
         check: Check::Port,
         max_len: 5,
@@ -292,7 +283,7 @@ const fn port(name: &'static str, label: &'static str, default: &'static str) ->
     }
 }
 
-const fn optional(field: Field, help: &'static str) -> Field {
+const fn optional(field: Field, help: Text) -> Field {
     Field {
         required: false,
         help: Some(help),
@@ -303,66 +294,66 @@ const fn optional(field: Field, help: &'static str) -> Field {
 /// IMAP's "Advanced settings": both servers, each with its own user and password when they differ from the
 /// mailbox's.
 pub const MAIL_SERVER_FIELDS: &[Field] = &[
-    host("imap_host", "IMAP server"),
-    port("imap_port", "IMAP port", "993"),
+    host("imap_host", tx!(fields.imap_host)),
+    port("imap_port", tx!(fields.imap_port), "993"),
     Field {
         default: "default",
         required: false,
         ..field(
             "imap_encryption",
-            "IMAP encryption",
+            tx!(fields.imap_encryption),
             Input::Select(ENCRYPTIONS),
         )
     },
     optional(
-        field("imap_user", "IMAP username", Input::Text),
-        "Leave empty to use the email address above.",
+        field("imap_user", tx!(fields.imap_user), Input::Text),
+        tx!(fields.same_user),
     ),
     optional(
-        field("imap_password", "IMAP password", Input::Secret),
-        "Leave empty to use the password above.",
+        field("imap_password", tx!(fields.imap_password), Input::Secret),
+        tx!(fields.same_password),
     ),
-    host("smtp_host", "SMTP server"),
-    port("smtp_port", "SMTP port", "587"),
+    host("smtp_host", tx!(fields.smtp_host)),
+    port("smtp_port", tx!(fields.smtp_port), "587"),
     Field {
         default: "default",
         required: false,
         ..field(
             "smtp_encryption",
-            "SMTP encryption",
+            tx!(fields.smtp_encryption),
             Input::Select(ENCRYPTIONS),
         )
     },
     optional(
-        field("smtp_user", "SMTP username", Input::Text),
-        "Leave empty to use the email address above.",
+        field("smtp_user", tx!(fields.smtp_user), Input::Text),
+        tx!(fields.same_user),
     ),
     optional(
-        field("smtp_password", "SMTP password", Input::Secret),
-        "Leave empty to use the password above.",
+        field("smtp_password", tx!(fields.smtp_password), Input::Secret),
+        tx!(fields.same_password),
     ),
 ];
 
 /// "Use my own proxy".
 pub const PROXY_FIELDS: &[Field] = &[
-    host("proxy_host", "Proxy host"),
-    port("proxy_port", "Proxy port", ""),
+    host("proxy_host", tx!(fields.proxy_host)),
+    port("proxy_port", tx!(fields.proxy_port), ""),
     Field {
         default: "https",
         required: false,
         ..field(
             "proxy_protocol",
-            "Proxy protocol",
+            tx!(fields.proxy_protocol),
             Input::Select(PROXY_PROTOCOLS),
         )
     },
     optional(
-        field("proxy_username", "Proxy username", Input::Text),
-        "Only if your proxy asks for one.",
+        field("proxy_username", tx!(fields.proxy_username), Input::Text),
+        tx!(fields.proxy_login_help),
     ),
     optional(
-        field("proxy_password", "Proxy password", Input::Secret),
-        "Only if your proxy asks for one.",
+        field("proxy_password", tx!(fields.proxy_password), Input::Secret),
+        tx!(fields.proxy_login_help),
     ),
 ];
 
@@ -371,23 +362,19 @@ pub const PRODUCT_FIELDS: &[Field] = &[
     Field {
         default: "on",
         required: false,
-        ..field(
-            "classic",
-            "LinkedIn (messaging and profile)",
-            Input::Checkbox,
-        )
+        ..field("classic", tx!(fields.classic), Input::Checkbox)
     },
     Field {
         default: "none",
         required: false,
-        ..field("premium", "Premium product", Input::Radio(PREMIUM))
+        ..field("premium", tx!(fields.premium), Input::Radio(PREMIUM))
     },
 ];
 
 pub const PROVIDERS: &[Provider] = &[
     Provider {
         id: "linkedin",
-        label: "LinkedIn",
+        label: same!("LinkedIn"),
         logo: Logo {
             mark: "in",
             color: "#0a66c2",
@@ -396,15 +383,15 @@ pub const PROVIDERS: &[Provider] = &[
         methods: &[
             Method {
                 id: "password",
-                label: "Email and password",
+                label: tx!(methods.email_password),
                 intro: None,
                 fields: LINKEDIN_PASSWORD_FIELDS,
                 body: Body::Basic,
             },
             Method {
                 id: "cookie",
-                label: "Session cookies",
-                intro: Some("Already signed in to LinkedIn in a browser? Copy its session cookies instead of typing your password."),
+                label: tx!(methods.session_cookies),
+                intro: Some(tx!(methods.linkedin_cookie_intro)),
                 fields: LINKEDIN_COOKIE_FIELDS,
                 body: Body::LinkedInCookie,
             },
@@ -415,7 +402,7 @@ pub const PROVIDERS: &[Provider] = &[
     },
     Provider {
         id: "instagram",
-        label: "Instagram",
+        label: same!("Instagram"),
         logo: Logo {
             mark: "Ig",
             color: "#c13584",
@@ -424,15 +411,15 @@ pub const PROVIDERS: &[Provider] = &[
         methods: &[
             Method {
                 id: "password",
-                label: "Username and password",
+                label: tx!(methods.username_password),
                 intro: None,
                 fields: INSTAGRAM_PASSWORD_FIELDS,
                 body: Body::Basic,
             },
             Method {
                 id: "cookie",
-                label: "Session cookie",
-                intro: Some("Already signed in to Instagram in a browser? Copy its sessionid cookie instead of typing your password."),
+                label: tx!(methods.session_cookie),
+                intro: Some(tx!(methods.instagram_cookie_intro)),
                 fields: INSTAGRAM_COOKIE_FIELDS,
                 body: Body::InstagramCookie,
             },
@@ -443,7 +430,7 @@ pub const PROVIDERS: &[Provider] = &[
     },
     Provider {
         id: "messenger",
-        label: "Messenger",
+        label: same!("Messenger"),
         logo: Logo {
             mark: "M",
             color: "#0866ff",
@@ -451,7 +438,7 @@ pub const PROVIDERS: &[Provider] = &[
         default_unipile_id: "messenger",
         methods: &[Method {
             id: "password",
-            label: "Email and password",
+            label: tx!(methods.email_password),
             intro: None,
             fields: MESSENGER_FIELDS,
             body: Body::Basic,
@@ -462,7 +449,7 @@ pub const PROVIDERS: &[Provider] = &[
     },
     Provider {
         id: "x",
-        label: "X (Twitter)",
+        label: same!("X (Twitter)"),
         logo: Logo {
             mark: "X",
             color: "#0f1419",
@@ -470,7 +457,7 @@ pub const PROVIDERS: &[Provider] = &[
         default_unipile_id: "twitter",
         methods: &[Method {
             id: "password",
-            label: "Username and password",
+            label: tx!(methods.username_password),
             intro: None,
             fields: X_FIELDS,
             body: Body::Basic,
@@ -481,7 +468,7 @@ pub const PROVIDERS: &[Provider] = &[
     },
     Provider {
         id: "imap",
-        label: "IMAP e-mail",
+        label: tx!(providers.imap),
         logo: Logo {
             mark: "@",
             color: "#4b5563",
@@ -489,7 +476,7 @@ pub const PROVIDERS: &[Provider] = &[
         default_unipile_id: "imap",
         methods: &[Method {
             id: "password",
-            label: "Email and password",
+            label: tx!(methods.email_password),
             intro: None,
             fields: IMAP_FIELDS,
             body: Body::Mailbox,

@@ -3,10 +3,12 @@
 //! The server classifies every Unipile answer and every local failure into an [`ErrorCode`]; the browser
 //! renders the text from this table, so the same words appear with and without JavaScript.
 
+use crate::{i18n::Locale, text::fill};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use leptos_i18n::td_string;
 use serde::{Deserialize, Serialize};
 
 /// A refusal or failure the user is told about.
@@ -83,90 +85,73 @@ impl ErrorCode {
     ];
 
     /// What happened, in one sentence. `provider` is the provider's display name.
-    pub fn message(self, provider: &str) -> String {
-        match self {
-            ErrorCode::InvalidCredentials => {
-                format!("{provider} did not accept this sign-in: the email, username or password is not correct.")
-            }
+    pub fn message(self, locale: Locale, provider: &str) -> String {
+        let text = match self {
+            ErrorCode::InvalidCredentials => td_string!(locale, errors.invalid_credentials),
             ErrorCode::UnknownAuthenticationContext => {
-                format!("{provider} wants to confirm this sign-in in a way we can't show here.")
+                td_string!(locale, errors.unknown_authentication_context)
             }
-            ErrorCode::InvalidCode => "That code is not correct.".to_owned(),
-            ErrorCode::TooManyWrongCodes => {
-                "Too many wrong codes: this sign-in attempt was stopped to protect your account.".to_owned()
-            }
-            ErrorCode::InvalidPhone => "That phone number doesn't look right.".to_owned(),
-            ErrorCode::AccountRestricted => format!("This {provider} account can't be linked."),
-            ErrorCode::AlreadyLinked => format!("This {provider} account is already linked."),
-            ErrorCode::AccountMismatch => format!(
-                "These credentials belong to a different {provider} account than the one being reconnected."
-            ),
-            ErrorCode::ProxyError => "Your proxy did not work.".to_owned(),
-            ErrorCode::ProxyTimeout => "Your proxy did not answer in time.".to_owned(),
-            ErrorCode::ProxyAuth => "Your proxy refused its username or password.".to_owned(),
-            ErrorCode::InvalidDetails => format!("{provider} did not accept some of the details sent."),
-            ErrorCode::ImapAutodetectFailed => {
-                "We couldn't find the mail server settings for this address automatically.".to_owned()
-            }
-            ErrorCode::ProviderRefused => format!("{provider} refused this sign-in."),
-            ErrorCode::ProviderUnavailable => format!("{provider} is not answering properly right now."),
-            ErrorCode::RateLimited => "Too many attempts in a short time.".to_owned(),
-            ErrorCode::Expired => "This attempt expired.".to_owned(),
-            ErrorCode::NoFlow => "There is no sign-in in progress in this browser.".to_owned(),
-            ErrorCode::InvalidInput => "Some fields are missing or not in the expected form.".to_owned(),
-            ErrorCode::ServiceUnavailable => "We couldn't complete this sign-in because of a problem on our side.".to_owned(),
-            ErrorCode::ResendTooSoon => "A code was sent moments ago.".to_owned(),
-            ErrorCode::ResendFailed => "We couldn't send a new code.".to_owned(),
-            ErrorCode::SwitchUnavailable => "No other way to verify is available for this sign-in right now.".to_owned(),
-            ErrorCode::ReplacedByNewerAttempt => {
-                "This page was showing an older sign-in attempt, replaced by a newer one (perhaps in another tab).".to_owned()
-            }
-            ErrorCode::InvalidLink => {
-                "This link is not valid: its account reference or state is malformed.".to_owned()
-            }
-        }
+            ErrorCode::InvalidCode => td_string!(locale, errors.invalid_code),
+            ErrorCode::TooManyWrongCodes => td_string!(locale, errors.too_many_wrong_codes),
+            ErrorCode::InvalidPhone => td_string!(locale, errors.invalid_phone),
+            ErrorCode::AccountRestricted => td_string!(locale, errors.account_restricted),
+            ErrorCode::AlreadyLinked => td_string!(locale, errors.already_linked),
+            ErrorCode::AccountMismatch => td_string!(locale, errors.account_mismatch),
+            ErrorCode::ProxyError => td_string!(locale, errors.proxy_error),
+            ErrorCode::ProxyTimeout => td_string!(locale, errors.proxy_timeout),
+            ErrorCode::ProxyAuth => td_string!(locale, errors.proxy_auth),
+            ErrorCode::InvalidDetails => td_string!(locale, errors.invalid_details),
+            ErrorCode::ImapAutodetectFailed => td_string!(locale, errors.imap_autodetect_failed),
+            ErrorCode::ProviderRefused => td_string!(locale, errors.provider_refused),
+            ErrorCode::ProviderUnavailable => td_string!(locale, errors.provider_unavailable),
+            ErrorCode::RateLimited => td_string!(locale, errors.rate_limited),
+            ErrorCode::Expired => td_string!(locale, errors.expired),
+            ErrorCode::NoFlow => td_string!(locale, errors.no_flow),
+            ErrorCode::InvalidInput => td_string!(locale, errors.invalid_input),
+            ErrorCode::ServiceUnavailable => td_string!(locale, errors.service_unavailable),
+            ErrorCode::ResendTooSoon => td_string!(locale, errors.resend_too_soon),
+            ErrorCode::ResendFailed => td_string!(locale, errors.resend_failed),
+            ErrorCode::SwitchUnavailable => td_string!(locale, errors.switch_unavailable),
+            ErrorCode::ReplacedByNewerAttempt => td_string!(locale, errors.replaced),
+            ErrorCode::InvalidLink => td_string!(locale, errors.invalid_link),
+        };
+        fill(text, &[("provider", provider)])
     }
 
     /// What to do next, in one sentence.
-    pub fn remedy(self, provider: &str) -> String {
-        match self {
-            ErrorCode::InvalidCredentials => "Check them and try again.".to_owned(),
-            ErrorCode::UnknownAuthenticationContext => format!(
-                "Please sign in on {provider}'s website or app in this browser, complete any check it asks for, then try again here."
-            ),
-            ErrorCode::InvalidCode => "Check the latest code you received and enter it again.".to_owned(),
-            ErrorCode::TooManyWrongCodes => "Start again: your username is kept.".to_owned(),
-            ErrorCode::InvalidPhone => {
-                "Enter the country code (for example +33) and the number, digits only, then try again.".to_owned()
+    pub fn remedy(self, locale: Locale, provider: &str) -> String {
+        let text = match self {
+            ErrorCode::InvalidCredentials => td_string!(locale, errors.invalid_credentials_remedy),
+            ErrorCode::UnknownAuthenticationContext => {
+                td_string!(locale, errors.unknown_authentication_context_remedy)
             }
-            ErrorCode::AccountRestricted => "Use another account, or contact support if you think this is a mistake.".to_owned(),
-            ErrorCode::AlreadyLinked => "There is nothing more to do; to refresh its connection, reconnect it from your application.".to_owned(),
-            ErrorCode::AccountMismatch => "Sign in with the account you want to reconnect.".to_owned(),
-            ErrorCode::ProxyError | ErrorCode::ProxyTimeout => {
-                "Check the proxy host, port and protocol, or remove the proxy, then try again.".to_owned()
-            }
-            ErrorCode::ProxyAuth => "Check the proxy username and password, then try again.".to_owned(),
-            ErrorCode::InvalidDetails => "Check the fields and try again.".to_owned(),
+            ErrorCode::InvalidCode => td_string!(locale, errors.invalid_code_remedy),
+            ErrorCode::TooManyWrongCodes => td_string!(locale, errors.too_many_wrong_codes_remedy),
+            ErrorCode::InvalidPhone => td_string!(locale, errors.invalid_phone_remedy),
+            ErrorCode::AccountRestricted => td_string!(locale, errors.account_restricted_remedy),
+            ErrorCode::AlreadyLinked => td_string!(locale, errors.already_linked_remedy),
+            ErrorCode::AccountMismatch => td_string!(locale, errors.account_mismatch_remedy),
+            ErrorCode::ProxyError => td_string!(locale, errors.proxy_remedy),
+            ErrorCode::ProxyTimeout => td_string!(locale, errors.proxy_remedy),
+            ErrorCode::ProxyAuth => td_string!(locale, errors.proxy_auth_remedy),
+            ErrorCode::InvalidDetails => td_string!(locale, errors.invalid_details_remedy),
             ErrorCode::ImapAutodetectFailed => {
-                "Open the advanced settings and enter your IMAP and SMTP servers, then try again.".to_owned()
+                td_string!(locale, errors.imap_autodetect_failed_remedy)
             }
-            ErrorCode::ProviderRefused => format!("Sign in on {provider} directly to check your account, then try again."),
-            ErrorCode::ProviderUnavailable => "Wait a few minutes, then try again.".to_owned(),
-            ErrorCode::RateLimited => "Wait a few minutes, then try again.".to_owned(),
-            ErrorCode::Expired => "Start again: your username is kept, only the password needs typing again.".to_owned(),
-            ErrorCode::NoFlow => "Start again from the sign-in form.".to_owned(),
-            ErrorCode::InvalidInput => "Correct the highlighted fields and try again.".to_owned(),
-            ErrorCode::ServiceUnavailable => {
-                "Try again in a few minutes. If it keeps happening, contact support and quote the reference below.".to_owned()
-            }
-            ErrorCode::ResendTooSoon => "Wait until the countdown ends, then ask for another code.".to_owned(),
-            ErrorCode::ResendFailed => "Wait a moment and try again, or use the code you already received.".to_owned(),
-            ErrorCode::SwitchUnavailable => "Continue with the current method, or start again.".to_owned(),
-            ErrorCode::ReplacedByNewerAttempt => "Continue with the newer attempt shown here.".to_owned(),
-            ErrorCode::InvalidLink => {
-                "Open the link again from your application, or connect a new account instead.".to_owned()
-            }
-        }
+            ErrorCode::ProviderRefused => td_string!(locale, errors.provider_refused_remedy),
+            ErrorCode::ProviderUnavailable => td_string!(locale, errors.wait_minutes),
+            ErrorCode::RateLimited => td_string!(locale, errors.wait_minutes),
+            ErrorCode::Expired => td_string!(locale, errors.expired_remedy),
+            ErrorCode::NoFlow => td_string!(locale, errors.no_flow_remedy),
+            ErrorCode::InvalidInput => td_string!(locale, errors.invalid_input_remedy),
+            ErrorCode::ServiceUnavailable => td_string!(locale, errors.service_unavailable_remedy),
+            ErrorCode::ResendTooSoon => td_string!(locale, errors.resend_too_soon_remedy),
+            ErrorCode::ResendFailed => td_string!(locale, errors.resend_failed_remedy),
+            ErrorCode::SwitchUnavailable => td_string!(locale, errors.switch_unavailable_remedy),
+            ErrorCode::ReplacedByNewerAttempt => td_string!(locale, errors.replaced_remedy),
+            ErrorCode::InvalidLink => td_string!(locale, errors.invalid_link_remedy),
+        };
+        fill(text, &[("provider", provider)])
     }
 
     pub fn next_step(self) -> NextStep {
@@ -303,15 +288,18 @@ mod tests {
 
     #[test]
     fn every_code_says_what_happened_and_what_to_do() {
-        for code in ErrorCode::ALL {
-            let message = code.message("LinkedIn");
-            let remedy = code.remedy("LinkedIn");
-            assert!(message.ends_with('.'), "{code:?}: {message}");
-            assert!(
-                remedy.len() > 10 && remedy.ends_with('.'),
-                "{code:?}: {remedy}"
-            );
-            assert_ne!(message, remedy);
+        for locale in [Locale::en, Locale::fr] {
+            for code in ErrorCode::ALL {
+                let message = code.message(locale, "LinkedIn");
+                let remedy = code.remedy(locale, "LinkedIn");
+                assert!(message.ends_with('.'), "{locale:?} {code:?}: {message}");
+                assert!(
+                    remedy.len() > 10 && remedy.ends_with('.'),
+                    "{locale:?} {code:?}: {remedy}"
+                );
+                assert_ne!(message, remedy);
+                assert!(!message.contains('{') && !remedy.contains('{'), "{code:?}");
+            }
         }
     }
 
@@ -335,7 +323,7 @@ mod tests {
         assert_eq!(limited.notice().code, ErrorCode::RateLimited);
         assert_eq!(AppError::BadRequest("x".into()).status(), 400);
         assert!(ErrorCode::RateLimited
-            .remedy("LinkedIn")
+            .remedy(Locale::en, "LinkedIn")
             .contains("Wait a few minutes"));
         let json = serde_json::to_string(&limited).expect("json");
         assert_eq!(
@@ -346,7 +334,9 @@ mod tests {
 
     #[test]
     fn unknown_authentication_context_tells_where_to_sign_in() {
-        let remedy = ErrorCode::UnknownAuthenticationContext.remedy("LinkedIn");
+        let remedy = ErrorCode::UnknownAuthenticationContext.remedy(Locale::en, "LinkedIn");
         assert!(remedy.contains("sign in on LinkedIn's website"), "{remedy}");
+        let remedy = ErrorCode::UnknownAuthenticationContext.remedy(Locale::fr, "LinkedIn");
+        assert!(remedy.contains("l’application LinkedIn"), "{remedy}");
     }
 }

@@ -1,6 +1,15 @@
 //! Credentials Flow: link a LinkedIn, Instagram, Messenger, X or IMAP account through Unipile's
 //! credentials flow. The same crate renders on the server (`ssr`) and hydrates in the browser (`hydrate`).
 
+// Generates `i18n` (the `Locale` enum, the keys, the context provider) from `locales/*.json` and the
+// `[package.metadata.leptos-i18n]` table. The crate's newer build-script generator pulls the ICU data
+// exporter into every build; this macro produces the same module without it.
+#[allow(deprecated)]
+mod generated {
+    leptos_i18n::load_locales!();
+}
+pub use generated::i18n;
+
 pub mod api;
 pub mod app;
 pub mod catalogue;
@@ -9,6 +18,7 @@ pub mod error;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod text;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

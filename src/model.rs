@@ -1,7 +1,8 @@
 //! Types the server and the browser share. None of them carries an `intent_id`, an API key or a raw
 //! Unipile body: the browser only ever sees what it needs to draw the current step.
 
-use crate::error::Notice;
+use crate::{error::Notice, i18n::Locale, text::fill};
+use leptos_i18n::td_string;
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, fmt};
 
@@ -93,28 +94,19 @@ pub enum FieldProblem {
 
 impl FieldProblem {
     /// What is wrong and how to fix it; `label` is the field's label.
-    pub fn message(self, label: &str) -> String {
-        match self {
-            FieldProblem::Required => format!("{label} is required: please fill it in."),
-            FieldProblem::TooLong => format!("{label} is too long: please shorten it."),
-            FieldProblem::NotEmail => {
-                "This doesn't look like an email address: enter it as name@example.com.".to_owned()
-            }
-            FieldProblem::NotHost => {
-                "This isn't a valid server name: enter a host such as mail.example.com or an IP address.".to_owned()
-            }
-            FieldProblem::NotPort => "Enter a port number between 1 and 65535.".to_owned(),
-            FieldProblem::NotToken => {
-                "This doesn't look like a cookie value: copy the value alone, without spaces or quotes.".to_owned()
-            }
-            FieldProblem::NotPrintable => {
-                format!("{label} contains characters that can't be sent: please retype it.")
-            }
-            FieldProblem::NotAChoice => format!("Choose one of the options for {label}."),
-            FieldProblem::NeededWithOthers => {
-                format!("{label} is needed with the other settings of this section: fill it in, or empty the section.")
-            }
-        }
+    pub fn message(self, locale: Locale, label: &str) -> String {
+        let text = match self {
+            FieldProblem::Required => td_string!(locale, problems.required),
+            FieldProblem::TooLong => td_string!(locale, problems.too_long),
+            FieldProblem::NotEmail => td_string!(locale, problems.not_email),
+            FieldProblem::NotHost => td_string!(locale, problems.not_host),
+            FieldProblem::NotPort => td_string!(locale, problems.not_port),
+            FieldProblem::NotToken => td_string!(locale, problems.not_token),
+            FieldProblem::NotPrintable => td_string!(locale, problems.not_printable),
+            FieldProblem::NotAChoice => td_string!(locale, problems.not_a_choice),
+            FieldProblem::NeededWithOthers => td_string!(locale, problems.needed_with_others),
+        };
+        fill(text, &[("label", label)])
     }
 }
 
@@ -142,9 +134,9 @@ pub enum Confirmation {
 }
 
 impl Confirmation {
-    pub fn message(self) -> &'static str {
+    pub fn message(self, locale: Locale) -> &'static str {
         match self {
-            Confirmation::CodeResent => "A new code is on its way. It can take a minute to arrive.",
+            Confirmation::CodeResent => td_string!(locale, checkpoint.resent),
         }
     }
 }
@@ -203,18 +195,18 @@ impl CheckpointKind {
     }
 
     /// The step's name, for announcements and logs.
-    pub fn title(&self) -> &'static str {
+    pub fn title(&self, locale: Locale) -> &'static str {
         match self {
             CheckpointKind::Code { .. } | CheckpointKind::CodeOrInApp { .. } => {
-                "Enter your verification code"
+                td_string!(locale, steps.code)
             }
-            CheckpointKind::PhoneRegister => "Add a phone number",
-            CheckpointKind::Captcha { .. } => "Complete the security check",
-            CheckpointKind::InApp => "Approve the sign-in in the app",
-            CheckpointKind::ChallengeSelection { .. } => "Choose how to get your code",
-            CheckpointKind::ContractSelection { .. } => "Choose a contract",
-            CheckpointKind::Loading => "Preparing your sign-in",
-            CheckpointKind::Unsupported { .. } => "This sign-in needs a step we don't support yet",
+            CheckpointKind::PhoneRegister => td_string!(locale, steps.phone),
+            CheckpointKind::Captcha { .. } => td_string!(locale, steps.captcha),
+            CheckpointKind::InApp => td_string!(locale, steps.in_app),
+            CheckpointKind::ChallengeSelection { .. } => td_string!(locale, steps.challenge),
+            CheckpointKind::ContractSelection { .. } => td_string!(locale, steps.contract),
+            CheckpointKind::Loading => td_string!(locale, steps.loading),
+            CheckpointKind::Unsupported { .. } => td_string!(locale, steps.unsupported),
         }
     }
 }
@@ -238,16 +230,15 @@ pub enum CodeSource {
 
 impl CodeSource {
     /// Where the code comes from, to complete "Enter the code …".
-    pub fn describe(self, provider: &str) -> String {
-        match self {
-            CodeSource::Sms => format!("{provider} sent you a code by text message (SMS)."),
-            CodeSource::AuthenticatorApp => {
-                format!("Open your authenticator app and enter the code it shows for {provider}.")
-            }
-            CodeSource::WhatsApp => format!("{provider} sent you a code on WhatsApp."),
-            CodeSource::Email => format!("{provider} sent a code to your e-mail address."),
-            CodeSource::Unspecified => format!("{provider} sent you a verification code."),
-        }
+    pub fn describe(self, locale: Locale, provider: &str) -> String {
+        let text = match self {
+            CodeSource::Sms => td_string!(locale, checkpoint.source_sms),
+            CodeSource::AuthenticatorApp => td_string!(locale, checkpoint.source_app),
+            CodeSource::WhatsApp => td_string!(locale, checkpoint.source_whatsapp),
+            CodeSource::Email => td_string!(locale, checkpoint.source_email),
+            CodeSource::Unspecified => td_string!(locale, checkpoint.source_other),
+        };
+        fill(text, &[("provider", provider)])
     }
 }
 
@@ -303,14 +294,16 @@ mod tests {
     #[test]
     fn each_code_source_names_its_channel() {
         assert!(CodeSource::Sms
-            .describe("LinkedIn")
+            .describe(Locale::en, "LinkedIn")
             .contains("text message (SMS)"));
         assert!(CodeSource::AuthenticatorApp
-            .describe("LinkedIn")
+            .describe(Locale::en, "LinkedIn")
             .contains("authenticator app"));
         assert!(CodeSource::WhatsApp
-            .describe("LinkedIn")
+            .describe(Locale::en, "LinkedIn")
             .contains("WhatsApp"));
-        assert!(CodeSource::Email.describe("LinkedIn").contains("e-mail"));
+        assert!(CodeSource::Email
+            .describe(Locale::en, "LinkedIn")
+            .contains("e-mail"));
     }
 }

@@ -175,9 +175,9 @@ async fn every_method_renders_checks_and_sends_exactly_its_body() {
                 f.name
             );
             assert!(
-                html.contains(f.label),
+                html.contains(f.label.en()),
                 "{provider} {method}: label {}",
-                f.label
+                f.label.en()
             );
         }
         // Checks: the form posted empty names each required field.

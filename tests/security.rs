@@ -977,7 +977,9 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
     let err: AppError = serde_json::from_str(&limited.body).expect("the page can decode the error");
     assert!(matches!(err, AppError::RateLimited { .. }), "{err:?}");
     assert_eq!(
-        err.notice().code.remedy("LinkedIn"),
+        err.notice()
+            .code
+            .remedy(credentials_flow::i18n::Locale::en, "LinkedIn"),
         "Wait a few minutes, then try again."
     );
     // The form, reloaded, shows the notice with the username kept.

@@ -704,7 +704,7 @@ async fn an_unknown_checkpoint_type_gets_a_clear_screen_not_a_failure() {
         }
     );
     assert_eq!(
-        kind.title(),
+        kind.title(credentials_flow::i18n::Locale::en),
         "This sign-in needs a step we don't support yet"
     );
 }

@@ -95,3 +95,16 @@ test("wrong code, then success", async ({ page }) => {
   await expect(ui.h1(page, /is connected/)).toBeVisible();
   await expectNoViolations(page, "success");
 });
+
+test("in French: the form with a refusal, then a code checkpoint", async ({ page }) => {
+  await gotoReady(page, "/connect/linkedin?lang=fr");
+  await page.getByLabel("E-mail ou téléphone", { exact: true }).fill("user_2fa_sms");
+  await page.getByLabel("Mot de passe", { exact: true }).fill(WRONG_PASSWORD);
+  await page.getByRole("button", { name: "Associer", exact: true }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "n’a pas accepté" })).toBeVisible();
+  await expectNoViolations(page, "the French form with a refusal");
+  await page.getByLabel("Mot de passe", { exact: true }).fill(GOOD_PASSWORD);
+  await page.getByRole("button", { name: "Associer", exact: true }).click();
+  await expect(page.getByLabel("Code de vérification", { exact: true })).toBeVisible();
+  await expectNoViolations(page, "the French code checkpoint");
+});

@@ -1,4 +1,5 @@
 use super::*;
+use crate::i18n::Locale;
 
 fn form(method: &str, fields: &[(&str, &str)]) -> SignInForm {
     SignInForm {
@@ -74,7 +75,19 @@ fn every_form_has_unique_named_fields_with_the_right_hints() {
                 if f.check == Check::Token {
                     assert!(f.secret(), "cookies are secrets: {}", f.name);
                 }
-                assert!(!f.label.is_empty() && f.max_len > 0);
+                assert!(f.max_len > 0);
+                // Every label and help text reads in both languages, and differently where it is words.
+                for locale in [Locale::en, Locale::fr] {
+                    assert!(!f.label.get(locale).is_empty(), "{}", f.name);
+                    assert!(
+                        f.help.is_none_or(|h| !h.get(locale).is_empty()),
+                        "{}",
+                        f.name
+                    );
+                }
+                if let Some(help) = f.help {
+                    assert_ne!(help.get(Locale::en), help.get(Locale::fr), "{}", f.name);
+                }
             }
         }
         // The first method is the default, and an unknown one falls back to it.

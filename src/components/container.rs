@@ -12,9 +12,12 @@ use crate::{
     },
     catalogue::Provider,
     error::AppError,
+    i18n::Locale,
     model::{CheckpointKind, FlowStep},
+    text::fill,
 };
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 use leptos_router::hooks::use_query_map;
 
 /// The actions of one flow; every screen posts through these, and the container re-reads the step after
@@ -73,16 +76,21 @@ impl FlowActions {
 }
 
 /// Announcement for the `aria-live` region when the step changes.
-fn announcement(step: &FlowStep, provider: &Provider) -> String {
+fn announcement(step: &FlowStep, provider: &Provider, locale: Locale) -> String {
+    let name = provider.label.get(locale);
     match step {
         FlowStep::Form(form) if form.notice.is_some() => {
-            format!("Sign in to {} again.", provider.label)
+            fill(td_string!(locale, announce.again), &[("provider", name)])
         }
-        FlowStep::Form(_) => format!("Sign in to {}.", provider.label),
-        FlowStep::Checkpoint(view) => {
-            format!("Verification step: {}.", view.kind.title().to_lowercase())
-        }
-        FlowStep::Connected(_) => format!("Your {} account is connected.", provider.label),
+        FlowStep::Form(_) => fill(td_string!(locale, announce.form), &[("provider", name)]),
+        FlowStep::Checkpoint(view) => fill(
+            td_string!(locale, announce.step),
+            &[("step", &view.kind.title(locale).to_lowercase())],
+        ),
+        FlowStep::Connected(_) => fill(
+            td_string!(locale, announce.connected),
+            &[("provider", name)],
+        ),
     }
 }
 
@@ -142,14 +150,19 @@ pub async fn sleep_ms(ms: u64) {
 /// Where the user is: signing in, verifying, done.
 #[component]
 fn Progress(step: FlowStep) -> impl IntoView {
+    let locale = crate::text::locale();
     let current = match step {
         FlowStep::Form(_) => 0,
         FlowStep::Checkpoint(_) => 1,
         FlowStep::Connected(_) => 2,
     };
     view! {
-        <ol class="progress" aria-label="Progress">
-            {["Sign in", "Verify", "Connected"].into_iter().enumerate().map(|(i, label)| {
+        <ol class="progress" aria-label=td_string!(locale, progress.label)>
+            {[
+                td_string!(locale, progress.sign_in),
+                td_string!(locale, progress.verify),
+                td_string!(locale, progress.connected),
+            ].into_iter().enumerate().map(|(i, label)| {
                 let state = match i.cmp(&current) {
                     std::cmp::Ordering::Less => "done",
                     std::cmp::Ordering::Equal => "current",
@@ -194,6 +207,7 @@ fn exit_links(
 pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
     let actions = FlowActions::new();
     provide_context(actions);
+    let locale = crate::text::locale();
     provide_context(FocusGate(StoredValue::new(String::new())));
     // `?wait=1` is the no-JavaScript waiting page reloading itself: the first render waits (bounded).
     let query = use_query_map();
@@ -255,13 +269,13 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
         }
         step.get()
             .and_then(Result::ok)
-            .map(|s| announcement(&s, provider))
+            .map(|s| announcement(&s, provider, locale))
             .unwrap_or_default()
     });
     view! {
         <div id="announcer" class="visually-hidden" role="status" aria-live="polite">{move || announced.get()}</div>
         <section class="card flow" data-provider=provider.id>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="loading">{td_string!(locale, app.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let site = site.await.ok();
                     let options = site.as_ref().map(|s| s.forms).unwrap_or_default();
@@ -298,9 +312,9 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                         Ok(FlowStep::Connected(account)) => view! { <Success provider account/> }.into_any(),
                         Err(AppError::BadRequest(_)) => view! { <NotFound/> }.into_any(),
                         Err(err) => view! {
-                            <h1>"Something went wrong"</h1>
+                            <h1>{td_string!(locale, app.something_wrong)}</h1>
                             <NoticeView provider notice=Some(err.notice())/>
-                            <p><a href=format!("/connect/{}", provider.id)>"Try again"</a></p>
+                            <p><a href=format!("/connect/{}", provider.id)>{td_string!(locale, app.try_again)}</a></p>
                         }.into_any(),
                     };
                     view! { {progress} {screen} {exit} }

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 /// Milliseconds since the Unix epoch, from the clock of whichever side renders.
 pub fn now_ms() -> u64 {
@@ -49,16 +50,19 @@ pub fn Countdown(until_ms: u64) -> impl IntoView {
     let now = use_now();
     let left = move || until_ms.saturating_sub(now.get());
     let running = move || left() > 0;
+    let locale = crate::text::locale();
+    let expired = td_string!(locale, checkpoint.expired);
+    let (before, after) = td_string!(locale, checkpoint.expires_in)
+        .split_once("{time}")
+        .unwrap_or(("", ""));
     view! {
         <Show
             when=running
-            fallback=|| view! {
-                <p class="countdown expired" role="alert">
-                    "This attempt expired. Start over: your username is kept."
-                </p>
+            fallback=move || view! {
+                <p class="countdown expired" role="alert">{expired}</p>
             }
         >
-            <p class="countdown">"This attempt expires in "<span class="clock">{move || clock(left())}</span>"."</p>
+            <p class="countdown">{before}<span class="clock">{move || clock(left())}</span>{after}</p>
         </Show>
     }
 }

@@ -7,6 +7,7 @@ use crate::{
     model::FlowStep,
 };
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 /// The name of a step in the `step` event.
 pub fn step_name(step: &FlowStep) -> &'static str {
@@ -131,10 +132,11 @@ pub fn ExitLinks(
         .map(code_name)
         .unwrap_or_else(|| "cancelled".to_owned());
     let href = failure_target(provider, failure_url.as_deref(), state.as_deref(), &reason);
+    let locale = crate::text::locale();
     let label = if ended_by.is_some() {
-        "Return to the application"
+        td_string!(locale, embed.back_to_app)
     } else {
-        "Cancel and return to the application"
+        td_string!(locale, embed.cancel)
     };
     let closed = ended_by
         .map(code_name)
@@ -156,7 +158,7 @@ pub fn ExitLinks(
                 </a>
             })}
             {move || embedded.get().then(|| view! {
-                <button type="button" class="button secondary" on:click=close.clone()>"Close"</button>
+                <button type="button" class="button secondary" on:click=close.clone()>{td_string!(locale, embed.close)}</button>
             })}
         </div>
     }

@@ -5,6 +5,7 @@ mod connect_page;
 mod container;
 mod countdown;
 pub mod embed;
+mod language;
 mod logins;
 mod not_found;
 mod notice;
@@ -19,6 +20,7 @@ pub use checkpoints::{
 pub use connect_page::ConnectPage;
 pub use container::{CredentialsFlowContainer, FlowActions};
 pub use countdown::Countdown;
+pub use language::LanguageSwitch;
 pub use logins::{LinkedInLogin, ProviderForm};
 pub use not_found::NotFound;
 pub use notice::NoticeView;

@@ -1,4 +1,5 @@
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -8,11 +9,12 @@ pub fn NotFound() -> impl IntoView {
             response.set_status(axum::http::StatusCode::NOT_FOUND);
         }
     }
+    let locale = crate::text::locale();
     view! {
         <section class="card">
-            <h1>"Page not found"</h1>
-            <p>"This address does not lead anywhere. Choose the account to connect from the list."</p>
-            <p><a href="/">"Back to the list of accounts"</a></p>
+            <h1>{td_string!(locale, not_found.heading)}</h1>
+            <p>{td_string!(locale, not_found.lead)}</p>
+            <p><a href="/">{td_string!(locale, not_found.back)}</a></p>
         </section>
     }
 }

@@ -1,14 +1,16 @@
 use crate::{api::SiteInfo, catalogue, error::AppError};
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 #[component]
 pub fn ProviderPicker() -> impl IntoView {
     let site = expect_context::<Resource<Result<SiteInfo, AppError>>>();
+    let locale = crate::text::locale();
     view! {
         <section class="card">
-            <h1>"Connect an account"</h1>
-            <p>"Choose the account to link. You sign in with it once; your password is not stored by this page."</p>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>
+            <h1>{td_string!(locale, picker.heading)}</h1>
+            <p>{td_string!(locale, picker.lead)}</p>
+            <Suspense fallback=move || view! { <p>{td_string!(locale, app.loading)}</p> }>
                 {move || Suspend::new(async move {
                     let providers = site.await.map(|s| s.providers).unwrap_or_default();
                     view! {
@@ -17,7 +19,7 @@ pub fn ProviderPicker() -> impl IntoView {
                                 <li>
                                     <a class="provider" href=format!("/connect/{}", p.id) data-provider=p.id>
                                         <ProviderLogo provider=p/>
-                                        {p.label}
+                                        {p.label.get(locale)}
                                     </a>
                                 </li>
                             }).collect_view()}

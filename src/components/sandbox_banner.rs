@@ -1,38 +1,44 @@
+use crate::{text::Text, tx};
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 /// The magic credentials of the built-in sandbox, shown on every page in sandbox mode.
-const SCENARIOS: &[(&str, &str)] = &[
-    ("user_good", "linked at once"),
-    ("user_2fa_sms, user_2fa_app, user_2fa_whatsapp", "two-step code"),
-    ("user_otp", "code by e-mail"),
-    ("user_phone", "add a phone, then a code"),
-    ("user_captcha", "CAPTCHA"),
-    ("user_captcha_fail", "CAPTCHA that fails once"),
-    ("user_captcha_404, user_captcha_error", "CAPTCHA that cannot load"),
-    ("user_in_app, user_in_app_timeout", "approve in the app"),
-    ("user_otp_or_in_app", "code or app approval"),
-    ("user_challenge", "choose how to get a code"),
-    ("user_contract", "choose a contract"),
-    ("user_loading", "wait, then a code"),
-    ("user_chain", "code, CAPTCHA, then app approval"),
-    ("error_unknown_authentication_context, error_account_restricted, error_already_exists, error_server, error_slow", "that error"),
+const SCENARIOS: &[(&str, Text)] = &[
+    ("user_good", tx!(sandbox.good)),
+    ("user_2fa_sms, user_2fa_app, user_2fa_whatsapp", tx!(sandbox.two_factor)),
+    ("user_otp", tx!(sandbox.otp)),
+    ("user_phone", tx!(sandbox.phone)),
+    ("user_captcha", tx!(sandbox.captcha)),
+    ("user_captcha_fail", tx!(sandbox.captcha_fail)),
+    ("user_captcha_404, user_captcha_error", tx!(sandbox.captcha_broken)),
+    ("user_in_app, user_in_app_timeout", tx!(sandbox.in_app)),
+    ("user_otp_or_in_app", tx!(sandbox.otp_or_in_app)),
+    ("user_challenge", tx!(sandbox.challenge)),
+    ("user_contract", tx!(sandbox.contract)),
+    ("user_loading", tx!(sandbox.loading)),
+    ("user_chain", tx!(sandbox.chain)),
+    ("error_unknown_authentication_context, error_account_restricted, error_already_exists, error_server, error_slow", tx!(sandbox.errors)),
 ];
 
 #[component]
 pub fn SandboxBanner() -> impl IntoView {
+    let locale = crate::text::locale();
+    let lead = td_string!(locale, sandbox.lead);
+    let (before, rest) = lead.split_once("{password}").unwrap_or((lead, ""));
+    let (between, after) = rest.split_once("{code}").unwrap_or((rest, ""));
     view! {
-        <section class="sandbox" aria-label="Sandbox">
+        <section class="sandbox" aria-label=td_string!(locale, sandbox.label)>
             <details>
                 <summary>
-                    <strong>"Sandbox mode"</strong>
-                    " — no real account is contacted. Password "<code>"pass_good"</code>", code "<code>"123456"</code>"."
+                    <strong>{td_string!(locale, sandbox.mode)}</strong>
+                    {before}<code>"pass_good"</code>{between}<code>"123456"</code>{after}
                 </summary>
-                <p>"The username picks what happens; any other password is refused, any other code is wrong."</p>
+                <p>{td_string!(locale, sandbox.rule)}</p>
                 <table>
-                    <thead><tr><th scope="col">"Username"</th><th scope="col">"What happens"</th></tr></thead>
+                    <thead><tr><th scope="col">{td_string!(locale, sandbox.username)}</th><th scope="col">{td_string!(locale, sandbox.what_happens)}</th></tr></thead>
                     <tbody>
                         {SCENARIOS.iter().map(|(users, what)| view! {
-                            <tr><td><code>{*users}</code></td><td>{*what}</td></tr>
+                            <tr><td><code>{*users}</code></td><td>{what.get(locale)}</td></tr>
                         }).collect_view()}
                     </tbody>
                 </table>

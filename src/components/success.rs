@@ -1,6 +1,7 @@
 use super::StepHeading;
-use crate::{catalogue::Provider, model::AccountSummary};
+use crate::{catalogue::Provider, model::AccountSummary, text::fill};
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 #[component]
 pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl IntoView {
@@ -9,24 +10,29 @@ pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl Int
         .clone()
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| account.id.clone());
+    let locale = crate::text::locale();
+    let heading = fill(
+        td_string!(locale, success.heading),
+        &[("provider", provider.label.get(locale)), ("name", &name)],
+    );
     view! {
         <div class="success">
-            <StepHeading>{format!("Your {} account {} is connected", provider.label, name)}</StepHeading>
-            <p>"Account ID: "<code class="account-id">{account.id}</code></p>
+            <StepHeading>{heading}</StepHeading>
+            <p>{td_string!(locale, success.account_id)}<code class="account-id">{account.id}</code></p>
             {match account.continue_url.clone() {
                 Some(url) => {
                     // Without JavaScript the page moves on by itself; with it, the container has already
                     // sent the browser there.
                     let refresh = format!(r#"<meta http-equiv="refresh" content="0;url={}">"#, crate::catalogue::escape_html(&url));
                     view! {
-                        <p>"Taking you back to the application…"</p>
-                        <p><a class="button" href=url rel="external">"Continue to the application"</a></p>
+                        <p>{td_string!(locale, success.returning)}</p>
+                        <p><a class="button" href=url rel="external">{td_string!(locale, success.continue_app)}</a></p>
                         <noscript inner_html=refresh></noscript>
                     }.into_any()
                 }
                 None => view! {
-                    <p>"You can close this page, or link another account."</p>
-                    <p><a class="button secondary" href="/">"Connect another account"</a></p>
+                    <p>{td_string!(locale, success.done)}</p>
+                    <p><a class="button secondary" href="/">{td_string!(locale, success.another)}</a></p>
                 }.into_any(),
             }}
         </div>

@@ -86,8 +86,8 @@ mod tests {
     fn every_contract_error_type_has_a_user_message_and_a_next_step() {
         for kind in ErrorType::ALL {
             let code = code_for(kind);
-            assert!(!code.message("LinkedIn").is_empty());
-            assert!(!code.remedy("LinkedIn").is_empty());
+            assert!(!code.message(crate::i18n::Locale::en, "LinkedIn").is_empty());
+            assert!(!code.remedy(crate::i18n::Locale::en, "LinkedIn").is_empty());
             let _ = code.next_step();
         }
         assert_eq!(
@@ -304,7 +304,10 @@ mod tests {
                 "{}",
                 row.0
             );
-            let (message, remedy) = (code.message("LinkedIn"), code.remedy("LinkedIn"));
+            let (message, remedy) = (
+                code.message(crate::i18n::Locale::en, "LinkedIn"),
+                code.remedy(crate::i18n::Locale::en, "LinkedIn"),
+            );
             assert!(message.ends_with('.') && remedy.ends_with('.'), "{}", row.0);
             // Developer-side failures never show the technical cause.
             if code == C::ServiceUnavailable {

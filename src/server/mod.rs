@@ -5,6 +5,7 @@ pub mod demo;
 pub mod errors;
 pub mod flow;
 pub mod limits;
+pub mod locale;
 pub mod request;
 pub mod security;
 pub mod session;

@@ -181,9 +181,10 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
-        // Innermost first: the status of failed server functions, the body limit, cross-site refusal,
-        // headers, then the request id and log span around everything.
+        // Innermost first: the status of failed server functions, the page's language, the body limit,
+        // cross-site refusal, headers, then the request id and log span around everything.
         .layer(from_fn(security::server_fn_status))
+        .layer(from_fn_with_state(state.clone(), super::locale::choose))
         .layer(from_fn_with_state(state.clone(), security::limit_body))
         .layer(from_fn_with_state(
             state.clone(),

@@ -3,33 +3,34 @@ use crate::{
     catalogue::Provider,
     components::{NoticeView, StepHeading},
     model::{CheckpointKind, CheckpointView},
+    text::fill,
 };
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 /// A step the user completes elsewhere (approving the sign-in in the provider's app) or that completes on
 /// its own (loading): the page says what to do and waits.
 #[component]
 pub fn ActionCheckpoint(provider: &'static Provider, checkpoint: CheckpointView) -> impl IntoView {
+    let locale = crate::text::locale();
+    let name = [("provider", provider.label.get(locale))];
     let (lead, waiting) = match checkpoint.kind {
         CheckpointKind::Loading => (
-            format!("{} is getting the next step ready. This usually takes a few seconds.", provider.label),
-            "Preparing…".to_owned(),
+            fill(td_string!(locale, checkpoint.loading_lead), &name),
+            td_string!(locale, checkpoint.preparing),
         ),
         _ => (
-            format!(
-                "Open the {} app on your phone and approve the sign-in. This page continues by itself once you do.",
-                provider.label
-            ),
-            "Waiting for your approval…".to_owned(),
+            fill(td_string!(locale, checkpoint.in_app_lead), &name),
+            td_string!(locale, checkpoint.waiting),
         ),
     };
     let restart_label = if checkpoint.kind == CheckpointKind::InApp {
-        "Cancel"
+        td_string!(locale, checkpoint.cancel)
     } else {
-        "Start over"
+        td_string!(locale, checkpoint.start_over)
     };
     let (title, notice, flow_id) = (
-        checkpoint.kind.title(),
+        checkpoint.kind.title(locale),
         checkpoint.notice.clone(),
         checkpoint.flow_id.clone(),
     );

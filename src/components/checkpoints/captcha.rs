@@ -12,8 +12,10 @@ use crate::{
     catalogue::Provider,
     components::{NoticeView, StepHeading},
     model::CheckpointView,
+    text::fill,
 };
 use leptos::{html::Div, prelude::*};
+use leptos_i18n::td_string;
 
 /// What the screen shows.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -201,6 +203,7 @@ pub fn CaptchaCheckpoint(
     data: String,
     checkpoint: CheckpointView,
 ) -> impl IntoView {
+    let locale = crate::text::locale();
     let status = RwSignal::new(CaptchaStatus::NeedsScript);
     let container = NodeRef::<Div>::new();
     let slot = ChallengeSlot::new();
@@ -259,36 +262,38 @@ pub fn CaptchaCheckpoint(
         let slot = slot.clone();
         move |_| slot.retry()
     };
-    let body = move || match status.get() {
+    let body = move || {
+        match status.get() {
         CaptchaStatus::NeedsScript => view! {
             <p class="captcha-message" data-captcha="needs-script">
-                "This step needs JavaScript. Turn on JavaScript in your browser, then start over."
+                {td_string!(locale, captcha.needs_script)}
             </p>
         }
         .into_any(),
         CaptchaStatus::Loading => view! {
-            <p class="hint" data-captcha="loading">"Loading the security check…"</p>
+            <p class="hint" data-captcha="loading">{td_string!(locale, captcha.loading)}</p>
         }
         .into_any(),
         CaptchaStatus::Ready => ().into_any(),
         CaptchaStatus::Failed => view! {
             <div class="notice" role="alert" data-captcha="failed">
-                <p class="notice-message">"The verification failed. Try again."</p>
+                <p class="notice-message">{td_string!(locale, captcha.failed)}</p>
             </div>
-            <button type="button" class="button" on:click=retry.clone()>"Try again"</button>
+            <button type="button" class="button" on:click=retry.clone()>{td_string!(locale, app.try_again)}</button>
         }
         .into_any(),
         CaptchaStatus::Unavailable => view! {
             <div class="notice" role="alert" data-captcha="unavailable">
-                <p class="notice-message">"The verification could not load."</p>
-                <p class="notice-remedy">"Start the sign-in again to get a new security check."</p>
+                <p class="notice-message">{td_string!(locale, captcha.unavailable)}</p>
+                <p class="notice-remedy">{td_string!(locale, captcha.unavailable_remedy)}</p>
             </div>
         }
         .into_any(),
         CaptchaStatus::Verifying => view! {
-            <p class="hint" data-captcha="verifying">"Verifying…"</p>
+            <p class="hint" data-captcha="verifying">{td_string!(locale, captcha.verifying)}</p>
         }
         .into_any(),
+    }
     };
     let hidden = move || {
         matches!(
@@ -297,8 +302,8 @@ pub fn CaptchaCheckpoint(
         )
     };
     view! {
-        <StepHeading>"Complete the security check"</StepHeading>
-        <p class="lead">{format!("{} wants to make sure a person is signing in.", provider.label)}</p>
+        <StepHeading>{td_string!(locale, steps.captcha)}</StepHeading>
+        <p class="lead">{fill(td_string!(locale, captcha.lead), &[("provider", provider.label.get(locale))])}</p>
         <NoticeView provider notice=checkpoint.notice.clone()/>
         {body}
         <div class="captcha" data-captcha="challenge" node_ref=container hidden=hidden></div>

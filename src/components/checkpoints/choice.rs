@@ -3,8 +3,10 @@ use crate::{
     catalogue::Provider,
     components::{FlowActions, NoticeView, StepHeading},
     model::{CheckpointKind, CheckpointView, Choice},
+    text::fill,
 };
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 fn options(name: &'static str, choices: Vec<Choice>) -> impl IntoView {
     choices
@@ -31,34 +33,36 @@ pub fn ChoiceCheckpoint(provider: &'static Provider, checkpoint: CheckpointView)
     let actions = expect_context::<FlowActions>();
     let pending = move || actions.pending();
     let flow_id = checkpoint.flow_id.clone();
+    let locale = crate::text::locale();
+    let name = [("provider", provider.label.get(locale))];
     let form = match checkpoint.kind.clone() {
         CheckpointKind::ChallengeSelection { options: choices } => view! {
-            <p class="lead">{format!("{} can send you a verification code in one of these ways.", provider.label)}</p>
+            <p class="lead">{fill(td_string!(locale, checkpoint.challenge_lead), &name)}</p>
             <ActionForm action=actions.challenge attr:class="form">
                 <FlowFields provider flow_id/>
                 <fieldset>
-                    <legend>"Send the code by"</legend>
+                    <legend>{td_string!(locale, checkpoint.send_by)}</legend>
                     {options("challenge", choices)}
                 </fieldset>
-                <button type="submit" class="button" disabled=pending>"Send code"</button>
+                <button type="submit" class="button" disabled=pending>{td_string!(locale, checkpoint.send_code)}</button>
             </ActionForm>
         }
         .into_any(),
         CheckpointKind::ContractSelection { options: choices } => view! {
-            <p class="lead">{format!("Your {} account has several contracts. Choose the one to link.", provider.label)}</p>
+            <p class="lead">{fill(td_string!(locale, checkpoint.contract_lead), &name)}</p>
             <ActionForm action=actions.contract attr:class="form">
                 <FlowFields provider flow_id/>
                 <fieldset>
-                    <legend>"Contract"</legend>
+                    <legend>{td_string!(locale, checkpoint.contract)}</legend>
                     {options("contract", choices)}
                 </fieldset>
-                <button type="submit" class="button" disabled=pending>"Continue"</button>
+                <button type="submit" class="button" disabled=pending>{td_string!(locale, checkpoint.proceed)}</button>
             </ActionForm>
         }
         .into_any(),
         _ => ().into_any(),
     };
-    let (title, notice) = (checkpoint.kind.title(), checkpoint.notice.clone());
+    let (title, notice) = (checkpoint.kind.title(locale), checkpoint.notice.clone());
     view! {
         <StepHeading>{title}</StepHeading>
         <NoticeView provider notice/>

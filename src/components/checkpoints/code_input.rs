@@ -6,13 +6,16 @@ use crate::{
         FlowActions, NoticeView, StepHeading,
     },
     model::{CheckpointView, CodeSource},
+    text::fill,
 };
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 /// "Resend code", disabled until the cooldown ends (counted down live with JavaScript).
 #[component]
 fn ResendButton(provider: &'static Provider, flow_id: String, resend_at_ms: u64) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
+    let locale = crate::text::locale();
     let now = use_now();
     let wait_left = move || resend_at_ms.saturating_sub(now.get());
     let blocked = move || wait_left() > 0 || actions.pending();
@@ -21,8 +24,8 @@ fn ResendButton(provider: &'static Provider, flow_id: String, resend_at_ms: u64)
             <FlowFields provider flow_id/>
             <button type="submit" class="button link" disabled=blocked>
                 {move || match wait_left() {
-                    0 => "Resend code".to_owned(),
-                    left => format!("Resend code in {}", clock(left)),
+                    0 => td_string!(locale, checkpoint.resend).to_owned(),
+                    left => fill(td_string!(locale, checkpoint.resend_in), &[("time", &clock(left))]),
                 }}
             </button>
         </ActionForm>
@@ -41,6 +44,7 @@ pub fn CodeInputCheckpoint(
     let actions = expect_context::<FlowActions>();
     let pending = move || actions.pending();
     let flow_id = checkpoint.flow_id.clone();
+    let locale = crate::text::locale();
     let (notice, attempts_left, confirmation) = (
         checkpoint.notice.clone(),
         checkpoint.attempts_left,
@@ -49,7 +53,7 @@ pub fn CodeInputCheckpoint(
     let in_app = or_in_app.then(|| {
         let flow_id = flow_id.clone();
         view! {
-            <p class="lead">{format!("Or approve the sign-in in the {} app: this page continues by itself.", provider.label)}</p>
+            <p class="lead">{fill(td_string!(locale, checkpoint.or_in_app), &[("provider", provider.label.get(locale))])}</p>
             <BackgroundWait provider flow_id reload=false/>
         }
     });
@@ -58,20 +62,20 @@ pub fn CodeInputCheckpoint(
         view! { <ResendButton provider flow_id resend_at_ms/> }
     });
     view! {
-        <StepHeading>"Enter your verification code"</StepHeading>
-        <p class="lead">{source.describe(provider.label)}</p>
+        <StepHeading>{td_string!(locale, steps.code)}</StepHeading>
+        <p class="lead">{source.describe(locale, provider.label.get(locale))}</p>
         {in_app}
         <NoticeView provider notice attempts_left/>
-        {confirmation.map(|c| view! { <p class="confirmation" role="status">{c.message()}</p> })}
+        {confirmation.map(|c| view! { <p class="confirmation" role="status">{c.message(locale)}</p> })}
         <ActionForm action=actions.solve attr:class="form">
             <FlowFields provider flow_id/>
             <div class="field">
-                <label for="code">"Verification code"</label>
+                <label for="code">{td_string!(locale, checkpoint.code_label)}</label>
                 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
                     required maxlength="64" spellcheck="false"/>
             </div>
             <button type="submit" class="button" disabled=pending>
-                {move || if pending() { "Verifying…" } else { "Verify" }}
+                {move || if pending() { td_string!(locale, checkpoint.verifying) } else { td_string!(locale, checkpoint.verify) }}
             </button>
         </ActionForm>
         {resend}

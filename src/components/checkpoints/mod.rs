@@ -20,6 +20,7 @@ use crate::{
     model::CheckpointView,
 };
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 /// The hidden fields every checkpoint form carries: which provider, and which attempt.
 #[component]
@@ -34,9 +35,10 @@ pub fn FlowFields(provider: &'static Provider, flow_id: String) -> impl IntoView
 #[component]
 pub fn RestartButton(
     provider: &'static Provider,
-    #[prop(default = "Start over")] label: &'static str,
+    #[prop(optional)] label: Option<&'static str>,
 ) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
+    let label = label.unwrap_or_else(|| td_string!(crate::text::locale(), checkpoint.start_over));
     view! {
         <ActionForm action=actions.restart attr:class="inline-form">
             <input type="hidden" name="provider" value=provider.id/>
@@ -50,15 +52,17 @@ pub fn RestartButton(
 pub fn CheckpointFooter(
     provider: &'static Provider,
     checkpoint: CheckpointView,
-    #[prop(default = "Start over")] restart_label: &'static str,
+    #[prop(optional)] restart_label: Option<&'static str>,
 ) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
+    let locale = crate::text::locale();
+    let restart_label = restart_label.unwrap_or_else(|| td_string!(locale, checkpoint.start_over));
     let switch = checkpoint.can_switch.then(|| {
         let flow_id = checkpoint.flow_id.clone();
         view! {
             <ActionForm action=actions.switch attr:class="inline-form">
                 <FlowFields provider flow_id/>
-                <button type="submit" class="button link">"Try another way"</button>
+                <button type="submit" class="button link">{td_string!(locale, checkpoint.try_another_way)}</button>
             </ActionForm>
         }
     });
@@ -118,7 +122,11 @@ pub fn BackgroundWait(
     let fallback = if reload {
         format!(r#"<meta http-equiv="refresh" content="2;url={url}">"#)
     } else {
-        format!(r#"<p><a href="{url}">I approved it in the app</a></p>"#)
+        let text = td_string!(crate::text::locale(), checkpoint.approved_link);
+        format!(
+            r#"<p><a href="{url}">{}</a></p>"#,
+            crate::catalogue::escape_html(text)
+        )
     };
     view! { <noscript inner_html=fallback></noscript> }
 }

@@ -1,16 +1,15 @@
 use super::RestartButton;
-use crate::{catalogue::Provider, components::StepHeading};
+use crate::{catalogue::Provider, components::StepHeading, text::fill};
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 
 /// A checkpoint type this version does not know: say so plainly and offer a way out.
 #[component]
 pub fn UnsupportedCheckpoint(provider: &'static Provider) -> impl IntoView {
+    let locale = crate::text::locale();
     view! {
-        <StepHeading>"This sign-in needs a step we don't support yet"</StepHeading>
-        <p class="lead">{format!(
-            "{} asked for a kind of verification this page cannot show. Start again; if it happens again, sign in on {} directly first, then retry here.",
-            provider.label, provider.label
-        )}</p>
-        <RestartButton provider label="Start again"/>
+        <StepHeading>{td_string!(locale, steps.unsupported)}</StepHeading>
+        <p class="lead">{fill(td_string!(locale, checkpoint.unsupported_lead), &[("provider", provider.label.get(locale))])}</p>
+        <RestartButton provider label=td_string!(locale, checkpoint.start_again)/>
     }
 }

@@ -4,9 +4,12 @@ use crate::{
     },
     components::{FlowActions, NoticeView, StepHeading},
     error::{AppError, ErrorCode, Highlight, Notice},
+    i18n::Locale,
     model::{FieldProblem, FormState, FormValues},
+    text::fill,
 };
 use leptos::prelude::*;
+use leptos_i18n::td_string;
 use leptos_router::hooks::use_query_map;
 
 /// The sign-in form of a provider, drawn from its catalogue entry: a method switch where there are several
@@ -23,6 +26,7 @@ pub fn ProviderForm(
 ) -> impl IntoView {
     let query = use_query_map().get_untracked();
     let param = |name: &str| query.get(name).unwrap_or_default();
+    let locale = crate::text::locale();
     let FormState {
         form: kept,
         notice,
@@ -50,6 +54,7 @@ pub fn ProviderForm(
     let method = provider.method(&method_id);
     let reconnecting = account_id.is_some();
     let shown = Shown {
+        locale,
         kept,
         errors: errors.into_iter().map(|e| (e.field, e.problem)).collect(),
         highlight: notice
@@ -67,7 +72,19 @@ pub fn ProviderForm(
             .filter(|e| !has_notice && matches!(e, AppError::RateLimited { .. }))
             .map(|e| e.notice())
     };
-    let verb = if reconnecting { "Reconnect" } else { "Connect" };
+    let (heading, verb, verb_pending) = if reconnecting {
+        (
+            td_string!(locale, form.reconnect_heading),
+            td_string!(locale, form.reconnect),
+            td_string!(locale, form.reconnecting),
+        )
+    } else {
+        (
+            td_string!(locale, form.connect_heading),
+            td_string!(locale, form.connect),
+            td_string!(locale, form.connecting),
+        )
+    };
     let link_params = (
         account_id.clone(),
         state.clone(),
@@ -95,21 +112,21 @@ pub fn ProviderForm(
         || !shown.kept.get("proxy_host").is_empty();
     let (imap, smtp) = MAIL_SERVER_FIELDS.split_at(5);
     view! {
-        <StepHeading>{format!("{verb} your {} account", provider.label)}</StepHeading>
+        <StepHeading>{fill(heading, &[("provider", provider.label.get(locale))])}</StepHeading>
         <NoticeView provider notice=notice.clone()/>
         {move || rate_limited().map(|notice| view! { <NoticeView provider notice=Some(notice)/> })}
         {(provider.methods.len() > 1).then(|| view! {
-            <nav class="methods" aria-label="How to sign in">
+            <nav class="methods" aria-label=td_string!(locale, form.methods)>
                 {provider.methods.iter().map(|m| {
                     let current = m.id == method.id;
                     view! {
                         // A page load, as without JavaScript: the form is drawn afresh for the method.
-                        <a href=method_href(m) rel="external" class="method" aria-current=current.then_some("page")>{m.label}</a>
+                        <a href=method_href(m) rel="external" class="method" aria-current=current.then_some("page")>{m.label.get(locale)}</a>
                     }
                 }).collect_view()}
             </nav>
         })}
-        {method.intro.map(|intro| view! { <p class="intro">{intro}</p> })}
+        {method.intro.map(|intro| view! { <p class="intro">{intro.get(locale)}</p> })}
         <ActionForm action=actions.start attr:class="form" attr:novalidate=true>
             <input type="hidden" name="provider" value=provider.id/>
             <input type="hidden" name="method" value=method.id/>
@@ -120,27 +137,27 @@ pub fn ProviderForm(
             {method.fields.iter().map(|f| shown.field(f, Highlight::Credentials)).collect_view()}
             {provider.mail_servers.then(|| view! {
                 <details class="section" open=mail_open>
-                    <summary>"Advanced settings: mail servers"</summary>
-                    <p class="hint">"Only needed when your mail servers can't be found automatically."</p>
+                    <summary>{td_string!(locale, form.mail_servers)}</summary>
+                    <p class="hint">{td_string!(locale, form.mail_servers_hint)}</p>
                     <fieldset>
-                        <legend>"Incoming mail (IMAP)"</legend>
+                        <legend>{td_string!(locale, form.incoming)}</legend>
                         {imap.iter().map(|f| shown.field(f, Highlight::MailServers)).collect_view()}
                     </fieldset>
                     <fieldset>
-                        <legend>"Outgoing mail (SMTP)"</legend>
+                        <legend>{td_string!(locale, form.outgoing)}</legend>
                         {smtp.iter().map(|f| shown.field(f, Highlight::MailServers)).collect_view()}
                     </fieldset>
                 </details>
             })}
             {(provider.products && options.products).then(|| view! {
                 <fieldset class="section">
-                    <legend>"Products"</legend>
+                    <legend>{td_string!(locale, form.products)}</legend>
                     {catalogue::PRODUCT_FIELDS.iter().map(|f| shown.field(f, Highlight::Nothing)).collect_view()}
                 </fieldset>
             })}
             {(provider.custom_proxy && options.custom_proxy).then(|| view! {
                 <details class="section" open=proxy_open>
-                    <summary>"Use my own proxy"</summary>
+                    <summary>{td_string!(locale, form.proxy)}</summary>
                     {PROXY_FIELDS.iter().map(|f| {
                         let group = if matches!(f.name, "proxy_username" | "proxy_password") {
                             Highlight::ProxyLogin
@@ -152,17 +169,18 @@ pub fn ProviderForm(
                 </details>
             })}
             <button type="submit" class="button" disabled=pending>
-                {move || if pending() { format!("{verb}ing…") } else { verb.to_owned() }}
+                {move || if pending() { verb_pending } else { verb }}
             </button>
         </ActionForm>
         <UserAgentPrefill/>
-        <p class="back"><a href="/">"Choose another account type"</a></p>
+        <p class="back"><a href="/">{td_string!(locale, form.other_provider)}</a></p>
     }
     .into_any()
 }
 
 /// What the form shows: the kept values, the fields to correct, and the part a notice points at.
 struct Shown {
+    locale: Locale,
     kept: FormValues,
     errors: Vec<(String, FieldProblem)>,
     highlight: Highlight,
@@ -193,6 +211,8 @@ impl Shown {
 
     /// One field: label, input, help and, when it needs correcting, what to do.
     fn field(&self, field: &'static Field, group: Highlight) -> AnyView {
+        let locale = self.locale;
+        let label = field.label.get(locale);
         let problem = self.problem(field);
         let invalid = problem.is_some() || (group != Highlight::Nothing && group == self.highlight);
         let value = self.value(field);
@@ -206,25 +226,25 @@ impl Shown {
         let described = (!described.is_empty()).then_some(described);
         let hint = field
             .help
-            .map(|help| view! { <p id=hint_id.clone() class="hint">{help}</p> });
+            .map(|help| view! { <p id=hint_id.clone() class="hint">{help.get(locale)}</p> });
         let error = problem.map(|p| {
-            view! { <p id=error_id.clone() class="field-error">{p.message(field.label)}</p> }
+            view! { <p id=error_id.clone() class="field-error">{p.message(locale, label)}</p> }
         });
         let aria_invalid = invalid.then_some("true");
         let input = match field.input {
             Input::Select(options) => view! {
-                <label for=field.name>{field.label}</label>
+                <label for=field.name>{label}</label>
                 <select id=field.name name=field.name aria-invalid=aria_invalid aria-describedby=described>
                     {options.iter().map(|(v, label)| {
                         let selected = *v == value;
-                        view! { <option value=*v selected=selected>{*label}</option> }
+                        view! { <option value=*v selected=selected>{label.get(locale)}</option> }
                     }).collect_view()}
                 </select>
             }
             .into_any(),
             Input::Radio(options) => view! {
                 <fieldset class="choices" aria-describedby=described>
-                    <legend>{field.label}</legend>
+                    <legend>{label}</legend>
                     {options.iter().map(|(v, label)| {
                         let id = format!("{}-{}", field.name, v);
                         let for_id = id.clone();
@@ -232,7 +252,7 @@ impl Shown {
                         view! {
                             <label class="choice" for=for_id>
                                 <input type="radio" id=id name=field.name value=*v checked=checked/>
-                                {*label}
+                                {label.get(locale)}
                             </label>
                         }
                     }).collect_view()}
@@ -245,7 +265,7 @@ impl Shown {
                     <label class="choice" for=field.name>
                         <input type="checkbox" id=field.name name=field.name value="on" checked=checked
                             aria-describedby=described/>
-                        {field.label}
+                        {label}
                     </label>
                 }
                 .into_any()
@@ -259,14 +279,14 @@ impl Shown {
                 };
                 let secret = field.secret();
                 view! {
-                    <label for=field.name>{field.label}</label>
+                    <label for=field.name>{label}</label>
                     <div class="input-row">
                         <input id=field.name name=field.name type=kind inputmode=inputmode
                             autocomplete=field.autocomplete required=field.required maxlength=field.max_len
                             value=(!secret).then_some(value) aria-invalid=aria_invalid
                             aria-describedby=described spellcheck="false" autocapitalize="none"
                             data-secret=secret.then_some("true")/>
-                        {secret.then(|| view! { <RevealToggle input=field.name label=field.label/> })}
+                        {secret.then(|| view! { <RevealToggle input=field.name label/> })}
                     </div>
                 }
                 .into_any()
@@ -279,11 +299,12 @@ impl Shown {
 /// A reconnect or state parameter that cannot be used: no form, a way out.
 #[component]
 fn InvalidLink(provider: &'static Provider) -> impl IntoView {
+    let locale = crate::text::locale();
     view! {
-        <StepHeading>{format!("Connect your {} account", provider.label)}</StepHeading>
+        <StepHeading>{fill(td_string!(locale, form.connect_heading), &[("provider", provider.label.get(locale))])}</StepHeading>
         <NoticeView provider notice=Some(Notice::new(ErrorCode::InvalidLink))/>
-        <p><a class="button" href=format!("/connect/{}", provider.id) rel="external">"Connect a new account"</a></p>
-        <p class="back"><a href="/">"Choose another account type"</a></p>
+        <p><a class="button" href=format!("/connect/{}", provider.id) rel="external">{td_string!(locale, form.new_account)}</a></p>
+        <p class="back"><a href="/">{td_string!(locale, form.other_provider)}</a></p>
     }
 }
 
@@ -311,6 +332,11 @@ fn UserAgentPrefill() -> impl IntoView {
 /// "Show" / "Hide" beside a secret field. It needs JavaScript, so it appears only once the page is live.
 #[component]
 pub fn RevealToggle(input: &'static str, label: &'static str) -> impl IntoView {
+    let locale = crate::text::locale();
+    let show_label = fill(
+        td_string!(locale, form.show_field),
+        &[("label", &label.to_lowercase())],
+    );
     let live = RwSignal::new(false);
     let shown = RwSignal::new(false);
     Effect::new(move || live.set(true));
@@ -326,8 +352,8 @@ pub fn RevealToggle(input: &'static str, label: &'static str) -> impl IntoView {
         live.get().then(|| {
             view! {
                 <button type="button" class="reveal" aria-controls=input aria-pressed=move || shown.get().to_string()
-                    aria-label=format!("Show {}", label.to_lowercase()) on:click=toggle>
-                    "Show"
+                    aria-label=show_label.clone() on:click=toggle>
+                    {td_string!(locale, form.show)}
                 </button>
             }
         })

@@ -1,0 +1,43 @@
+use crate::text::{self, LANGUAGES};
+use leptos::prelude::*;
+use leptos_i18n::{td_string, Locale as _};
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// The languages offered, as links to this same page in each one: a page load, so the server draws the page
+/// in the new language and remembers the choice in a cookie, with or without JavaScript. The sign-in in
+/// progress survives (it lives in the flow cookie); what was typed and not yet sent does not.
+#[component]
+pub fn LanguageSwitch() -> impl IntoView {
+    let locale = text::locale();
+    let path = use_location().pathname.get_untracked();
+    let query = use_query_map().get_untracked();
+    let kept: Vec<(String, String)> = query
+        .into_iter()
+        .filter(|(k, _)| !matches!(k.as_ref(), "lang" | "wait"))
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    let href = move |code: &'static str| {
+        let mut params: Vec<(&str, Option<&str>)> = kept
+            .iter()
+            .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+            .collect();
+        params.push(("lang", Some(code)));
+        crate::catalogue::with_query(&path, &params)
+    };
+    view! {
+        <nav class="languages" aria-label=td_string!(locale, app.language)>
+            <ul>
+                {LANGUAGES.iter().map(|(l, name)| {
+                    let code = l.as_str();
+                    let current = *l == locale;
+                    view! {
+                        <li>
+                            <a href=href(code) rel="external" hreflang=code lang=code
+                                aria-current=current.then_some("true")>{*name}</a>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </nav>
+    }
+}
