@@ -35,3 +35,10 @@ for (const { username, source, what } of CASES) {
     await expectConnected(page, "linkedin", username);
   });
 }
+
+test("a code typed in groups, as the message shows it, is the same code", async ({ page }) => {
+  await signIn(page, "linkedin", "user_otp");
+  await expectCodeCheckpoint(page, "e-mail");
+  await enterCode(page, `${GOOD_CODE.slice(0, 3)}-${GOOD_CODE.slice(3)}`);
+  await expectConnected(page, "linkedin", "user_otp");
+});
