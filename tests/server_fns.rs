@@ -801,3 +801,51 @@ async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_accoun
     let done = app.solve(&client, token).await;
     assert_eq!(done["Connected"]["name"], "user_captcha", "{done}");
 }
+
+#[tokio::test]
+async fn a_captcha_with_a_long_blob_is_kept_over_several_cookies_and_links() {
+    let _serial = one_at_a_time();
+    let app = spawn_app(Settings::default()).await;
+
+    // What the browser receives: the flow in parts, each small enough for a browser to keep.
+    let raw = reqwest::Client::new()
+        .post(format!("{}/api/start_auth_intent", app.base))
+        .header("accept", "application/json")
+        .form(&[
+            ("provider", "linkedin"),
+            ("username", "user_captcha_large"),
+            ("password", "pass_good"),
+        ])
+        .send()
+        .await
+        .expect("start");
+    let parts: Vec<String> = raw
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .filter(|c| c.starts_with("cf_flow_linkedin"))
+        .collect();
+    assert!(parts.len() >= 2, "{parts:?}");
+    for part in &parts {
+        assert!(part.len() < 4_096, "{} bytes", part.len());
+    }
+
+    // A browser keeping them goes through the whole step, reloads included.
+    let client = browser();
+    let step = app.start(&client, "user_captcha_large", "pass_good").await;
+    let data = step["Checkpoint"]["kind"]["Captcha"]["data"]
+        .as_str()
+        .expect("data")
+        .to_owned();
+    assert!(data.len() > 5_000, "{} characters", data.len());
+    let reloaded = app.load(&client).await;
+    assert_eq!(reloaded["Checkpoint"]["kind"]["Captcha"]["data"], data);
+    let token = data
+        .split("token=")
+        .nth(1)
+        .and_then(|rest| rest.split('|').next())
+        .expect("token in the blob");
+    let done = app.solve(&client, token).await;
+    assert_eq!(done["Connected"]["name"], "user_captcha_large", "{done}");
+}

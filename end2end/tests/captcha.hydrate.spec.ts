@@ -91,6 +91,21 @@ test("user_captcha: the blob reaches the script unchanged and Verify connects th
   expect(await arkoseTraces(page)).toEqual({ scripts: 0, callbacks: [] });
 });
 
+test("user_captcha_large: a blob longer than one cookie survives a reload and Verify connects", async ({ page }) => {
+  await openChallenge(page, "user_captcha_large");
+  const blob = (await challenge(page).getAttribute("data-blob")) ?? "";
+  expect(blob.length).toBeGreaterThan(5000);
+  const cookies = (await page.context().cookies()).filter((c) => c.name.startsWith("cf_flow_linkedin"));
+  expect(cookies.length).toBeGreaterThanOrEqual(2);
+
+  await page.reload();
+  await expect(ui.h1(page, CAPTCHA_HEADING)).toBeVisible();
+  await expect(challengeButton(page, "Verify")).toBeVisible();
+  expect(await challenge(page).getAttribute("data-blob")).toBe(blob);
+  await challengeButton(page, "Verify").click();
+  await expectConnected(page, "linkedin", "user_captcha_large");
+});
+
 test("a failed challenge says so and can be tried again", async ({ page }) => {
   await openChallenge(page, "user_captcha");
   await challengeButton(page, "Fail").click();

@@ -10,6 +10,7 @@ const SCENARIOS: &[(&str, Text)] = &[
     ("user_phone", tx!(sandbox.phone)),
     ("user_captcha", tx!(sandbox.captcha)),
     ("user_captcha_fail", tx!(sandbox.captcha_fail)),
+    ("user_captcha_large", tx!(sandbox.captcha_large)),
     ("user_captcha_404, user_captcha_error", tx!(sandbox.captcha_broken)),
     ("user_in_app, user_in_app_timeout", tx!(sandbox.in_app)),
     ("user_otp_or_in_app", tx!(sandbox.otp_or_in_app)),

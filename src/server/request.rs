@@ -47,15 +47,23 @@ impl RequestCx {
     }
 
     pub fn save(&self, flow: &FlowState) {
-        match self.app.cookies.write(flow) {
-            Some(value) => self.response.append_header(header::SET_COOKIE, value),
-            None => tracing::error!("flow cookie could not be written"),
+        match self.app.cookies.write(flow, &self.parts.headers) {
+            Some(values) => {
+                for value in values {
+                    self.response.append_header(header::SET_COOKIE, value);
+                }
+            }
+            None => tracing::error!(
+                provider = %flow.provider,
+                "flow cookie could not be written: the state is longer than the cookies can hold"
+            ),
         }
     }
 
     pub fn forget(&self, provider: &str) {
-        self.response
-            .append_header(header::SET_COOKIE, self.app.cookies.clear(provider));
+        for value in self.app.cookies.clear(provider) {
+            self.response.append_header(header::SET_COOKIE, value);
+        }
     }
 
     /// The client's address: the socket's peer, or with `limits.trust_forwarded_for` the last

@@ -14,6 +14,8 @@ pub(crate) const CAPTCHA_KEY_MISSING: &str = "sandbox-public-key-404";
 pub(crate) const CAPTCHA_KEY_ERROR: &str = "sandbox-public-key-error";
 /// The first "Verify" fails, the next one passes.
 pub(crate) const CAPTCHA_KEY_FAIL_ONCE: &str = "sandbox-public-key-fail-once";
+/// The normal challenge, with a `data` blob of several kilobytes (longer than one browser cookie holds).
+pub(crate) const CAPTCHA_KEY_LARGE: &str = "sandbox-public-key-large";
 
 const SCRIPT: &str = include_str!("arkose/api.js");
 
@@ -40,7 +42,12 @@ mod tests {
     async fn the_missing_key_is_not_found_and_the_others_get_the_script() {
         let missing = client_api(Path(CAPTCHA_KEY_MISSING.to_owned())).await;
         assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-        for key in [CAPTCHA_KEY, CAPTCHA_KEY_ERROR, CAPTCHA_KEY_FAIL_ONCE] {
+        for key in [
+            CAPTCHA_KEY,
+            CAPTCHA_KEY_ERROR,
+            CAPTCHA_KEY_FAIL_ONCE,
+            CAPTCHA_KEY_LARGE,
+        ] {
             let found = client_api(Path(key.to_owned())).await;
             assert_eq!(found.status(), StatusCode::OK);
             assert_eq!(

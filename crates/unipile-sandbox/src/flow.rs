@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
-use crate::arkose::{CAPTCHA_KEY, CAPTCHA_KEY_ERROR, CAPTCHA_KEY_FAIL_ONCE, CAPTCHA_KEY_MISSING};
+use crate::arkose::{
+    CAPTCHA_KEY, CAPTCHA_KEY_ERROR, CAPTCHA_KEY_FAIL_ONCE, CAPTCHA_KEY_LARGE, CAPTCHA_KEY_MISSING,
+};
 use crate::failure::{Failure, INVALID_CHECKPOINT_CODE, PROVIDER_TIMEOUT};
 use crate::util::{now_rfc3339, random_id};
 use crate::validate::IntentRequest;
@@ -54,6 +56,7 @@ pub(crate) fn scenario(user: &str) -> Vec<Stage> {
         "user_captcha_404" => vec![Captcha(CAPTCHA_KEY_MISSING)],
         "user_captcha_error" => vec![Captcha(CAPTCHA_KEY_ERROR)],
         "user_captcha_fail" => vec![Captcha(CAPTCHA_KEY_FAIL_ONCE)],
+        "user_captcha_large" => vec![Captcha(CAPTCHA_KEY_LARGE)],
         "user_in_app" => vec![InApp { approves: true }],
         "user_in_app_timeout" => vec![InApp { approves: false }],
         "user_otp_or_in_app" => vec![OtpOrInApp],
@@ -77,11 +80,22 @@ pub(crate) fn captcha_token(intent_id: &str) -> String {
 /// Per-intent captcha `data`: it deliberately holds both quote kinds and `</script>` so that
 /// clients prove they embed it safely. The `token=` field lets a stand-in captcha script find
 /// the answer without knowing the intent id.
-fn captcha_data(intent_id: &str) -> String {
-    format!(
+fn captcha_data(intent_id: &str, public_key: &str) -> String {
+    let mut data = format!(
         "sandbox-captcha|token={}|payload=\"it's\" </script><script>alert('sandbox')</script>",
         captcha_token(intent_id)
-    )
+    );
+    if public_key == CAPTCHA_KEY_LARGE {
+        // Arkose blobs are opaque base64; this one is long enough to need more than one cookie.
+        data.push_str("|blob=");
+        data.extend((0..5_000u32).map(|i| {
+            char::from(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                    [(i.wrapping_mul(2_654_435_761) >> 26) as usize],
+            )
+        }));
+    }
+    data
 }
 
 impl Stage {
@@ -108,7 +122,7 @@ fn checkpoint_json(intent_id: &str, stage: Stage) -> Value {
         Stage::OtpOrInApp => ("channel", json!("SMS")),
         Stage::Captcha(public_key) => {
             checkpoint["public_key"] = json!(public_key);
-            ("data", json!(captcha_data(intent_id)))
+            ("data", json!(captcha_data(intent_id, public_key)))
         }
         Stage::ChallengeSelection => (
             "challenges",
@@ -472,9 +486,11 @@ mod tests {
 
     #[test]
     fn captcha_data_is_hostile_but_holds_the_token() {
-        let data = captcha_data("acc_x");
+        let data = captcha_data("acc_x", CAPTCHA_KEY);
         assert!(data.contains('"') && data.contains('\'') && data.contains("</script>"));
         assert!(data.contains("token=sandbox-token:acc_x|"));
+        let large = captcha_data("acc_x", CAPTCHA_KEY_LARGE);
+        assert!(large.starts_with(&data) && large.len() > 5_000);
     }
 
     #[test]
@@ -484,6 +500,7 @@ mod tests {
             "user_captcha_404",
             "user_captcha_error",
             "user_captcha_fail",
+            "user_captcha_large",
         ]
         .iter()
         .map(|user| scenario(user))
@@ -494,7 +511,8 @@ mod tests {
                 CAPTCHA_KEY,
                 CAPTCHA_KEY_MISSING,
                 CAPTCHA_KEY_ERROR,
-                CAPTCHA_KEY_FAIL_ONCE
+                CAPTCHA_KEY_FAIL_ONCE,
+                CAPTCHA_KEY_LARGE
             ]
             .map(|key| vec![Stage::Captcha(key)])
         );
