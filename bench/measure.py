@@ -179,7 +179,7 @@ def report(d):
         figures["ssr"] = {"pages_per_s": s_rps, "p50_ms": ssr["p50_us"] / 1000, "p99_ms": ssr["p99_us"] / 1000,
                           "errors": errors(ssr), "cpu_us_per_page": ssr.get("cpu_us_per_call")}
         cpu_page = f", {ssr['cpu_us_per_call']:.0f} µs CPU per page" if ssr.get("cpu_us_per_call") else ""
-        rows.append(("SSR of /connect/linkedin (64 conn, brotli accepted)",
+        rows.append(("SSR of /connect/linkedin (64 conn, as a browser asks)",
                      f"{s_rps:,.0f} pages/s, p50 {ssr['p50_us'] / 1000:.2f} ms, p99 {ssr['p99_us'] / 1000:.2f} ms"
                      f"{cpu_page}; errors {errors(ssr)}", "report; no regression", "-"))
     else:
