@@ -39,6 +39,9 @@ for (const { username, source, what } of CASES) {
 test("a code typed in groups, as the message shows it, is the same code", async ({ page }) => {
   await signIn(page, "linkedin", "user_otp");
   await expectCodeCheckpoint(page, "e-mail");
+  // Phones offer the digits keyboard and the code from the message.
+  await expect(ui.codeInput(page)).toHaveAttribute("inputmode", "numeric");
+  await expect(ui.codeInput(page)).toHaveAttribute("autocomplete", "one-time-code");
   await enterCode(page, `${GOOD_CODE.slice(0, 3)}-${GOOD_CODE.slice(3)}`);
   await expectConnected(page, "linkedin", "user_otp");
 });
