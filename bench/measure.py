@@ -82,7 +82,7 @@ def first_load(url):
     files = [("html", url)] + [(path.rsplit(".", 1)[1], origin + path) for path in assets]
     for kind, file_url in files:
         entry = {"url": file_url}
-        for label, encoding in (("identity", "identity"), ("gzip", "gzip"), ("br", "br")):
+        for label, encoding in (("identity", "identity"), ("gzip", "gzip"), ("br", "br;q=1.0, gzip;q=0.5")):
             info, _ = fetch(file_url, encoding)
             entry[label] = info
         name = "html" if kind == "html" else file_url.rsplit("/", 1)[1]
