@@ -30,14 +30,9 @@ fn from_query(query: Option<&str>) -> Option<Locale> {
 }
 
 fn from_cookie(headers: &HeaderMap) -> Option<Locale> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .and_then(|(_, value)| text::parse(value))
+    super::session::sent_cookies(headers)
+        .find(|c| c.name() == COOKIE)
+        .and_then(|c| text::parse(c.value()))
 }
 
 fn from_header(headers: &HeaderMap) -> Option<Locale> {

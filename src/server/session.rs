@@ -53,12 +53,7 @@ impl CookieCodec {
     /// The flow of `provider` in this browser, if its cookie is present, whole, authentic and ours.
     pub fn read(&self, headers: &HeaderMap, provider: &str) -> Option<FlowState> {
         let name = cookie_name(provider);
-        let sent: Vec<Cookie<'_>> = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|text| Cookie::split_parse(text).flatten())
-            .collect();
+        let sent: Vec<Cookie<'_>> = sent_cookies(headers).collect();
         let value_of = |wanted: &str| {
             sent.iter()
                 .find(|c| c.name() == wanted)
@@ -114,13 +109,7 @@ impl CookieCodec {
             };
             values.push(self.header(cookie_name, value, self.max_age)?);
         }
-        let present = |wanted: &str| {
-            sent.get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|text| Cookie::split_parse(text).flatten())
-                .any(|c| c.name() == wanted)
-        };
+        let present = |wanted: &str| sent_cookies(sent).any(|c| c.name() == wanted);
         for i in parts.len().max(1)..MAX_PARTS {
             let stale = part_name(&name, i);
             if present(&stale) {
@@ -163,6 +152,15 @@ const PART_LEN: usize = 3_800;
 /// At most this many cookies for one flow (about 11 KB): beyond, servers and proxies refuse the request
 /// headers.
 pub const MAX_PARTS: usize = 3;
+
+/// The cookies a request carries, from all its `Cookie` headers; unparsable pairs are skipped.
+pub fn sent_cookies(headers: &HeaderMap) -> impl Iterator<Item = Cookie<'_>> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|text| Cookie::split_parse(text).flatten())
+}
 
 fn part_name(name: &str, i: usize) -> String {
     format!("{name}_{i}")
