@@ -120,6 +120,11 @@ pub struct UnipileSettings {
     pub base_url: String,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
+    /// Most calls one connection to Unipile carries at once (HTTP/2); past it another is opened.
+    pub calls_per_connection: usize,
+    /// Speak HTTP/2 without TLS to an `http://` base_url (a standalone sandbox). Over https it is
+    /// negotiated; the built-in sandbox always gets it.
+    pub cleartext_http2: bool,
     /// The `provider` string sent to Unipile, per catalogue id, where it differs from the catalogue's default.
     pub provider_ids: BTreeMap<String, String>,
 }
@@ -177,6 +182,8 @@ impl Default for UnipileSettings {
             base_url: "https://api.unipile.com".to_owned(),
             connect_timeout_ms: 5_000,
             request_timeout_ms: 30_000,
+            calls_per_connection: 100,
+            cleartext_http2: false,
             provider_ids: BTreeMap::new(),
         }
     }
@@ -299,6 +306,10 @@ impl Settings {
                 self.flow.checkpoint_lifetime_secs,
             ),
             ("flow.wait_secs", self.flow.wait_secs),
+            (
+                "unipile.calls_per_connection",
+                self.unipile.calls_per_connection as u64,
+            ),
         ] {
             if value == 0 {
                 return Err(SettingsError::Invalid {

@@ -109,10 +109,11 @@ pub async fn build(
         Mode::Sandbox { base_url } => base_url.clone(),
     };
     let client = unipile::Client::new(unipile::ClientConfig {
-        base_url,
-        api_key,
         connect_timeout: Duration::from_millis(settings.unipile.connect_timeout_ms),
         request_timeout: Duration::from_millis(settings.unipile.request_timeout_ms),
+        calls_per_connection: settings.unipile.calls_per_connection,
+        cleartext_http2: settings.unipile.cleartext_http2 || matches!(mode, Mode::Sandbox { .. }),
+        ..unipile::ClientConfig::new(base_url, api_key)
     })
     .map_err(|e| StartupError::Client(e.to_string()))?;
     let cookies = Arc::new(CookieCodec::new(

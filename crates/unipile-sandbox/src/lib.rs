@@ -16,6 +16,7 @@ mod validate;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -73,6 +74,7 @@ pub fn router(config: SandboxConfig) -> axum::Router {
 pub struct RunningSandbox {
     pub addr: SocketAddr,
     sandbox: Arc<Sandbox>,
+    connections: Arc<AtomicUsize>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -85,6 +87,11 @@ impl RunningSandbox {
     /// Every request received so far, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.sandbox.requests()
+    }
+
+    /// How many TCP connections clients have opened so far.
+    pub fn connections_accepted(&self) -> usize {
+        self.connections.load(Ordering::Relaxed)
     }
 }
 
@@ -110,9 +117,11 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> io::Result<Run
     let service =
         routes::app(Arc::clone(&sandbox)).into_make_service_with_connect_info::<ResetHandle>();
     let (shutdown, stopped) = oneshot::channel::<()>();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let listener = ResettableListener(listener, Arc::clone(&connections));
     tokio::spawn(async move {
         // axum's serve only returns once shut down; accept errors are retried inside.
-        let _ = axum::serve(ResettableListener(listener), service)
+        let _ = axum::serve(listener, service)
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
@@ -121,6 +130,7 @@ pub async fn spawn_on(addr: SocketAddr, config: SandboxConfig) -> io::Result<Run
     Ok(RunningSandbox {
         addr,
         sandbox,
+        connections,
         shutdown: Some(shutdown),
     })
 }

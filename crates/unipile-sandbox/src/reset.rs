@@ -7,7 +7,7 @@
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -33,7 +33,8 @@ impl ResetHandle {
     }
 }
 
-pub(crate) struct ResettableListener(pub(crate) TcpListener);
+/// The listener, and how many connections it has accepted.
+pub(crate) struct ResettableListener(pub(crate) TcpListener, pub(crate) Arc<AtomicUsize>);
 
 impl Listener for ResettableListener {
     type Io = ResettableStream;
@@ -41,6 +42,7 @@ impl Listener for ResettableListener {
 
     async fn accept(&mut self) -> (Self::Io, Self::Addr) {
         let (inner, addr) = Listener::accept(&mut self.0).await;
+        self.1.fetch_add(1, Ordering::Relaxed);
         let stream = ResettableStream {
             inner,
             reset: ResetHandle::default(),

@@ -1,14 +1,17 @@
 //! HTTP handlers: record, authenticate, validate, then hand over to [`Flows`].
 
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::Poll;
 
-use axum::body::Bytes;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{ConnectInfo, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{Extensions, HeaderMap, Method, StatusCode, Uri};
+use axum::http::{Extensions, HeaderMap, Method, StatusCode, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use http_body::Frame;
 use serde_json::Value;
 
 use crate::failure::{
@@ -103,6 +106,7 @@ type Answer = Result<Response, Failure>;
 
 async fn start_intent(
     State(sandbox): State<Arc<Sandbox>>,
+    version: Version,
     uri: Uri,
     headers: HeaderMap,
     extensions: Extensions,
@@ -123,7 +127,7 @@ async fn start_intent(
             "html" => return Ok(html_page()),
             "truncated" => return Ok(json_bytes(r#"{"object":"Account","id":"acc_"#)),
             "empty" => return Ok(json_bytes("")),
-            "reset" => return Ok(reset(&extensions)),
+            "reset" => return Ok(reset(version, &extensions)),
             _ => {
                 if let Some(kind) = kind_for_suffix(suffix) {
                     return Err(Failure::new(
@@ -266,15 +270,34 @@ fn json_bytes(body: &'static str) -> Response {
     (StatusCode::OK, [(CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// Drops the connection without answering when served by [`crate::spawn`]; a router served
-/// by other means has no handle, and falls back to a truncated body.
-fn reset(extensions: &Extensions) -> Response {
+/// Drops the connection without answering when served by [`crate::spawn`] over HTTP/1.1. Over HTTP/2 the
+/// connection carries other clients' calls too, so only this call's stream is reset, right after its
+/// status line. A router served by other means has no handle, and falls back to a truncated body.
+fn reset(version: Version, extensions: &Extensions) -> Response {
+    if version == Version::HTTP_2 {
+        return Response::new(Body::new(ResetStream));
+    }
     match extensions.get::<ConnectInfo<ResetHandle>>() {
         Some(ConnectInfo(handle)) => {
             handle.trigger();
             StatusCode::OK.into_response()
         }
         None => json_bytes(r#"{"object":"Acc"#),
+    }
+}
+
+/// A body that fails at once: hyper resets the stream it was being sent on.
+struct ResetStream;
+
+impl HttpBody for ResetStream {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(Err(std::io::ErrorKind::ConnectionReset.into())))
     }
 }
 

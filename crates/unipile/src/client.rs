@@ -1,4 +1,5 @@
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -21,6 +22,29 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Default timeout of a whole call; [`Client::solve_checkpoint`] can override it.
     pub request_timeout: Duration,
+    /// Speak HTTP/2 without TLS to an `http://` base URL (h2c, e.g. the sandbox). Over `https://`,
+    /// HTTP/2 is negotiated with the server whatever this says.
+    pub cleartext_http2: bool,
+    /// Most calls one connection carries at once. Over HTTP/2 calls share connections; a wait for an
+    /// in-app approval holds its call open, so past this many the client opens another connection
+    /// rather than queue a call behind the server's stream limit (RFC 9113 advises servers to allow
+    /// at least 100). 0 is taken as 1.
+    pub calls_per_connection: usize,
+}
+
+impl ClientConfig {
+    /// The settings every deployment starts from: 5 s to connect, 30 s per call, 100 calls per
+    /// connection, HTTP/2 only where negotiated.
+    pub fn new(base_url: impl Into<String>, api_key: SecretString) -> ClientConfig {
+        ClientConfig {
+            base_url: base_url.into(),
+            api_key,
+            connect_timeout: Duration::from_secs(5),
+            request_timeout: Duration::from_secs(30),
+            cleartext_http2: false,
+            calls_per_connection: 100,
+        }
+    }
 }
 
 /// Client of the auth endpoints. Cheap to clone: clones share one connection pool.
@@ -29,7 +53,7 @@ pub struct ClientConfig {
 /// code or start a second intent).
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
+    connections: Arc<Connections>,
     base_url: Arc<str>,
 }
 
@@ -60,14 +84,17 @@ impl Client {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
 
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.request_timeout)
-            .build()
-            .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))?;
+        let connections = Connections::new(
+            Lanes {
+                headers,
+                connect_timeout: config.connect_timeout,
+                request_timeout: config.request_timeout,
+                cleartext_http2: config.cleartext_http2,
+            },
+            config.calls_per_connection,
+        )?;
         Ok(Client {
-            http,
+            connections: Arc::new(connections),
             base_url: base_url.into(),
         })
     }
@@ -142,7 +169,8 @@ impl Client {
         body: &B,
         timeout: Option<Duration>,
     ) -> Result<Success, UnipileError> {
-        let mut request = self
+        let lane = self.connections.checkout()?;
+        let mut request = lane
             .http
             .post(format!("{}{path}", self.base_url))
             .json(body);
@@ -161,6 +189,102 @@ impl Client {
         } else {
             Err(error_from_body(status, &bytes))
         }
+    }
+}
+
+/// How each lane's HTTP client is built.
+#[derive(Debug)]
+struct Lanes {
+    headers: HeaderMap,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+    cleartext_http2: bool,
+}
+
+impl Lanes {
+    fn build(&self) -> Result<Lane, UnipileError> {
+        let mut builder = reqwest::Client::builder()
+            .default_headers(self.headers.clone())
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.request_timeout);
+        if self.cleartext_http2 {
+            builder = builder.http2_prior_knowledge();
+        }
+        let http = builder
+            .build()
+            .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))?;
+        Ok(Lane {
+            http,
+            calls: Arc::new(AtomicUsize::new(0)),
+        })
+    }
+}
+
+/// The client's connections to Unipile, as lanes: each lane is an HTTP client with its own
+/// connection pool (over HTTP/2, one connection), carrying at most `calls_per_lane` calls at once.
+/// A call takes the first lane with room, so the lanes stay few; a new lane is opened only when
+/// every lane is full, and empty lanes at the end are closed again.
+#[derive(Debug)]
+struct Connections {
+    lanes: Lanes,
+    calls_per_lane: usize,
+    open: Mutex<Vec<Lane>>,
+}
+
+#[derive(Debug, Clone)]
+struct Lane {
+    http: reqwest::Client,
+    /// Calls in flight on this lane; raised only under `open`'s lock, lowered when a call ends.
+    calls: Arc<AtomicUsize>,
+}
+
+/// A lane taken for one call; gives its place back when dropped.
+struct Checkout {
+    http: reqwest::Client,
+    calls: Arc<AtomicUsize>,
+}
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        self.calls.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Connections {
+    fn new(lanes: Lanes, calls_per_lane: usize) -> Result<Connections, UnipileError> {
+        let first = lanes.build()?;
+        Ok(Connections {
+            lanes,
+            calls_per_lane: calls_per_lane.max(1),
+            open: Mutex::new(vec![first]),
+        })
+    }
+
+    fn checkout(&self) -> Result<Checkout, UnipileError> {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        // Keep one empty lane in reserve at the end; close the others.
+        while open.len() > 1
+            && open[open.len() - 1].calls.load(Ordering::Acquire) == 0
+            && open[open.len() - 2].calls.load(Ordering::Acquire) == 0
+        {
+            open.pop();
+        }
+        let free = open
+            .iter()
+            .position(|lane| lane.calls.load(Ordering::Acquire) < self.calls_per_lane);
+        let lane = match free {
+            Some(index) => open[index].clone(),
+            None => {
+                let lane = self.lanes.build()?;
+                open.push(lane.clone());
+                lane
+            }
+        };
+        lane.calls.fetch_add(1, Ordering::AcqRel);
+        Ok(Checkout {
+            http: lane.http,
+            calls: lane.calls,
+        })
     }
 }
 

@@ -23,12 +23,13 @@ fn fast() -> SandboxConfig {
     }
 }
 
+/// As the app talks to its sandbox: HTTP/2 over cleartext.
 fn client_for(base_url: String, key: &str, request_timeout: Duration) -> Client {
     Client::new(ClientConfig {
-        base_url,
-        api_key: SecretString::from(key.to_owned()),
         connect_timeout: Duration::from_secs(2),
         request_timeout,
+        cleartext_http2: true,
+        ..ClientConfig::new(base_url, SecretString::from(key.to_owned()))
     })
     .expect("valid client config")
 }
@@ -429,6 +430,69 @@ async fn in_app_never_approved_times_out_then_expires() {
     api_error(last, ErrorType::ApiResourceNotFound, 404);
 }
 
+/// `count` users waiting for an in-app approval at once; every wait must end in an account.
+async fn wait_together(client: &Client, count: usize) -> Duration {
+    let mut intents = Vec::new();
+    for _ in 0..count {
+        intents.push(checkpoint(start(client, "user_in_app").await).0);
+    }
+    let began = Instant::now();
+    let waits = intents.iter().map(|intent_id| {
+        let client = client.clone();
+        let intent_id = intent_id.clone();
+        tokio::spawn(async move {
+            client
+                .solve_checkpoint(&intent_id, "", Some(Duration::from_secs(5)))
+                .await
+        })
+    });
+    let waits: Vec<_> = waits.collect();
+    for wait in waits {
+        account(wait.await.expect("wait task"));
+    }
+    began.elapsed()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waits_share_connections_up_to_the_set_number_of_calls() {
+    let sandbox = unipile_sandbox::spawn(fast())
+        .await
+        .expect("sandbox starts");
+    let client = Client::new(ClientConfig {
+        calls_per_connection: 2,
+        ..ClientConfig {
+            cleartext_http2: true,
+            ..ClientConfig::new(sandbox.base_url(), SecretString::from(KEY.to_owned()))
+        }
+    })
+    .expect("valid client config");
+    // Five waits, two per connection: three connections, and nobody waits behind another.
+    let took = wait_together(&client, 5).await;
+    assert!(took < Duration::from_secs(2), "the waits took {took:?}");
+    assert_eq!(sandbox.connections_accepted(), 3);
+    // Later calls reuse what is open.
+    for _ in 0..4 {
+        checkpoint(start(&client, "user_2fa_sms").await);
+    }
+    assert_eq!(sandbox.connections_accepted(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_http2_gets_a_connection_per_call() {
+    let sandbox = unipile_sandbox::spawn(fast())
+        .await
+        .expect("sandbox starts");
+    // An http:// base URL without cleartext HTTP/2: HTTP/1.1, one call per connection at a time.
+    let client = Client::new(ClientConfig::new(
+        sandbox.base_url(),
+        SecretString::from(KEY.to_owned()),
+    ))
+    .expect("valid client config");
+    let took = wait_together(&client, 3).await;
+    assert!(took < Duration::from_secs(2), "the waits took {took:?}");
+    assert_eq!(sandbox.connections_accepted(), 3);
+}
+
 #[tokio::test]
 async fn per_call_timeout_overrides_the_default() {
     let config = SandboxConfig {
@@ -672,19 +736,15 @@ async fn api_key_is_checked() {
     assert_eq!(body["type"], "api/missing_authorization");
     assert_eq!(body["object"], "Error");
 
-    let empty = Client::new(ClientConfig {
-        base_url: sandbox.base_url(),
-        api_key: SecretString::from(String::new()),
-        connect_timeout: Duration::from_secs(1),
-        request_timeout: Duration::from_secs(1),
-    });
+    let empty = Client::new(ClientConfig::new(
+        sandbox.base_url(),
+        SecretString::from(String::new()),
+    ));
     assert!(matches!(empty, Err(UnipileError::InvalidConfig(_))));
-    let relative = Client::new(ClientConfig {
-        base_url: "api.unipile.com".into(),
-        api_key: SecretString::from("k".to_owned()),
-        connect_timeout: Duration::from_secs(1),
-        request_timeout: Duration::from_secs(1),
-    });
+    let relative = Client::new(ClientConfig::new(
+        "api.unipile.com",
+        SecretString::from("k".to_owned()),
+    ));
     assert!(matches!(relative, Err(UnipileError::InvalidConfig(_))));
 }
 
@@ -770,6 +830,25 @@ async fn transport_faults_are_classified() {
     assert!(matches!(reset, Err(UnipileError::Connect(_))), "{reset:?}");
     // The client is still usable after a dropped connection.
     account(start(&client, "user_good").await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_call_leaves_the_others_on_its_connection_alone() {
+    let (sandbox, client) = setup(fast()).await;
+    let (intent_id, _) = checkpoint(start(&client, "user_in_app").await);
+    let waiting = {
+        let client = client.clone();
+        tokio::spawn(async move {
+            client
+                .solve_checkpoint(&intent_id, "", Some(Duration::from_secs(5)))
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let reset = start(&client, "error_reset").await;
+    assert!(matches!(reset, Err(UnipileError::Connect(_))), "{reset:?}");
+    account(waiting.await.expect("wait task"));
+    assert_eq!(sandbox.connections_accepted(), 1);
 }
 
 #[tokio::test]
