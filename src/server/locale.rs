@@ -5,9 +5,8 @@
 use super::state::AppState;
 use crate::{i18n::Locale, text};
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::{header, HeaderMap, HeaderValue},
-    middleware::Next,
     response::Response,
 };
 use leptos_i18n::Locale as _;
@@ -42,8 +41,14 @@ fn from_header(headers: &HeaderMap) -> Option<Locale> {
         .and_then(text::negotiate)
 }
 
-/// Picks the request's locale and, when `?lang=` changes it, remembers it in the cookie.
-pub async fn choose(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// What [`choose`] decided, for [`remember`] to finish on the answer.
+pub struct Choice {
+    /// A language asked for with `?lang=` that the cookie does not hold yet.
+    newly_asked: Option<Locale>,
+}
+
+/// Picks the request's locale and puts it on the request for the page renderer.
+pub fn choose(request: &mut Request) -> Choice {
     let asked = from_query(request.uri().query());
     let remembered = from_cookie(request.headers());
     let locale = asked
@@ -51,9 +56,16 @@ pub async fn choose(State(state): State<AppState>, mut request: Request, next: N
         .or_else(|| from_header(request.headers()))
         .unwrap_or_default();
     request.extensions_mut().insert(PageLocale(locale));
-    let mut response = next.run(request).await;
+    Choice {
+        newly_asked: asked.filter(|a| Some(*a) != remembered),
+    }
+}
+
+/// On the answer: remembers a language newly asked for in the cookie, and tells caches that pages depend
+/// on the language headers.
+pub fn remember(state: &AppState, choice: Choice, response: &mut Response) {
     let headers = response.headers_mut();
-    if let Some(asked) = asked.filter(|a| Some(*a) != remembered) {
+    if let Some(asked) = choice.newly_asked {
         let secure = if state.settings.cookie.secure {
             "; Secure"
         } else {
@@ -76,7 +88,6 @@ pub async fn choose(State(state): State<AppState>, mut request: Request, next: N
             HeaderValue::from_static("Accept-Language, Cookie"),
         );
     }
-    response
 }
 
 /// The page locale as the renderer sees it (inside a request), for the i18n context on the server.

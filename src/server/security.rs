@@ -1,8 +1,8 @@
-//! The HTTP layer around the app: request ids and request logs, refusal of cross-site posts, the body
-//! limit, security headers (the Content-Security-Policy with a per-response nonce is set where the page is
-//! rendered, see [`ContentSecurityPolicy`]) and the HTTP status of failed server functions.
+//! The HTTP layer around the app ([`front_door`]): request ids and request logs, refusal of cross-site
+//! posts, the body limit, security headers (the Content-Security-Policy with a per-response nonce is set
+//! where the page is rendered, see [`ContentSecurityPolicy`]) and the HTTP status of failed server functions.
 
-use super::{settings::url::origin_of, state::AppState};
+use super::{locale, settings::url::origin_of, state::AppState};
 use crate::error::AppError;
 use axum::{
     body::Body,
@@ -23,26 +23,20 @@ const SERVER_FN_ERROR: HeaderName = HeaderName::from_static("serverfnerror");
 #[derive(Clone, Debug)]
 pub struct RequestId(pub String);
 
-/// Gives every request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced),
-/// serves it inside a span carrying that id, logs its outcome, and returns the id to the client.
-pub async fn request_id(mut request: Request, next: Next) -> Response<Body> {
-    let incoming = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|id| {
-            (8..=64).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    let id = incoming.map(str::to_owned).unwrap_or_else(new_request_id);
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        request.headers_mut().insert(REQUEST_ID, value);
-    }
-    request.extensions_mut().insert(RequestId(id.clone()));
+/// Everything the server does around each request, as one layer (one future per request, not one per
+/// concern): an id and a log span, refusal of cross-site posts, the body limit, the page's language, the
+/// status of failed server functions, and the headers every answer gets. Refusals get the headers and
+/// the id too.
+pub async fn front_door(
+    State(app): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response<Body> {
+    let id = request_id(&mut request);
     // The path only: a query string may carry an account id.
     let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
     let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let mut response = inside(&app, request, next).instrument(span.clone()).await;
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),
@@ -56,27 +50,71 @@ pub async fn request_id(mut request: Request, next: Next) -> Response<Body> {
     response
 }
 
+async fn inside(app: &AppState, request: Request, next: Next) -> Response<Body> {
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut response = match admit(app, request).await {
+        Ok(mut request) => {
+            let choice = locale::choose(&mut request);
+            let response = next.run(request).await;
+            let mut response = server_fn_status(response).await;
+            locale::remember(app, choice, &mut response);
+            response
+        }
+        Err(refusal) => refusal,
+    };
+    headers(app, is_api, &mut response);
+    response
+}
+
+/// Gives the request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced)
+/// and returns it.
+fn request_id(request: &mut Request) -> String {
+    let incoming = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            (8..=64).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    let id = incoming.map(str::to_owned).unwrap_or_else(new_request_id);
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        request.headers_mut().insert(REQUEST_ID, value);
+    }
+    request.extensions_mut().insert(RequestId(id.clone()));
+    id
+}
+
 fn new_request_id() -> String {
     use rand::Rng;
     let n: u128 = rand::rng().random();
     format!("{n:032x}")
 }
 
-/// Refuses state-changing requests that a browser says come from another site: `Sec-Fetch-Site` must be
+/// The request with its body read, or the answer refusing it.
+async fn admit(app: &AppState, request: Request) -> Result<Request, Response<Body>> {
+    if is_cross_site(app, &request) {
+        return Err((
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Cross-site request refused.\n",
+        )
+            .into_response());
+    }
+    limit_body(app, request).await
+}
+
+/// A state-changing request that a browser says comes from another site: `Sec-Fetch-Site` must be
 /// `same-origin` or `none` (typed by the user) when present, and `Origin` must be this site when present
 /// (`null` counts only when `Sec-Fetch-Site` vouches for the request).
 /// Requests with neither header (non-browser clients, very old browsers) pass: the SameSite=Strict flow
 /// cookie already keeps them from riding on a user's sign-in.
-pub async fn refuse_cross_site(
-    State(app): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response<Body> {
+fn is_cross_site(app: &AppState, request: &Request) -> bool {
     if matches!(
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     ) {
-        return next.run(request).await;
+        return false;
     }
     let headers = request.headers();
     let fetch_site = headers
@@ -109,27 +147,18 @@ pub async fn refuse_cross_site(
         }
     };
     if site_ok && origin_ok {
-        return next.run(request).await;
+        return false;
     }
     tracing::warn!(
         sec_fetch_site = fetch_site.unwrap_or("-"),
         "cross-site request refused"
     );
-    (
-        StatusCode::FORBIDDEN,
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        "Cross-site request refused.\n",
-    )
-        .into_response()
+    true
 }
 
 /// Reads request bodies up to `limits.max_body_bytes` (413 beyond) and refuses server-function bodies
 /// that are not UTF-8 (400), so server functions only ever see a bounded, decodable body.
-pub async fn limit_body(
-    State(app): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response<Body> {
+async fn limit_body(app: &AppState, request: Request) -> Result<Request, Response<Body>> {
     let limit = app.settings.limits.max_body_bytes;
     let declared = request
         .headers()
@@ -137,31 +166,27 @@ pub async fn limit_body(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return refused(
+        return Err(refused(
             StatusCode::PAYLOAD_TOO_LARGE,
             "the request body is too large",
-        );
+        ));
     }
     // Server functions here take url-encoded text whatever the declared content type.
     let is_api = request.uri().path().starts_with("/api/");
     let (parts, body) = request.into_parts();
-    let bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the request body is too large",
-            )
-        }
+    let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+        return Err(refused(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        ));
     };
     if is_api && std::str::from_utf8(&bytes).is_err() {
-        return refused(
+        return Err(refused(
             StatusCode::BAD_REQUEST,
             "the request body is not valid UTF-8",
-        );
+        ));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 /// A refusal in the shape of a failed server function, so the page can decode and show it.
@@ -172,8 +197,7 @@ fn refused(status: StatusCode, reason: &str) -> Response<Body> {
 
 /// server_fn answers every failure with 500; this gives each [`AppError`] its own status (400 for bad
 /// input, 429 with `Retry-After` for rate limits), so only failures on our side are 5xx.
-pub async fn server_fn_status(request: Request, next: Next) -> Response<Body> {
-    let response = next.run(request).await;
+async fn server_fn_status(response: Response<Body>) -> Response<Body> {
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key(&SERVER_FN_ERROR)
     {
@@ -198,9 +222,7 @@ pub async fn server_fn_status(request: Request, next: Next) -> Response<Body> {
 /// Headers every answer gets: no MIME sniffing, no referrer, nothing cached for pages and server
 /// functions (pages carry a per-response nonce and flow state), the replica's name when configured,
 /// and a strict policy on any HTML page that was not rendered with its own.
-pub async fn headers(State(app): State<AppState>, request: Request, next: Next) -> Response<Body> {
-    let is_api = request.uri().path().starts_with("/api/");
-    let mut response = next.run(request).await;
+fn headers(app: &AppState, is_api: bool, response: &mut Response<Body>) {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -228,7 +250,6 @@ pub async fn headers(State(app): State<AppState>, request: Request, next: Next) 
             headers.insert(SERVED_BY, value);
         }
     }
-    response
 }
 
 /// The Content-Security-Policy of the pages: scripts only from this site (the inline hydration script

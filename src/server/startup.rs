@@ -11,7 +11,7 @@ use crate::app::{shell, App};
 use axum::{
     extract::State,
     http::{header, HeaderValue, Response, StatusCode},
-    middleware::{from_fn, from_fn_with_state},
+    middleware::from_fn_with_state,
     routing::get,
     Router,
 };
@@ -182,17 +182,7 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
-        // Innermost first: the status of failed server functions, the page's language, the body limit,
-        // cross-site refusal, headers, then the request id and log span around everything.
-        .layer(from_fn(security::server_fn_status))
-        .layer(from_fn_with_state(state.clone(), super::locale::choose))
-        .layer(from_fn_with_state(state.clone(), security::limit_body))
-        .layer(from_fn_with_state(
-            state.clone(),
-            security::refuse_cross_site,
-        ))
-        .layer(from_fn_with_state(state.clone(), security::headers))
-        .layer(from_fn(security::request_id))
+        .layer(from_fn_with_state(state.clone(), security::front_door))
         .layer(compression())
         .with_state(state)
 }
