@@ -6,7 +6,7 @@ figures from /proc, and the final table. Standard library only.
   measure.py cpu PID                process CPU time (user + system) in microseconds
   measure.py rss PID                `VmRSS VmHWM` in KiB
   measure.py first-load URL         JSON: bytes of the page and every /pkg/ file it names, per encoding
-  measure.py report DIR             read DIR/*.json, write bench/results.json, print the table
+  measure.py report DIR OUT         read DIR/*.json, write them to OUT, print the table
 """
 
 import json
@@ -96,7 +96,7 @@ def kb(n):
     return f"{n / 1000:.1f} KB"
 
 
-def report(d):
+def report(d, out):
     def load(name):
         path = os.path.join(d, name + ".json")
         if not os.path.exists(path):
@@ -195,7 +195,6 @@ def report(d):
 
     results = {"date": meta.get("date"), "machine": meta.get("machine"), "settings": meta, "figures": figures,
                "raw": {"throughput": tp, "waits": waits, "ssr": ssr, "idle": idle}}
-    out = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json")
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
@@ -219,7 +218,7 @@ def main(argv):
     elif cmd == "first-load":
         first_load(args[0])
     elif cmd == "report":
-        report(args[0])
+        report(args[0], args[1])
     else:
         sys.exit(__doc__)
 
