@@ -54,19 +54,35 @@ impl ClientConfig {
 #[derive(Debug, Clone)]
 pub struct Client {
     connections: Arc<Connections>,
-    base_url: Arc<str>,
+    endpoints: Arc<Endpoints>,
+}
+
+/// The four endpoints' URLs, parsed once.
+#[derive(Debug)]
+struct Endpoints {
+    intent: reqwest::Url,
+    checkpoint: reqwest::Url,
+    checkpoint_request: reqwest::Url,
+    checkpoint_resend: reqwest::Url,
 }
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, UnipileError> {
         let base_url = config.base_url.trim_end_matches('/');
-        if !(base_url.starts_with("https://") || base_url.starts_with("http://"))
-            || reqwest::Url::parse(base_url).is_err()
-        {
-            return Err(UnipileError::InvalidConfig(
-                "base_url must be an absolute http(s) URL".into(),
-            ));
-        }
+        let endpoint = |path: &str| {
+            reqwest::Url::parse(&format!("{base_url}{path}"))
+                .ok()
+                .filter(|_| base_url.starts_with("https://") || base_url.starts_with("http://"))
+                .ok_or_else(|| {
+                    UnipileError::InvalidConfig("base_url must be an absolute http(s) URL".into())
+                })
+        };
+        let endpoints = Endpoints {
+            intent: endpoint("/v2/auth/intent")?,
+            checkpoint: endpoint("/v2/auth/checkpoint")?,
+            checkpoint_request: endpoint("/v2/auth/checkpoint/request")?,
+            checkpoint_resend: endpoint("/v2/auth/checkpoint/resend")?,
+        };
         let key = config.api_key.expose_secret();
         if key.is_empty() {
             return Err(UnipileError::InvalidConfig("api_key is empty".into()));
@@ -95,7 +111,7 @@ impl Client {
         )?;
         Ok(Client {
             connections: Arc::new(connections),
-            base_url: base_url.into(),
+            endpoints: Arc::new(endpoints),
         })
     }
 
@@ -104,7 +120,7 @@ impl Client {
         &self,
         body: &StartAuthIntent,
     ) -> Result<AuthResult, UnipileError> {
-        let response = self.post("/v2/auth/intent", body, None).await?;
+        let response = self.post(&self.endpoints.intent, body, None).await?;
         parse_success(&response)
     }
 
@@ -123,7 +139,11 @@ impl Client {
             intent_id: &'a str,
         }
         let response = self
-            .post("/v2/auth/checkpoint", &Body { code, intent_id }, timeout)
+            .post(
+                &self.endpoints.checkpoint,
+                &Body { code, intent_id },
+                timeout,
+            )
             .await?;
         parse_success(&response)
     }
@@ -146,7 +166,7 @@ impl Client {
             challenge,
         };
         let response = self
-            .post("/v2/auth/checkpoint/request", &body, None)
+            .post(&self.endpoints.checkpoint_request, &body, None)
             .await?;
         parse_success(&response)
     }
@@ -157,7 +177,7 @@ impl Client {
         struct Body<'a> {
             intent_id: &'a str,
         }
-        self.post("/v2/auth/checkpoint/resend", &Body { intent_id }, None)
+        self.post(&self.endpoints.checkpoint_resend, &Body { intent_id }, None)
             .await
             .map(|_| ())
     }
@@ -165,15 +185,12 @@ impl Client {
     /// Sends one request and returns a successful response, or the classified failure.
     async fn post<B: Serialize>(
         &self,
-        path: &str,
+        url: &reqwest::Url,
         body: &B,
         timeout: Option<Duration>,
     ) -> Result<Success, UnipileError> {
         let lane = self.connections.checkout()?;
-        let mut request = lane
-            .http
-            .post(format!("{}{path}", self.base_url))
-            .json(body);
+        let mut request = lane.http.post(url.clone()).json(body);
         if let Some(timeout) = timeout {
             request = request.timeout(timeout);
         }
