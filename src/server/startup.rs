@@ -5,7 +5,7 @@ use super::{
     security::{self, ContentSecurityPolicy},
     session::CookieCodec,
     settings::{url::origin_of, Secrets, Settings},
-    state::{AppState, Mode},
+    state::{AppState, Mode, Shared},
 };
 use crate::app::{shell, App};
 use axum::{
@@ -133,7 +133,7 @@ pub async fn build(
         dev_reload,
     ));
     let limits = Arc::new(StartLimits::new(&settings.limits));
-    let state = AppState {
+    let state = AppState::new(Shared {
         settings,
         client,
         cookies,
@@ -141,7 +141,7 @@ pub async fn build(
         leptos_options,
         limits,
         csp,
-    };
+    });
     Ok(Built {
         router: router(state.clone()),
         state,

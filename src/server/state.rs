@@ -18,8 +18,26 @@ pub enum Mode {
     },
 }
 
+/// One pointer to [`Shared`]: cloned several times per request (extractors, page contexts), so a clone
+/// is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+pub struct Shared {
     pub settings: Arc<Settings>,
     pub client: unipile::Client,
     pub cookies: Arc<CookieCodec>,
