@@ -7,6 +7,11 @@ use leptos::config::get_configuration;
 use std::{path::PathBuf, process::ExitCode, time::Duration};
 use tracing_subscriber::EnvFilter;
 
+/// The server allocates and frees many small blocks per request from both worker threads; mimalloc's
+/// per-thread heaps do that without the system allocator's arena locks (bench/README.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
