@@ -8,7 +8,8 @@ use std::{path::PathBuf, process::ExitCode, time::Duration};
 use tracing_subscriber::EnvFilter;
 
 /// The server allocates and frees many small blocks per request from both worker threads; mimalloc's
-/// per-thread heaps do that without the system allocator's arena locks (bench/README.md).
+/// per-thread heaps do that without the system allocator's arena locks (bench/README.md). Built without
+/// transparent huge pages: with them an idle server holds 20 MiB instead of 13.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
