@@ -105,7 +105,8 @@ impl Client {
                 headers,
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
-                cleartext_http2: config.cleartext_http2,
+                // Over https HTTP/2 is negotiated; assuming it there would fail against a server without it.
+                cleartext_http2: config.cleartext_http2 && base_url.starts_with("http://"),
             },
             config.calls_per_connection,
         )?;
