@@ -52,7 +52,7 @@ pub async fn front_door(
 
 async fn inside(app: &AppState, request: Request, next: Next) -> Response<Body> {
     let is_api = request.uri().path().starts_with("/api/");
-    let mut response = match admit(app, request).await {
+    let mut response = match admit(app, is_api, request).await {
         Ok(mut request) => {
             let choice = locale::choose(&mut request);
             let response = next.run(request).await;
@@ -92,7 +92,7 @@ fn new_request_id() -> String {
 }
 
 /// The request with its body read, or the answer refusing it.
-async fn admit(app: &AppState, request: Request) -> Result<Request, Response<Body>> {
+async fn admit(app: &AppState, is_api: bool, request: Request) -> Result<Request, Response<Body>> {
     if is_cross_site(app, &request) {
         return Err((
             StatusCode::FORBIDDEN,
@@ -101,7 +101,7 @@ async fn admit(app: &AppState, request: Request) -> Result<Request, Response<Bod
         )
             .into_response());
     }
-    limit_body(app, request).await
+    limit_body(app, is_api, request).await
 }
 
 /// A state-changing request that a browser says comes from another site: `Sec-Fetch-Site` must be
@@ -158,7 +158,11 @@ fn is_cross_site(app: &AppState, request: &Request) -> bool {
 
 /// Reads request bodies up to `limits.max_body_bytes` (413 beyond) and refuses server-function bodies
 /// that are not UTF-8 (400), so server functions only ever see a bounded, decodable body.
-async fn limit_body(app: &AppState, request: Request) -> Result<Request, Response<Body>> {
+async fn limit_body(
+    app: &AppState,
+    is_api: bool,
+    request: Request,
+) -> Result<Request, Response<Body>> {
     let limit = app.settings.limits.max_body_bytes;
     let declared = request
         .headers()
@@ -172,7 +176,6 @@ async fn limit_body(app: &AppState, request: Request) -> Result<Request, Respons
         ));
     }
     // Server functions here take url-encoded text whatever the declared content type.
-    let is_api = request.uri().path().starts_with("/api/");
     let (parts, body) = request.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
         return Err(refused(
