@@ -824,6 +824,63 @@ async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
     assert_eq!(plain.status().as_u16(), 302);
 }
 
+/// The wait endpoint has a handler of its own (it answers thousands of waiting browsers at once); it must
+/// refuse and redirect exactly as the server functions do.
+#[tokio::test]
+async fn the_wait_endpoint_refuses_bad_input_and_answers_plain_posts_like_every_server_function() {
+    let _serial = one_at_a_time();
+    let app = spawn_app(Settings::default()).await;
+    let form = "application/x-www-form-urlencoded";
+    for (body, why) in [
+        (b"provider=linkedin".to_vec(), "missing flow"),
+        (b"flow=abc".to_vec(), "missing provider"),
+        (
+            b"provider[0]=linkedin&flow=abc".to_vec(),
+            "sequence for a string",
+        ),
+        (b"provider=myspace&flow=abc".to_vec(), "unknown provider"),
+        (b"%%%%".to_vec(), "not a form"),
+    ] {
+        let seen = app.post_raw("/api/wait_checkpoint", form, body).await;
+        assert_eq!(seen.status, 400, "{why}: {}", seen.body);
+        let err: AppError = serde_json::from_str(&seen.body)
+            .unwrap_or_else(|e| panic!("{why}: {e}: {}", seen.body));
+        assert!(matches!(err, AppError::BadRequest(_)), "{why}: {err:?}");
+        assert_eq!(seen.header("x-content-type-options"), "nosniff", "{why}");
+    }
+    let big = app
+        .post_raw(
+            "/api/wait_checkpoint",
+            form,
+            format!("provider=linkedin&flow={}", "x".repeat(20_000)).into_bytes(),
+        )
+        .await;
+    assert_eq!(big.status, 413, "{}", big.body);
+
+    // No flow in this browser: the sign-in form, as JSON for the page's script…
+    let none = app
+        .post_raw(
+            "/api/wait_checkpoint",
+            form,
+            b"provider=linkedin&flow=abc".to_vec(),
+        )
+        .await;
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert!(none.header("content-type").starts_with("application/json"));
+    let step: serde_json::Value = serde_json::from_str(&none.body).expect("json step");
+    assert!(step.get("Form").is_some(), "{step}");
+    // …and a redirect to the flow page for a form posted without JavaScript.
+    let plain = browser()
+        .post(format!("{}/api/wait_checkpoint", app.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .form(&[("provider", "linkedin"), ("flow", "abc")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(plain.status().as_u16(), 302);
+    assert_eq!(plain.headers()["location"], "/connect/linkedin");
+}
+
 fn field_name() -> impl Strategy<Value = String> {
     prop_oneof![
         prop::sample::select(vec![

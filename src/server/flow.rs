@@ -141,9 +141,9 @@ pub async fn solve(
 pub enum Waited {
     /// The flow moved on: store the new state.
     Moved(FlowState),
-    /// Nothing changed within the bound (or the wait failed in a way the next poll can retry): keep the
-    /// cookie as it is, so a concurrent answer (a code typed meanwhile) is never overwritten.
-    StillWaiting,
+    /// Nothing changed within the bound (or the wait failed in a way the next poll can retry): the state as
+    /// it was. Keep the cookie as it is, so a concurrent answer (a code typed meanwhile) is never overwritten.
+    StillWaiting(FlowState),
     /// The attempt is over (expired, refused): store this state.
     Ended(FlowState),
 }
@@ -153,11 +153,13 @@ pub enum Waited {
 pub async fn wait(app: &AppState, provider: &'static Provider, flow: FlowState) -> Waited {
     let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
         Ok(open) => open,
-        Err(state) if matches!(state.step, FlowStep::Connected(_)) => return Waited::StillWaiting,
+        Err(state) if matches!(state.step, FlowStep::Connected(_)) => {
+            return Waited::StillWaiting(state)
+        }
         Err(state) => return Waited::Ended(state),
     };
     if !view.kind.waits() {
-        return Waited::StillWaiting;
+        return Waited::StillWaiting(flow);
     }
     let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(now_ms()));
     let bound = app.settings.wait_bound().min(left);
@@ -166,16 +168,16 @@ pub async fn wait(app: &AppState, provider: &'static Provider, flow: FlowState) 
         .client
         .solve_checkpoint(&intent_id, "", Some(bound + Duration::from_secs(5)));
     match tokio::time::timeout(bound, call).await {
-        Err(_elapsed) => Waited::StillWaiting,
+        Err(_elapsed) => Waited::StillWaiting(flow),
         Ok(Ok(result)) => Waited::Moved(advance(app, provider, flow, result)),
         Ok(Err(UnipileError::Api(api))) if api.kind == ErrorType::ProviderTimeout => {
-            Waited::StillWaiting
+            Waited::StillWaiting(flow)
         }
-        Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting,
+        Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting(flow),
         Ok(Err(err)) => {
             let notice = notice_for(&err, provider.id, "wait_checkpoint");
             match notice.code.next_step() {
-                NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting,
+                NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting(flow),
                 NextStep::StayOnForm | NextStep::Restart => {
                     Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
                 }

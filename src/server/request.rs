@@ -13,7 +13,7 @@ use crate::{
 };
 use axum::{
     extract::ConnectInfo,
-    http::{header, request::Parts, HeaderValue},
+    http::{header, request::Parts, Extensions, HeaderMap, HeaderValue, StatusCode},
 };
 use leptos::prelude::use_context;
 use leptos_axum::ResponseOptions;
@@ -35,6 +35,27 @@ impl RequestCx {
             parts: use_context::<Parts>().ok_or_else(missing)?,
             response: use_context::<ResponseOptions>().ok_or_else(missing)?,
         })
+    }
+
+    /// For a handler the router calls directly, outside the server-function machinery: what the handler
+    /// collects in `response` (cookies, a redirect) is its to add to the answer.
+    pub fn new(app: AppState, parts: Parts, response: ResponseOptions) -> RequestCx {
+        RequestCx {
+            app,
+            parts,
+            response,
+        }
+    }
+
+    /// Before a long wait: drops every header but the cookies (still needed to write the next state) and
+    /// the request's extensions, so that thousands of waiting requests do not each keep all of them.
+    pub fn keep_only_cookies(&mut self) {
+        let mut kept = HeaderMap::new();
+        for value in self.parts.headers.get_all(header::COOKIE) {
+            kept.append(header::COOKIE, value.clone());
+        }
+        self.parts.headers = kept;
+        self.parts.extensions = Extensions::new();
     }
 
     pub fn flow(&self, provider: &str) -> Option<FlowState> {
@@ -143,8 +164,9 @@ impl RequestCx {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("text/html"));
-        if accepts_html {
-            leptos_axum::redirect(path);
+        if let (true, Ok(location)) = (accepts_html, HeaderValue::from_str(path)) {
+            self.response.insert_header(header::LOCATION, location);
+            self.response.set_status(StatusCode::FOUND);
         }
     }
 }

@@ -12,15 +12,16 @@ use axum::{
     extract::State,
     http::{header, HeaderValue, Response, StatusCode},
     middleware::from_fn_with_state,
-    routing::get,
+    routing::{get, post},
     Router,
 };
+use leptos::server_fn::ServerFn;
 use leptos::{
     config::LeptosOptions,
     nonce::use_nonce,
     prelude::{provide_context, use_context},
 };
-use leptos_axum::{generate_route_list, LeptosRoutes, ResponseOptions};
+use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes, ResponseOptions};
 use secrecy::ExposeSecret;
 use std::{future::Future, sync::Arc, time::Duration};
 use tower::Layer;
@@ -150,7 +151,9 @@ pub async fn build(
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // The wait endpoint is answered by its own handler (see `api::wait_checkpoint::serve`).
+    let direct = crate::api::WaitCheckpoint::PATH;
+    let routes = generate_route_list_with_exclusions(App, Some(vec![direct.to_owned()]));
     let options = state.leptos_options.clone();
     let context = {
         let state = state.clone();
@@ -173,6 +176,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route(direct, post(crate::api::serve_wait))
         .merge(demo)
         .nest_service(&pkg, front)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
