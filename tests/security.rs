@@ -822,6 +822,7 @@ async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
         .await
         .expect("post");
     assert_eq!(plain.status().as_u16(), 302);
+    assert_eq!(plain.headers()["location"], "/");
 }
 
 /// The wait endpoint has a handler of its own (it answers thousands of waiting browsers at once); it must
@@ -879,6 +880,15 @@ async fn the_wait_endpoint_refuses_bad_input_and_answers_plain_posts_like_every_
         .expect("post");
     assert_eq!(plain.status().as_u16(), 302);
     assert_eq!(plain.headers()["location"], "/connect/linkedin");
+    let refused = browser()
+        .post(format!("{}/api/wait_checkpoint", app.base))
+        .header("accept", "text/html,application/xhtml+xml")
+        .form(&[("provider", "myspace"), ("flow", "abc")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(refused.status().as_u16(), 302);
+    assert_eq!(refused.headers()["location"], "/");
 }
 
 fn field_name() -> impl Strategy<Value = String> {

@@ -3,13 +3,22 @@ use leptos::prelude::*;
 
 /// Submits a provider form: `provider`, then the form's `method`, `account_id`, `state` and fields by name
 /// (see the catalogue). The server checks them and builds the Unipile body itself.
+/// The router answers it directly (`server::direct`).
 #[server(endpoint = "start_auth_intent")]
 pub async fn start_auth_intent(
     provider: String,
     #[server(flatten)] form: SignInForm,
 ) -> Result<FlowStep, AppError> {
-    use crate::server::{flow, request::RequestCx};
-    let cx = RequestCx::get()?;
+    let cx = crate::server::request::RequestCx::get()?;
+    run_start_auth_intent(cx, StartAuthIntent { provider, form }).await
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) async fn run_start_auth_intent(
+    cx: crate::server::request::RequestCx,
+    StartAuthIntent { provider, form }: StartAuthIntent,
+) -> Result<FlowStep, AppError> {
+    use crate::server::flow;
     let provider = super::offered_provider(&cx, &provider)?;
     let invalid = |_| AppError::BadRequest("invalid account_id, state or redirect URL".to_owned());
     crate::catalogue::link_params(&form.account_id, &form.state).map_err(invalid)?;

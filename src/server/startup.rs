@@ -1,13 +1,17 @@
 //! Start-up, in the library so tests build exactly the router `main` serves.
 
 use super::{
+    direct,
     limits::StartLimits,
     security::{self, ContentSecurityPolicy},
     session::CookieCodec,
     settings::{url::origin_of, Secrets, Settings},
     state::{AppState, Mode, Shared},
 };
-use crate::app::{shell, App};
+use crate::{
+    api,
+    app::{shell, App},
+};
 use axum::{
     extract::State,
     http::{header, HeaderValue, Response, StatusCode},
@@ -151,9 +155,9 @@ pub async fn build(
 }
 
 pub fn router(state: AppState) -> Router {
-    // The wait endpoint is answered by its own handler (see `api::wait_checkpoint::serve`).
-    let direct = crate::api::WaitCheckpoint::PATH;
-    let routes = generate_route_list_with_exclusions(App, Some(vec![direct.to_owned()]));
+    // Answered by the router itself, not through leptos_axum (see `direct`).
+    let direct = [api::StartAuthIntent::PATH, api::WaitCheckpoint::PATH];
+    let routes = generate_route_list_with_exclusions(App, Some(direct.map(str::to_owned).to_vec()));
     let options = state.leptos_options.clone();
     let context = {
         let state = state.clone();
@@ -176,7 +180,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
-        .route(direct, post(crate::api::serve_wait))
+        .route(
+            api::StartAuthIntent::PATH,
+            post(|State(app), request| direct::serve(app, request, api::run_start_auth_intent)),
+        )
+        .route(
+            api::WaitCheckpoint::PATH,
+            post(|State(app), request| direct::serve(app, request, api::run_wait_checkpoint)),
+        )
         .merge(demo)
         .nest_service(&pkg, front)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
