@@ -113,6 +113,7 @@ def report(d, out):
     first = load("first-load")
     ssr = load("ssr")
     idle = load("idle")
+    cookie = load("cookie")
     rows = []
     nm = "not measured"
 
@@ -184,6 +185,15 @@ def report(d, out):
                      f"{cpu_page}; errors {errors(ssr)}", "report; no regression", "-"))
     else:
         rows.append(("SSR", nm, "report; no regression", "-"))
+    if cookie:
+        figures["cookie"] = cookie
+        c, k = cookie["code_checkpoint"], cookie["captcha_checkpoint"]
+        rows.append(("flow cookie crypto (seal into Set-Cookie / open from Cookie)",
+                     f"code checkpoint ({c['set_cookie_bytes']:,} B, {c['cookies']} cookie): {c['seal_us']:.1f} / "
+                     f"{c['open_us']:.1f} µs; CAPTCHA checkpoint ({k['set_cookie_bytes']:,} B, {k['cookies']} cookies): "
+                     f"{k['seal_us']:.1f} / {k['open_us']:.1f} µs", "report", "-"))
+    else:
+        rows.append(("flow cookie crypto", nm, "report", "-"))
     if idle:
         figures["idle"] = idle
         mib = idle["rss_kib"] / 1024
@@ -194,7 +204,7 @@ def report(d, out):
         rows.append(("idle memory and start-up", nm, "RSS < 15 MiB; start < 100 ms", "-"))
 
     results = {"date": meta.get("date"), "machine": meta.get("machine"), "settings": meta, "figures": figures,
-               "raw": {"throughput": tp, "waits": waits, "ssr": ssr, "idle": idle}}
+               "raw": {"throughput": tp, "waits": waits, "ssr": ssr, "idle": idle, "cookie": cookie}}
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
