@@ -25,7 +25,8 @@ export default defineConfig({
   retries: 0,
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  reporter: "list",
+  // The JSON summary is what `scripts/test` reads to know the specs ran and passed.
+  reporter: [["list"], ["json", { outputFile: "playwright-report/summary.json" }]],
   use: {
     baseURL,
     browserName: "chromium",
