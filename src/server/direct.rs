@@ -6,7 +6,11 @@
 //! arguments in, the result as JSON out, an [`AppError`] as the server-function error answer (which the
 //! front door gives its status), a redirect for a form posted without JavaScript.
 
-use super::{errors::local_reference, request::RequestCx, state::AppState};
+use super::{
+    errors::local_reference,
+    request::{is_plain_post, RequestCx},
+    state::AppState,
+};
 use crate::error::AppError;
 use axum::{
     extract::Request,
@@ -33,11 +37,7 @@ where
     Fut: Future<Output = Result<T, AppError>>,
 {
     let (parts, body) = request.into_parts();
-    let plain_post = parts
-        .headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let plain_post = is_plain_post(&parts.headers);
     let limit = app.settings.limits.max_body_bytes;
     let options = ResponseOptions::default();
     let cx = RequestCx::new(app, parts, options.clone());

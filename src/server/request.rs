@@ -158,15 +158,20 @@ impl RequestCx {
     /// A form posted without JavaScript is answered with a redirect to the flow page, which then renders
     /// the new step from the cookie. (The `Referer` is not relied on: pages send `no-referrer`.)
     pub fn return_to(&self, path: &str) {
-        let accepts_html = self
-            .parts
-            .headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"));
-        if let (true, Ok(location)) = (accepts_html, HeaderValue::from_str(path)) {
+        if let (true, Ok(location)) = (
+            is_plain_post(&self.parts.headers),
+            HeaderValue::from_str(path),
+        ) {
             self.response.insert_header(header::LOCATION, location);
             self.response.set_status(StatusCode::FOUND);
         }
     }
+}
+
+/// A form posted by the browser itself (it accepts HTML), not by the page's script (which asks for JSON).
+pub fn is_plain_post(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
