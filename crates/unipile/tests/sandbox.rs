@@ -490,7 +490,13 @@ async fn a_server_without_http2_gets_a_connection_per_call() {
     .expect("valid client config");
     let took = wait_together(&client, 3).await;
     assert!(took < Duration::from_secs(2), "the waits took {took:?}");
-    assert_eq!(sandbox.connections_accepted(), 3);
+    // At least one connection per wait held at once. HTTP/1.1 hands a connection back to the pool
+    // from its own task once an answer is read, so a call right after another may open one more.
+    let accepted = sandbox.connections_accepted();
+    assert!(
+        accepted >= 3,
+        "{accepted} connections for three waits at once"
+    );
 }
 
 #[tokio::test]
