@@ -14,13 +14,15 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
     let provider = super::offered_provider(&cx, &provider)?;
     let mut stored = cx.flow(provider.id);
     if let Some(current) = stored.take_if(|_| wait) {
-        stored = Some(match flow::wait(&cx.app, provider, current).await {
-            Waited::StillWaiting(current) => current,
-            Waited::Moved(next) | Waited::Ended(next) => {
-                cx.save(&next);
-                next
-            }
-        });
+        stored = Some(
+            match flow::wait(&cx.app, provider, Box::new(current)).await {
+                Waited::StillWaiting(current) => current,
+                Waited::Moved(next) | Waited::Ended(next) => {
+                    cx.save(&next);
+                    next
+                }
+            },
+        );
     }
     let mut step = flow::current_step(&cx.app, provider, stored.clone());
     if let FlowStep::Form(form) = &mut step {

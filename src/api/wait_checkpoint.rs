@@ -14,18 +14,13 @@ pub async fn wait_checkpoint(provider: String, flow: String) -> Result<FlowStep,
 #[cfg(feature = "ssr")]
 pub(crate) async fn run_wait_checkpoint(
     mut cx: crate::server::request::RequestCx,
-    WaitCheckpoint { provider, flow }: WaitCheckpoint,
+    args: WaitCheckpoint,
 ) -> Result<FlowStep, AppError> {
     use crate::server::flow::{self as service, Waited};
-    let provider = super::offered_provider(&cx, &provider)?;
-    let current = cx.flow(provider.id);
-    cx.return_to(&super::flow_page_of(provider, current.as_ref()));
-    let Some(current) = current else {
-        return Ok(service::current_step(&cx.app, provider, None));
+    let (provider, current) = match waiting_flow(&cx, &args)? {
+        ToWait::On(provider, current) => (provider, current),
+        ToWait::Nothing(step) => return Ok(step),
     };
-    if current.flow_id != flow {
-        return Ok(service::current_step(&cx.app, provider, Some(current)));
-    }
     cx.keep_only_cookies();
     let next = match service::wait(&cx.app, provider, current).await {
         Waited::StillWaiting(current) => current,
@@ -35,4 +30,34 @@ pub(crate) async fn run_wait_checkpoint(
         }
     };
     Ok(service::current_step(&cx.app, provider, Some(next)))
+}
+
+#[cfg(feature = "ssr")]
+enum ToWait {
+    /// The flow to wait on, boxed: the waiting future keeps only a pointer to it.
+    On(
+        &'static crate::catalogue::Provider,
+        Box<crate::server::session::FlowState>,
+    ),
+    /// No flow, or another attempt than the page's: its step, at once.
+    Nothing(FlowStep),
+}
+
+/// Kept out of the waiting future, which then holds none of the values used to decide.
+#[cfg(feature = "ssr")]
+fn waiting_flow(
+    cx: &crate::server::request::RequestCx,
+    WaitCheckpoint { provider, flow }: &WaitCheckpoint,
+) -> Result<ToWait, AppError> {
+    use crate::server::flow as service;
+    let provider = super::offered_provider(cx, provider)?;
+    let current = cx.flow(provider.id);
+    cx.return_to(&super::flow_page_of(provider, current.as_ref()));
+    Ok(match current {
+        None => ToWait::Nothing(service::current_step(&cx.app, provider, None)),
+        Some(current) if current.flow_id != *flow => {
+            ToWait::Nothing(service::current_step(&cx.app, provider, Some(current)))
+        }
+        Some(current) => ToWait::On(provider, Box::new(current)),
+    })
 }

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::error::AppError;
 use axum::{
+    body::Body,
     extract::Request,
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
@@ -26,34 +27,75 @@ use serde::{de::DeserializeOwned, Serialize};
 use std::future::Future;
 
 /// Answers `request` for the server function `S` by running `run` on its arguments.
-pub async fn serve<S, T, Fut>(
+///
+/// A waiting browser's call holds this future (boxed by the router) for the whole wait, so what is
+/// done before and after the call is kept in plain functions: only what the call needs stays in it.
+pub fn serve<S, T, Fut>(
     app: AppState,
     request: Request,
     run: impl FnOnce(RequestCx, S) -> Fut,
-) -> Response
+) -> impl Future<Output = Response>
 where
     S: ServerFn + DeserializeOwned,
     T: Serialize,
     Fut: Future<Output = Result<T, AppError>>,
 {
+    let Begun {
+        cx,
+        body,
+        limit,
+        plain_post,
+        options,
+    } = begin(app, request);
+    async move {
+        let answer = match read_args::<S>(body, limit).await {
+            Ok(args) => run(cx, args).await,
+            Err(err) => Err(err),
+        };
+        finish::<S, T>(answer, &options, plain_post)
+    }
+}
+
+struct Begun {
+    cx: RequestCx,
+    body: Body,
+    limit: usize,
+    plain_post: bool,
+    options: ResponseOptions,
+}
+
+fn begin(app: AppState, request: Request) -> Begun {
     let (parts, body) = request.into_parts();
     let plain_post = is_plain_post(&parts.headers);
     let limit = app.settings.limits.max_body_bytes;
     let options = ResponseOptions::default();
-    let cx = RequestCx::new(app, parts, options.clone());
-    // The same reading of the arguments as the server function's own (`PostUrl`).
-    let args = match axum::body::to_bytes(body, limit).await {
+    Begun {
+        cx: RequestCx::new(app, parts, options.clone()),
+        body,
+        limit,
+        plain_post,
+        options,
+    }
+}
+
+/// The same reading of the arguments as the server function's own (`PostUrl`).
+async fn read_args<S: DeserializeOwned>(body: Body, limit: usize) -> Result<S, AppError> {
+    match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => serde_qs::Config::new(5, false)
             .deserialize_bytes::<S>(&bytes)
             .map_err(|e| AppError::BadRequest(format!("the arguments could not be read: {e}"))),
         Err(_) => Err(AppError::BadRequest(
             "the request body could not be read".to_owned(),
         )),
-    };
-    let answer = match args {
-        Ok(args) => run(cx, args).await,
-        Err(err) => Err(err),
-    };
+    }
+}
+
+/// The answer in the server function's wire format, with what the function set on `options`.
+fn finish<S: ServerFn, T: Serialize>(
+    answer: Result<T, AppError>,
+    options: &ResponseOptions,
+    plain_post: bool,
+) -> Response {
     let json = answer.and_then(|value| {
         serde_json::to_string(&value).map_err(|_| AppError::Unavailable {
             support_ref: local_reference(),

@@ -149,41 +149,58 @@ pub enum Waited {
 }
 
 /// Holds a solve request on a waiting checkpoint for at most the configured bound.
+///
+/// Thousands of browsers may wait at once, each holding this future: the flow state comes boxed and
+/// the checks before the call are made outside it, so the future keeps little more than the call.
 #[tracing::instrument(skip_all, fields(provider = provider.id))]
-pub async fn wait(app: &AppState, provider: &'static Provider, flow: FlowState) -> Waited {
-    let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
-        Ok(open) => open,
-        Err(state) if matches!(state.step, FlowStep::Connected(_)) => {
-            return Waited::StillWaiting(state)
-        }
-        Err(state) => return Waited::Ended(state),
+pub async fn wait(app: &AppState, provider: &'static Provider, flow: Box<FlowState>) -> Waited {
+    let (flow, intent_id, bound) = match waitable(app, provider, flow) {
+        Ok(waitable) => waitable,
+        Err(waited) => return waited,
     };
-    if !view.kind.waits() {
-        return Waited::StillWaiting(flow);
-    }
-    let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(now_ms()));
-    let bound = app.settings.wait_bound().min(left);
     // The upstream request may take a little longer than our bound; ours decides.
     let call = app
         .client
         .solve_checkpoint(&intent_id, "", Some(bound + Duration::from_secs(5)));
     match tokio::time::timeout(bound, call).await {
-        Err(_elapsed) => Waited::StillWaiting(flow),
-        Ok(Ok(result)) => Waited::Moved(advance(app, provider, flow, result)),
+        Err(_elapsed) => Waited::StillWaiting(*flow),
+        Ok(Ok(result)) => Waited::Moved(advance(app, provider, *flow, result)),
         Ok(Err(UnipileError::Api(api))) if api.kind == ErrorType::ProviderTimeout => {
-            Waited::StillWaiting(flow)
+            Waited::StillWaiting(*flow)
         }
-        Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting(flow),
+        Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting(*flow),
         Ok(Err(err)) => {
             let notice = notice_for(&err, provider.id, "wait_checkpoint");
             match notice.code.next_step() {
-                NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting(flow),
+                NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting(*flow),
                 NextStep::StayOnForm | NextStep::Restart => {
                     Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
                 }
             }
         }
     }
+}
+
+/// A flow on a checkpoint that waits, with its intent and how long to wait; otherwise what [`wait`]
+/// answers at once.
+fn waitable(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: Box<FlowState>,
+) -> Result<(Box<FlowState>, String, Duration), Waited> {
+    let (flow, intent_id, view) = match open_checkpoint(provider, *flow) {
+        Ok(open) => open,
+        Err(state) if matches!(state.step, FlowStep::Connected(_)) => {
+            return Err(Waited::StillWaiting(state))
+        }
+        Err(state) => return Err(Waited::Ended(state)),
+    };
+    if !view.kind.waits() {
+        return Err(Waited::StillWaiting(flow));
+    }
+    let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(now_ms()));
+    let bound = app.settings.wait_bound().min(left);
+    Ok((Box::new(flow), intent_id, bound))
 }
 
 /// "Resend code": asks Unipile to send the code again, at most once per cooldown.

@@ -21,7 +21,9 @@ use std::net::{IpAddr, SocketAddr};
 
 pub struct RequestCx {
     pub app: AppState,
-    parts: Parts,
+    /// Boxed: a call's future holds its `RequestCx` more than once (argument and local), and a waiting
+    /// browser's future lives for the whole wait.
+    parts: Box<Parts>,
     response: ResponseOptions,
 }
 
@@ -32,7 +34,7 @@ impl RequestCx {
         };
         Ok(RequestCx {
             app: use_context::<AppState>().ok_or_else(missing)?,
-            parts: use_context::<Parts>().ok_or_else(missing)?,
+            parts: Box::new(use_context::<Parts>().ok_or_else(missing)?),
             response: use_context::<ResponseOptions>().ok_or_else(missing)?,
         })
     }
@@ -42,7 +44,7 @@ impl RequestCx {
     pub fn new(app: AppState, parts: Parts, response: ResponseOptions) -> RequestCx {
         RequestCx {
             app,
-            parts,
+            parts: Box::new(parts),
             response,
         }
     }

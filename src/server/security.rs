@@ -11,7 +11,7 @@ use axum::{
     middleware::Next,
     response::IntoResponse,
 };
-use std::time::Instant;
+use std::{future::Future, time::Instant};
 use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -27,43 +27,53 @@ pub struct RequestId(pub String);
 /// concern): an id and a log span, refusal of cross-site posts, the body limit, the page's language, the
 /// status of failed server functions, and the headers every answer gets. Refusals get the headers and
 /// the id too.
-pub async fn front_door(
+///
+/// A browser waiting for an in-app approval holds this future for the whole wait, so it keeps only what
+/// it needs after the inner service answers: the request goes into a future of its own that reads the
+/// body, and the checks and headers are plain functions.
+pub fn front_door(
     State(app): State<AppState>,
-    mut request: Request,
+    request: Request,
     next: Next,
-) -> Response<Body> {
-    let id = request_id(&mut request);
-    // The path only: a query string may carry an account id.
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
+) -> impl Future<Output = Response<Body>> {
+    let (request, id, span) = enter(request);
+    let is_api = request.uri().path().starts_with("/api/");
+    let admitting = Box::pin(admit(app.clone(), is_api, request));
     let started = Instant::now();
-    let mut response = inside(&app, request, next).instrument(span.clone()).await;
-    span.in_scope(|| {
+    async move {
+        let mut response = match admitting.await {
+            Ok((request, choice)) => {
+                let response = next.run(request).await;
+                let mut response = if is_failed_server_fn(&response) {
+                    Box::pin(server_fn_status(response)).await
+                } else {
+                    response
+                };
+                locale::remember(&app, choice, &mut response);
+                response
+            }
+            Err(refusal) => refusal,
+        };
+        headers(&app, is_api, &mut response);
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_ms = started.elapsed().as_millis() as u64,
             "served"
         );
-    });
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        response.headers_mut().insert(REQUEST_ID, value);
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
+        response
     }
-    response
+    .instrument(span)
 }
 
-async fn inside(app: &AppState, request: Request, next: Next) -> Response<Body> {
-    let is_api = request.uri().path().starts_with("/api/");
-    let mut response = match admit(app, is_api, request).await {
-        Ok(mut request) => {
-            let choice = locale::choose(&mut request);
-            let response = next.run(request).await;
-            let mut response = server_fn_status(response).await;
-            locale::remember(app, choice, &mut response);
-            response
-        }
-        Err(refusal) => refusal,
-    };
-    headers(app, is_api, &mut response);
-    response
+/// The request with its id, the id, and the request's log span.
+fn enter(mut request: Request) -> (Request, String, tracing::Span) {
+    let id = request_id(&mut request);
+    // The path only: a query string may carry an account id.
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
+    (request, id, span)
 }
 
 /// Gives the request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced)
@@ -91,9 +101,13 @@ fn new_request_id() -> String {
     format!("{n:032x}")
 }
 
-/// The request with its body read, or the answer refusing it.
-async fn admit(app: &AppState, is_api: bool, request: Request) -> Result<Request, Response<Body>> {
-    if is_cross_site(app, &request) {
+/// The request with its body read and the page's language chosen, or the answer refusing it.
+async fn admit(
+    app: AppState,
+    is_api: bool,
+    request: Request,
+) -> Result<(Request, locale::Choice), Response<Body>> {
+    if is_cross_site(&app, &request) {
         return Err((
             StatusCode::FORBIDDEN,
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -101,7 +115,9 @@ async fn admit(app: &AppState, is_api: bool, request: Request) -> Result<Request
         )
             .into_response());
     }
-    limit_body(app, is_api, request).await
+    let mut request = limit_body(&app, is_api, request).await?;
+    let choice = locale::choose(&mut request);
+    Ok((request, choice))
 }
 
 /// A state-changing request that a browser says comes from another site: `Sec-Fetch-Site` must be
@@ -198,14 +214,15 @@ fn refused(status: StatusCode, reason: &str) -> Response<Body> {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// server_fn answers every failure with 500; this gives each [`AppError`] its own status (400 for bad
-/// input, 429 with `Retry-After` for rate limits), so only failures on our side are 5xx.
+/// server_fn answers every failure with 500 and this header; [`server_fn_status`] mends the status.
+fn is_failed_server_fn(response: &Response<Body>) -> bool {
+    response.status() == StatusCode::INTERNAL_SERVER_ERROR
+        && response.headers().contains_key(&SERVER_FN_ERROR)
+}
+
+/// Gives a failed server function's answer the status of its [`AppError`] (400 for bad input, 429 with
+/// `Retry-After` for rate limits), so only failures on our side are 5xx.
 async fn server_fn_status(response: Response<Body>) -> Response<Body> {
-    if response.status() != StatusCode::INTERNAL_SERVER_ERROR
-        || !response.headers().contains_key(&SERVER_FN_ERROR)
-    {
-        return response;
-    }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
