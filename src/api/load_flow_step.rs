@@ -15,7 +15,7 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
     let mut stored = cx.flow(provider.id);
     if let Some(current) = stored.take_if(|_| wait) {
         stored = Some(
-            match flow::wait(&cx.app, provider, Box::new(current)).await {
+            match flow::wait(&cx.app, provider, current, || cx.flow(provider.id)).await {
                 Waited::StillWaiting(current) => current,
                 Waited::Moved(next) | Waited::Ended(next) => {
                     cx.save(&next);

@@ -22,7 +22,7 @@ pub(crate) async fn run_wait_checkpoint(
         ToWait::Nothing(step) => return Ok(step),
     };
     cx.keep_only_cookies();
-    let next = match service::wait(&cx.app, provider, current).await {
+    let next = match service::wait(&cx.app, provider, *current, || cx.flow(provider.id)).await {
         Waited::StillWaiting(current) => current,
         Waited::Moved(next) | Waited::Ended(next) => {
             cx.save(&next);
@@ -34,7 +34,7 @@ pub(crate) async fn run_wait_checkpoint(
 
 #[cfg(feature = "ssr")]
 enum ToWait {
-    /// The flow to wait on, boxed: the waiting future keeps only a pointer to it.
+    /// The flow to wait on (boxed: the waiting future has no room for it).
     On(
         &'static crate::catalogue::Provider,
         Box<crate::server::session::FlowState>,

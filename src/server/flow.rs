@@ -10,7 +10,11 @@ use crate::{
         FieldError, FlowStep, FormState, FormValues, Secret,
     },
 };
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::{
+    future::Future,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tracing::Instrument;
 use unipile::{AuthResult, Channel, Checkpoint, ErrorType, TwoFactorPlatform, UnipileError};
 
 pub fn now_ms() -> u64 {
@@ -150,57 +154,74 @@ pub enum Waited {
 
 /// Holds a solve request on a waiting checkpoint for at most the configured bound.
 ///
-/// Thousands of browsers may wait at once, each holding this future: the flow state comes boxed and
-/// the checks before the call are made outside it, so the future keeps little more than the call.
-#[tracing::instrument(skip_all, fields(provider = provider.id))]
-pub async fn wait(app: &AppState, provider: &'static Provider, flow: Box<FlowState>) -> Waited {
-    let (flow, intent_id, bound) = match waitable(app, provider, flow) {
-        Ok(waitable) => waitable,
-        Err(waited) => return waited,
-    };
-    // The upstream request may take a little longer than our bound; ours decides.
-    let call = app
-        .client
-        .solve_checkpoint(&intent_id, "", Some(bound + Duration::from_secs(5)));
-    match tokio::time::timeout(bound, call).await {
-        Err(_elapsed) => Waited::StillWaiting(*flow),
-        Ok(Ok(result)) => Waited::Moved(advance(app, provider, *flow, result)),
-        Ok(Err(UnipileError::Api(api))) if api.kind == ErrorType::ProviderTimeout => {
-            Waited::StillWaiting(*flow)
-        }
-        Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting(*flow),
-        Ok(Err(err)) => {
-            let notice = notice_for(&err, provider.id, "wait_checkpoint");
-            match notice.code.next_step() {
-                NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting(*flow),
-                NextStep::StayOnForm | NextStep::Restart => {
-                    Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
+/// Thousands of browsers may wait at once, each holding this future, so it keeps only the intent and
+/// the call: the checks are made before it starts, and the flow state is not kept through the wait but
+/// read again afterwards with `again` (from the request's cookie, which holds it unchanged).
+pub fn wait<'a>(
+    app: &'a AppState,
+    provider: &'static Provider,
+    flow: FlowState,
+    again: impl FnOnce() -> Option<FlowState> + 'a,
+) -> impl Future<Output = Waited> + 'a {
+    let span = tracing::info_span!("wait", provider = provider.id);
+    let waitable = span.in_scope(|| waitable(app, provider, flow));
+    async move {
+        let (intent_id, bound) = match waitable {
+            Ok(waitable) => waitable,
+            Err(waited) => return *waited,
+        };
+        // The upstream request may take a little longer than our bound; ours decides.
+        let call =
+            app.client
+                .solve_checkpoint(&intent_id, "", Some(bound + Duration::from_secs(5)));
+        let held = tokio::time::timeout(bound, call).await;
+        let Some(flow) = again() else {
+            return Waited::Ended(back_to_form(
+                provider,
+                FormValues::default(),
+                Some(Notice::new(ErrorCode::NoFlow)),
+            ));
+        };
+        match held {
+            Err(_elapsed) => Waited::StillWaiting(flow),
+            Ok(Ok(result)) => Waited::Moved(advance(app, provider, flow, result)),
+            Ok(Err(UnipileError::Api(api))) if api.kind == ErrorType::ProviderTimeout => {
+                Waited::StillWaiting(flow)
+            }
+            Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting(flow),
+            Ok(Err(err)) => {
+                let notice = notice_for(&err, provider.id, "wait_checkpoint");
+                match notice.code.next_step() {
+                    NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting(flow),
+                    NextStep::StayOnForm | NextStep::Restart => {
+                        Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
+                    }
                 }
             }
         }
     }
+    .instrument(span)
 }
 
-/// A flow on a checkpoint that waits, with its intent and how long to wait; otherwise what [`wait`]
-/// answers at once.
+/// The intent of a flow on a checkpoint that waits, and how long to wait; otherwise what [`wait`]
+/// answers at once (boxed, as the waiting future holds this).
 fn waitable(
     app: &AppState,
     provider: &'static Provider,
-    flow: Box<FlowState>,
-) -> Result<(Box<FlowState>, String, Duration), Waited> {
-    let (flow, intent_id, view) = match open_checkpoint(provider, *flow) {
+    flow: FlowState,
+) -> Result<(String, Duration), Box<Waited>> {
+    let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
         Ok(open) => open,
         Err(state) if matches!(state.step, FlowStep::Connected(_)) => {
-            return Err(Waited::StillWaiting(state))
+            return Err(Box::new(Waited::StillWaiting(state)))
         }
-        Err(state) => return Err(Waited::Ended(state)),
+        Err(state) => return Err(Box::new(Waited::Ended(state))),
     };
     if !view.kind.waits() {
-        return Err(Waited::StillWaiting(flow));
+        return Err(Box::new(Waited::StillWaiting(flow)));
     }
     let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(now_ms()));
-    let bound = app.settings.wait_bound().min(left);
-    Ok((Box::new(flow), intent_id, bound))
+    Ok((intent_id, app.settings.wait_bound().min(left)))
 }
 
 /// "Resend code": asks Unipile to send the code again, at most once per cooldown.

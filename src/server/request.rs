@@ -49,11 +49,13 @@ impl RequestCx {
         }
     }
 
-    /// Before a long wait: drops every header but the cookies (still needed to write the next state) and
-    /// the request's extensions, so that thousands of waiting requests do not each keep all of them.
+    /// Before a long wait: drops every header but the cookies (still needed to read the state again and
+    /// write the next) and the request's extensions, so that thousands of waiting requests do not each
+    /// keep all of them.
     pub fn keep_only_cookies(&mut self) {
-        let mut kept = HeaderMap::new();
-        for value in self.parts.headers.get_all(header::COOKIE) {
+        let cookies = self.parts.headers.get_all(header::COOKIE);
+        let mut kept = HeaderMap::with_capacity(cookies.iter().count());
+        for value in cookies {
             kept.append(header::COOKIE, value.clone());
         }
         self.parts.headers = kept;
