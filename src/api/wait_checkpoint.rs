@@ -22,7 +22,7 @@ pub(crate) async fn run_wait_checkpoint(
         ToWait::Nothing(step) => return Ok(step),
     };
     cx.keep_only_cookies();
-    let next = match service::wait(&cx.app, provider, *current, || cx.flow(provider.id)).await {
+    let next = match service::wait(&cx.app, provider, current, || cx.flow(provider.id)).await {
         Waited::StillWaiting(current) => current,
         Waited::Moved(next) | Waited::Ended(next) => {
             cx.save(&next);
@@ -34,10 +34,10 @@ pub(crate) async fn run_wait_checkpoint(
 
 #[cfg(feature = "ssr")]
 enum ToWait {
-    /// The flow to wait on (boxed: the waiting future has no room for it).
+    /// The flow to wait on.
     On(
         &'static crate::catalogue::Provider,
-        Box<crate::server::session::FlowState>,
+        crate::server::session::FlowState,
     ),
     /// No flow, or another attempt than the page's: its step, at once.
     Nothing(FlowStep),
@@ -58,6 +58,6 @@ fn waiting_flow(
         Some(current) if current.flow_id != *flow => {
             ToWait::Nothing(service::current_step(&cx.app, provider, Some(current)))
         }
-        Some(current) => ToWait::On(provider, Box::new(current)),
+        Some(current) => ToWait::On(provider, current),
     })
 }

@@ -40,41 +40,17 @@ where
     T: Serialize,
     Fut: Future<Output = Result<T, AppError>>,
 {
-    let Begun {
-        cx,
-        body,
-        limit,
-        plain_post,
-        options,
-    } = begin(app, request);
+    let (parts, body) = request.into_parts();
+    let plain_post = is_plain_post(&parts.headers);
+    let limit = app.settings.limits.max_body_bytes;
+    let options = ResponseOptions::default();
+    let cx = RequestCx::new(app, parts, options.clone());
     async move {
         let answer = match read_args::<S>(body, limit).await {
             Ok(args) => run(cx, args).await,
             Err(err) => Err(err),
         };
         finish::<S, T>(answer, &options, plain_post)
-    }
-}
-
-struct Begun {
-    cx: RequestCx,
-    body: Body,
-    limit: usize,
-    plain_post: bool,
-    options: ResponseOptions,
-}
-
-fn begin(app: AppState, request: Request) -> Begun {
-    let (parts, body) = request.into_parts();
-    let plain_post = is_plain_post(&parts.headers);
-    let limit = app.settings.limits.max_body_bytes;
-    let options = ResponseOptions::default();
-    Begun {
-        cx: RequestCx::new(app, parts, options.clone()),
-        body,
-        limit,
-        plain_post,
-        options,
     }
 }
 

@@ -33,10 +33,12 @@ pub struct RequestId(pub String);
 /// body, and the checks and headers are plain functions.
 pub fn front_door(
     State(app): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> impl Future<Output = Response<Body>> {
-    let (request, id, span) = enter(request);
+    let id = request_id(&mut request);
+    // The path only: a query string may carry an account id.
+    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
     let is_api = request.uri().path().starts_with("/api/");
     let admitting = Box::pin(admit(app.clone(), is_api, request));
     let started = Instant::now();
@@ -66,14 +68,6 @@ pub fn front_door(
         response
     }
     .instrument(span)
-}
-
-/// The request with its id, the id, and the request's log span.
-fn enter(mut request: Request) -> (Request, String, tracing::Span) {
-    let id = request_id(&mut request);
-    // The path only: a query string may carry an account id.
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
-    (request, id, span)
 }
 
 /// Gives the request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced)
