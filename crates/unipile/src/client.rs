@@ -1,7 +1,8 @@
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{ApiError, ErrorType, UnipileError};
+use crate::http2;
 use crate::request::StartAuthIntent;
 use crate::response::AuthResult;
 
@@ -30,6 +32,9 @@ pub struct ClientConfig {
     /// rather than queue a call behind the server's stream limit (RFC 9113 advises servers to allow
     /// at least 100). 0 is taken as 1.
     pub calls_per_connection: usize,
+    /// Certificates (DER) trusted as roots besides the built-in web PKI ones, e.g. the authority
+    /// of a TLS-inspecting proxy between this server and Unipile.
+    pub extra_root_certificates: Vec<Vec<u8>>,
 }
 
 impl ClientConfig {
@@ -43,39 +48,66 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(30),
             cleartext_http2: false,
             calls_per_connection: 100,
+            extra_root_certificates: Vec::new(),
         }
     }
 }
 
-/// Client of the auth endpoints. Cheap to clone: clones share one connection pool.
+/// Client of the auth endpoints. Cheap to clone: clones share their connections.
 ///
-/// No call is retried, because none of them is idempotent (a retried solve could consume a
-/// code or start a second intent).
+/// Calls go over HTTP/2 where the server speaks it (negotiated over TLS, or `cleartext_http2`),
+/// many to a connection, and over HTTP/1.1 otherwise. No call that may have reached Unipile is
+/// sent again, because none of them is idempotent (a retried solve could consume a code or start
+/// a second intent); one that provably did not (its connection was closing, or the server refused
+/// its stream unprocessed) is sent once more on another connection.
 #[derive(Debug, Clone)]
 pub struct Client {
-    connections: Arc<Connections>,
-    endpoints: Arc<Endpoints>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    endpoints: Endpoints,
+    request_timeout: Duration,
+    /// The HTTP/2 connections; `None` when the origin is known to speak HTTP/1.1 only.
+    http2: Option<http2::Lanes>,
+    /// Set when a TLS handshake chose HTTP/1.1: every later call goes over `http1`.
+    http1_only: AtomicBool,
+    http1: Connections,
 }
 
 /// The four endpoints' URLs, parsed once.
 #[derive(Debug)]
 struct Endpoints {
-    intent: reqwest::Url,
-    checkpoint: reqwest::Url,
-    checkpoint_request: reqwest::Url,
-    checkpoint_resend: reqwest::Url,
+    intent: Endpoint,
+    checkpoint: Endpoint,
+    checkpoint_request: Endpoint,
+    checkpoint_resend: Endpoint,
+}
+
+#[derive(Debug)]
+struct Endpoint {
+    url: reqwest::Url,
+    uri: http::Uri,
 }
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, UnipileError> {
         let base_url = config.base_url.trim_end_matches('/');
+        let invalid_url =
+            || UnipileError::InvalidConfig("base_url must be an absolute http(s) URL".into());
+        let https = base_url.starts_with("https://");
+        if !https && !base_url.starts_with("http://") {
+            return Err(invalid_url());
+        }
         let endpoint = |path: &str| {
-            reqwest::Url::parse(&format!("{base_url}{path}"))
-                .ok()
-                .filter(|_| base_url.starts_with("https://") || base_url.starts_with("http://"))
-                .ok_or_else(|| {
-                    UnipileError::InvalidConfig("base_url must be an absolute http(s) URL".into())
-                })
+            let url =
+                reqwest::Url::parse(&format!("{base_url}{path}")).map_err(|_| invalid_url())?;
+            let uri = url
+                .as_str()
+                .parse::<http::Uri>()
+                .map_err(|_| invalid_url())?;
+            Ok::<_, UnipileError>(Endpoint { url, uri })
         };
         let endpoints = Endpoints {
             intent: endpoint("/v2/auth/intent")?,
@@ -100,19 +132,43 @@ impl Client {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
 
-        let connections = Connections::new(
-            Lanes {
+        let mut roots = Vec::with_capacity(config.extra_root_certificates.len());
+        for der in &config.extra_root_certificates {
+            roots.push(rustls::pki_types::CertificateDer::from(der.clone()));
+        }
+        let http2 = if https {
+            let tls = tls_config(&roots)?;
+            Some(http2::Origin::of(&endpoints.intent.url, Some(tls))?)
+        } else if config.cleartext_http2 {
+            Some(http2::Origin::of(&endpoints.intent.url, None)?)
+        } else {
+            None
+        }
+        .map(|origin| {
+            http2::Lanes::new(
+                origin,
+                headers.clone(),
+                config.connect_timeout,
+                config.calls_per_connection,
+            )
+        });
+        let http1 = Connections::new(
+            Http1Lanes {
                 headers,
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
-                // Over https HTTP/2 is negotiated; assuming it there would fail against a server without it.
-                cleartext_http2: config.cleartext_http2 && base_url.starts_with("http://"),
+                roots,
             },
             config.calls_per_connection,
         )?;
         Ok(Client {
-            connections: Arc::new(connections),
-            endpoints: Arc::new(endpoints),
+            inner: Arc::new(Inner {
+                endpoints,
+                request_timeout: config.request_timeout,
+                http2,
+                http1_only: AtomicBool::new(false),
+                http1,
+            }),
         })
     }
 
@@ -121,7 +177,7 @@ impl Client {
         &self,
         body: &StartAuthIntent,
     ) -> Result<AuthResult, UnipileError> {
-        let response = self.post(&self.endpoints.intent, body, None).await?;
+        let response = self.post(&self.inner.endpoints.intent, body, None).await?;
         parse_success(&response)
     }
 
@@ -141,7 +197,7 @@ impl Client {
         }
         let response = self
             .post(
-                &self.endpoints.checkpoint,
+                &self.inner.endpoints.checkpoint,
                 &Body { code, intent_id },
                 timeout,
             )
@@ -167,7 +223,7 @@ impl Client {
             challenge,
         };
         let response = self
-            .post(&self.endpoints.checkpoint_request, &body, None)
+            .post(&self.inner.endpoints.checkpoint_request, &body, None)
             .await?;
         parse_success(&response)
     }
@@ -178,55 +234,119 @@ impl Client {
         struct Body<'a> {
             intent_id: &'a str,
         }
-        self.post(&self.endpoints.checkpoint_resend, &Body { intent_id }, None)
-            .await
-            .map(|_| ())
+        self.post(
+            &self.inner.endpoints.checkpoint_resend,
+            &Body { intent_id },
+            None,
+        )
+        .await
+        .map(|_| ())
     }
 
     /// Sends one request and returns a successful response, or the classified failure.
     async fn post<B: Serialize>(
         &self,
-        url: &reqwest::Url,
+        endpoint: &Endpoint,
         body: &B,
         timeout: Option<Duration>,
     ) -> Result<Success, UnipileError> {
-        let lane = self.connections.checkout()?;
-        let mut request = lane.http.post(url.clone()).json(body);
-        if let Some(timeout) = timeout {
-            request = request.timeout(timeout);
-        }
-        let response = request.send().await.map_err(transport_error)?;
-        let status = response.status();
-        // Read bytes first so an HTML page or a cut-off body is reported with its status.
-        let bytes = response.bytes().await.map_err(transport_error)?;
-        if status.is_success() {
+        let body = serde_json::to_vec(body)
+            .map_err(|e| UnipileError::InvalidConfig(format!("request body: {e}")))?;
+        let timeout = timeout.unwrap_or(self.inner.request_timeout);
+        let answer = match tokio::time::timeout(timeout, self.send(endpoint, body.into())).await {
+            Ok(answer) => answer?,
+            Err(_) => return Err(UnipileError::Timeout),
+        };
+        if answer.status.is_success() {
             Ok(Success {
-                status,
-                bytes: bytes.into(),
+                status: answer.status,
+                bytes: answer.body,
             })
         } else {
-            Err(error_from_body(status, &bytes))
+            Err(error_from_body(answer.status, &answer.body))
         }
+    }
+
+    async fn send(&self, endpoint: &Endpoint, body: Bytes) -> Result<http2::Answer, UnipileError> {
+        if let Some(lanes) = &self.inner.http2 {
+            if !self.inner.http1_only.load(Ordering::Acquire) {
+                match lanes.post(&endpoint.uri, body.clone()).await {
+                    Ok(answer) => return Ok(answer),
+                    Err(http2::Failure::Failed(error) | http2::Failure::NotSent(error)) => {
+                        return Err(error)
+                    }
+                    Err(http2::Failure::Http1Only) => {
+                        self.inner.http1_only.store(true, Ordering::Release);
+                    }
+                }
+            }
+        }
+        // Boxed: only servers without HTTP/2 take this path, and its future is large.
+        Box::pin(self.send_http1(endpoint, body)).await
+    }
+
+    async fn send_http1(
+        &self,
+        endpoint: &Endpoint,
+        body: Bytes,
+    ) -> Result<http2::Answer, UnipileError> {
+        let lane = self.inner.http1.checkout()?;
+        let response = lane
+            .http
+            .post(endpoint.url.clone())
+            .body(body)
+            .send()
+            .await
+            .map_err(transport_error)?;
+        let status = response.status();
+        // Read bytes first so an HTML page or a cut-off body is reported with its status.
+        let body = response.bytes().await.map_err(transport_error)?;
+        Ok(http2::Answer { status, body })
     }
 }
 
-/// How each lane's HTTP client is built.
+/// TLS for HTTP/2: the web PKI roots, `extra` besides, and ALPN offering `h2` then `http/1.1`.
+fn tls_config(
+    extra: &[rustls::pki_types::CertificateDer<'static>],
+) -> Result<Arc<rustls::ClientConfig>, UnipileError> {
+    let invalid = |e: rustls::Error| UnipileError::InvalidConfig(format!("TLS: {e}"));
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    for der in extra {
+        roots.add(der.clone()).map_err(invalid)?;
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(invalid)?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// How each HTTP/1.1 lane's client is built.
 #[derive(Debug)]
-struct Lanes {
+struct Http1Lanes {
     headers: HeaderMap,
     connect_timeout: Duration,
     request_timeout: Duration,
-    cleartext_http2: bool,
+    roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
-impl Lanes {
+impl Http1Lanes {
     fn build(&self) -> Result<Lane, UnipileError> {
         let mut builder = reqwest::Client::builder()
             .default_headers(self.headers.clone())
             .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout);
-        if self.cleartext_http2 {
-            builder = builder.http2_prior_knowledge();
+            .timeout(self.request_timeout)
+            .http1_only();
+        for root in &self.roots {
+            let certificate = reqwest::Certificate::from_der(root)
+                .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))?;
+            builder = builder.add_root_certificate(certificate);
         }
         let http = builder
             .build()
@@ -238,13 +358,13 @@ impl Lanes {
     }
 }
 
-/// The client's connections to Unipile, as lanes: each lane is an HTTP client with its own
-/// connection pool (over HTTP/2, one connection), carrying at most `calls_per_lane` calls at once.
-/// A call takes the first lane with room, so the lanes stay few; a new lane is opened only when
-/// every lane is full, and empty lanes at the end are closed again.
+/// The client's HTTP/1.1 connections, as lanes: each lane is an HTTP client with its own
+/// connection pool, carrying at most `calls_per_lane` calls at once (one per connection). A call
+/// takes the first lane with room, so the lanes stay few; a new lane is opened only when every
+/// lane is full, and empty lanes at the end are closed again.
 #[derive(Debug)]
 struct Connections {
-    lanes: Lanes,
+    lanes: Http1Lanes,
     calls_per_lane: usize,
     open: Mutex<Vec<Lane>>,
 }
@@ -269,7 +389,7 @@ impl Drop for Checkout {
 }
 
 impl Connections {
-    fn new(lanes: Lanes, calls_per_lane: usize) -> Result<Connections, UnipileError> {
+    fn new(lanes: Http1Lanes, calls_per_lane: usize) -> Result<Connections, UnipileError> {
         let first = lanes.build()?;
         Ok(Connections {
             lanes,
@@ -308,11 +428,11 @@ impl Connections {
 
 struct Success {
     status: StatusCode,
-    bytes: Vec<u8>,
+    bytes: Bytes,
 }
 
 fn parse_success<T: DeserializeOwned>(response: &Success) -> Result<T, UnipileError> {
-    let bytes = response.bytes.as_slice();
+    let bytes = &response.bytes[..];
     let status = response.status.as_u16();
     if bytes.is_empty() {
         return Err(unexpected(status, "empty body".into(), None));
@@ -397,7 +517,7 @@ fn transport_error(error: reqwest::Error) -> UnipileError {
 }
 
 /// "outer: inner: root" — reqwest's own message alone ("error sending request") hides the cause.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut message = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -450,7 +570,7 @@ mod tests {
     fn success_bodies_of_the_wrong_shape_are_unexpected() {
         let response = Success {
             status: StatusCode::OK,
-            bytes: br#"{"object":"Account","req_id":"req_4"}"#.to_vec(),
+            bytes: Bytes::from_static(br#"{"object":"Account","req_id":"req_4"}"#),
         };
         let error = parse_success::<AuthResult>(&response).err();
         assert!(

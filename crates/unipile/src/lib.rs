@@ -7,6 +7,7 @@
 
 mod client;
 mod error;
+mod http2;
 mod request;
 mod response;
 mod wire_enum;

@@ -499,6 +499,30 @@ async fn a_server_without_http2_gets_a_connection_per_call() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_the_server_closed_is_replaced() {
+    let first = unipile_sandbox::spawn(fast())
+        .await
+        .expect("sandbox starts");
+    let addr = first.addr;
+    let client = client_for(first.base_url(), KEY, Duration::from_secs(5));
+    account(start(&client, "user_good").await);
+    // The server goes away (closing its connections) and comes back on the same port.
+    drop(first);
+    let mut second = None;
+    for _ in 0..100 {
+        if let Ok(sandbox) = unipile_sandbox::spawn_on(addr, fast()).await {
+            second = Some(sandbox);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let second = second.expect("the port is free again");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    account(start(&client, "user_good").await);
+    assert_eq!(second.connections_accepted(), 1);
+}
+
 #[tokio::test]
 async fn per_call_timeout_overrides_the_default() {
     let config = SandboxConfig {

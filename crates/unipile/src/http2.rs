@@ -1,0 +1,288 @@
+//! Calls over HTTP/2 connections the client opens and shares itself.
+//!
+//! A call here is one stream on a shared connection: what it holds while it waits is the stream's
+//! state inside the connection and a small future, which matters when thousands of users wait for
+//! an in-app approval at once. Over `https://` the connection offers `h2` and `http/1.1` by ALPN;
+//! a server that picks HTTP/1.1 is answered with [`Opened::Http1Only`] and the caller goes on
+//! over its HTTP/1.1 client instead.
+
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use h2::client::SendRequest;
+use http::{HeaderMap, Method, Request, StatusCode, Uri};
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+use crate::error::UnipileError;
+
+/// The largest answer body read; Unipile's answers are a few kilobytes.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// How to reach the origin every endpoint shares.
+#[derive(Debug)]
+pub(crate) struct Origin {
+    /// Host for DNS, without IPv6 brackets.
+    pub host: String,
+    pub port: u16,
+    /// `Some` for `https://`: the TLS settings, whose ALPN offers `h2` and `http/1.1`.
+    pub tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+}
+
+/// What opening a connection gave.
+pub(crate) enum Opened {
+    Http2(SendRequest<Bytes>),
+    /// The TLS handshake chose HTTP/1.1: this origin does not speak HTTP/2.
+    Http1Only,
+}
+
+/// One answer, read whole.
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+/// Why a call failed, and whether it may be sent again.
+pub(crate) enum Failure {
+    /// The request never reached the server (the connection was closing, or the server refused the
+    /// stream before processing it), so sending it again cannot act twice.
+    NotSent(UnipileError),
+    Failed(UnipileError),
+    Http1Only,
+}
+
+/// The HTTP/2 connections, as lanes: each lane one connection carrying at most `calls_per_lane`
+/// calls at once. A call takes the first open lane with room, so the lanes stay few; a new lane
+/// is opened only when every lane is full, and empty lanes at the end are closed again.
+#[derive(Debug)]
+pub(crate) struct Lanes {
+    origin: Origin,
+    headers: HeaderMap,
+    connect_timeout: Duration,
+    calls_per_lane: usize,
+    open: Mutex<Vec<Arc<Lane>>>,
+}
+
+#[derive(Debug, Default)]
+struct Lane {
+    /// Set once the connection is open; a failed attempt leaves it empty for the next call.
+    sender: tokio::sync::OnceCell<SendRequest<Bytes>>,
+    /// Calls on this lane; raised only under `open`'s lock, lowered when a call ends.
+    calls: AtomicUsize,
+    /// The connection has ended (closed by either side or broken): no new call takes the lane.
+    closed: Arc<AtomicBool>,
+}
+
+/// A lane taken for one call; gives its place back when dropped.
+struct Checkout(Arc<Lane>);
+
+impl Drop for Checkout {
+    fn drop(&mut self) {
+        self.0.calls.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+impl Lanes {
+    pub fn new(
+        origin: Origin,
+        headers: HeaderMap,
+        connect_timeout: Duration,
+        calls_per_lane: usize,
+    ) -> Lanes {
+        Lanes {
+            origin,
+            headers,
+            connect_timeout,
+            calls_per_lane: calls_per_lane.max(1),
+            open: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sends `body` to `uri` and reads the answer. A request that was never sent is sent once
+    /// more on another connection; nothing else is retried.
+    pub async fn post(&self, uri: &Uri, body: Bytes) -> Result<Answer, Failure> {
+        match self.post_once(uri, body.clone()).await {
+            Err(Failure::NotSent(_)) => self.post_once(uri, body).await,
+            other => other,
+        }
+    }
+
+    async fn post_once(&self, uri: &Uri, body: Bytes) -> Result<Answer, Failure> {
+        let lane = self.checkout();
+        let sender = match lane.0.sender.get() {
+            Some(sender) => sender.clone(),
+            // Boxed so that the future of a waiting call does not carry the connecting one.
+            None => Box::pin(self.open_lane(&lane.0)).await?,
+        };
+        let sent = send(sender, uri, &self.headers, body).await;
+        if let Err(Failure::NotSent(_)) = &sent {
+            lane.0.closed.store(true, Ordering::Release);
+        }
+        sent
+    }
+
+    fn checkout(&self) -> Checkout {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let idle = |lane: &Arc<Lane>| lane.calls.load(Ordering::Acquire) == 0;
+        open.retain(|lane| !(lane.closed.load(Ordering::Acquire) && idle(lane)));
+        // Keep one empty lane in reserve at the end; close the others.
+        while open.len() > 1 && idle(&open[open.len() - 1]) && idle(&open[open.len() - 2]) {
+            open.pop();
+        }
+        let free = open.iter().find(|lane| {
+            !lane.closed.load(Ordering::Acquire)
+                && lane.calls.load(Ordering::Acquire) < self.calls_per_lane
+        });
+        let lane = match free {
+            Some(lane) => Arc::clone(lane),
+            None => {
+                let lane = Arc::new(Lane::default());
+                open.push(Arc::clone(&lane));
+                lane
+            }
+        };
+        lane.calls.fetch_add(1, Ordering::AcqRel);
+        Checkout(lane)
+    }
+
+    async fn open_lane(&self, lane: &Lane) -> Result<SendRequest<Bytes>, Failure> {
+        let opened = lane
+            .sender
+            .get_or_try_init(|| async {
+                match self.open(Arc::clone(&lane.closed)).await? {
+                    Opened::Http2(sender) => Ok(sender),
+                    Opened::Http1Only => Err(Failure::Http1Only),
+                }
+            })
+            .await;
+        opened.cloned()
+    }
+
+    /// Opens a connection; `closed` is set when it ends.
+    async fn open(&self, closed: Arc<AtomicBool>) -> Result<Opened, Failure> {
+        let connecting = async {
+            let tcp = TcpStream::connect((self.origin.host.as_str(), self.origin.port))
+                .await
+                .map_err(|e| connect_error("connecting", &e))?;
+            // Requests are small and sent whole; waiting to fill a segment only adds latency.
+            let _ = tcp.set_nodelay(true);
+            match &self.origin.tls {
+                None => handshake(tcp, closed).await.map(Opened::Http2),
+                Some((config, name)) => {
+                    let tls = tokio_rustls::TlsConnector::from(Arc::clone(config))
+                        .connect(name.clone(), tcp)
+                        .await
+                        .map_err(|e| connect_error("TLS handshake", &e))?;
+                    if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
+                        return Ok(Opened::Http1Only);
+                    }
+                    handshake(tls, closed).await.map(Opened::Http2)
+                }
+            }
+        };
+        match tokio::time::timeout(self.connect_timeout, connecting).await {
+            Ok(Ok(opened)) => Ok(opened),
+            Ok(Err(error)) => Err(Failure::Failed(error)),
+            Err(_) => Err(Failure::Failed(UnipileError::Timeout)),
+        }
+    }
+}
+
+impl Origin {
+    /// The origin of an absolute `http(s)` URL.
+    pub fn of(
+        url: &reqwest::Url,
+        tls: Option<Arc<rustls::ClientConfig>>,
+    ) -> Result<Origin, UnipileError> {
+        let invalid = || UnipileError::InvalidConfig("base_url must name a host".into());
+        let host = match url.host().ok_or_else(invalid)? {
+            url::Host::Domain(domain) => domain.to_owned(),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => ip.to_string(),
+        };
+        let port = url.port_or_known_default().ok_or_else(invalid)?;
+        let tls = match tls {
+            None => None,
+            Some(config) => {
+                let name = match host.parse::<IpAddr>() {
+                    Ok(ip) => ServerName::IpAddress(ip.into()),
+                    Err(_) => ServerName::try_from(host.clone()).map_err(|_| invalid())?,
+                };
+                Some((config, name))
+            }
+        };
+        Ok(Origin { host, port, tls })
+    }
+}
+
+async fn handshake<T>(io: T, closed: Arc<AtomicBool>) -> Result<SendRequest<Bytes>, UnipileError>
+where
+    T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (sender, connection) = h2::client::handshake(io)
+        .await
+        .map_err(|e| connect_error("HTTP/2 handshake", &e))?;
+    tokio::spawn(async move {
+        // How it ended shows in the calls it carried; a new call opens another connection.
+        let _ = connection.await;
+        closed.store(true, Ordering::Release);
+    });
+    Ok(sender)
+}
+
+async fn send(
+    sender: SendRequest<Bytes>,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Result<Answer, Failure> {
+    let not_sent = |e: h2::Error| Failure::NotSent(h2_error(&e));
+    let mut sender = sender.ready().await.map_err(not_sent)?;
+    let mut request = Request::new(());
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = uri.clone();
+    *request.headers_mut() = headers.clone();
+    let (response, mut stream) = sender.send_request(request, false).map_err(not_sent)?;
+    // Flow control queues what the window does not yet allow; the body is small.
+    stream
+        .send_data(body, true)
+        .map_err(|e| Failure::Failed(h2_error(&e)))?;
+    let response = response.await.map_err(|e| {
+        if e.reason() == Some(h2::Reason::REFUSED_STREAM) {
+            not_sent(e)
+        } else {
+            Failure::Failed(h2_error(&e))
+        }
+    })?;
+    let status = response.status();
+    let mut stream = response.into_body();
+    let mut body = BytesMut::new();
+    while let Some(chunk) = stream.data().await {
+        let chunk = chunk.map_err(|e| Failure::Failed(h2_error(&e)))?;
+        let _ = stream.flow_control().release_capacity(chunk.len());
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(Failure::Failed(UnipileError::UnexpectedResponse {
+                status: status.as_u16(),
+                reason: format!("body is larger than {MAX_BODY} bytes"),
+                req_id: None,
+            }));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Answer {
+        status,
+        body: body.freeze(),
+    })
+}
+
+fn connect_error(what: &str, error: &dyn std::error::Error) -> UnipileError {
+    UnipileError::Connect(format!("{what}: {}", crate::client::error_chain(error)))
+}
+
+fn h2_error(error: &h2::Error) -> UnipileError {
+    UnipileError::Connect(crate::client::error_chain(error))
+}
