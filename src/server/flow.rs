@@ -66,19 +66,19 @@ pub fn form_with_errors(
 pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     let provider = form.provider;
     let body = form.intent(app.settings.unipile_provider_id(provider));
-    let mut started = back_to_form(provider, form.kept.clone(), None);
+    let without_mail_servers = provider.mail_servers && !form.has_mail_servers();
+    // Unipile's answer decides the step; the typed values move into the state once, for a way back.
+    let mut started = back_to_form(provider, FormValues::default(), None);
+    started.form = form.kept;
     started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
     match app.client.start_auth_intent(&body).await {
         Ok(result) => advance(app, provider, started, result),
         Err(err) => {
             let mut notice = notice_for(&err, provider.id, "start_auth_intent");
-            if provider.mail_servers
-                && !form.has_mail_servers()
-                && is_type(&err, &ErrorType::ApiInvalidParameters)
-            {
+            if without_mail_servers && is_type(&err, &ErrorType::ApiInvalidParameters) {
                 notice.code = ErrorCode::ImapAutodetectFailed;
             }
-            back_to_form(provider, form.kept, Some(notice))
+            back_to_form(provider, started.form, Some(notice))
         }
     }
 }
