@@ -246,6 +246,10 @@ async fn send(
     *request.method_mut() = Method::POST;
     *request.uri_mut() = uri.clone();
     *request.headers_mut() = headers.clone();
+    // As HTTP/1.1 clients do: some proxies in front of APIs still want the length up front.
+    request
+        .headers_mut()
+        .insert(http::header::CONTENT_LENGTH, body.len().into());
     let (response, mut stream) = sender.send_request(request, false).map_err(not_sent)?;
     // Flow control queues what the window does not yet allow; the body is small.
     stream
