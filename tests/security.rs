@@ -272,6 +272,56 @@ async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
 }
 
 #[tokio::test]
+async fn extra_root_certificates_are_read_at_start_up_or_stop_it_with_the_reason() {
+    use base64::Engine as _;
+    let _serial = one_at_a_time();
+    let live = || Secrets {
+        api_key: Some("key".to_owned().into()),
+        session_secret: Some(SESSION_SECRET.to_owned().into()),
+    };
+    let with_file = |path: &std::path::Path| {
+        let mut settings = Settings::default();
+        settings.unipile.extra_root_certificates = Some(path.display().to_string());
+        settings
+    };
+    let dir = std::env::temp_dir().join(format!("cf-roots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+
+    let authority = base64::engine::general_purpose::STANDARD
+        .encode(include_bytes!("../crates/unipile/tests/tls/ca.der"));
+    let pem = dir.join("ca.pem");
+    std::fs::write(
+        &pem,
+        format!("-----BEGIN CERTIFICATE-----\n{authority}\n-----END CERTIFICATE-----\n"),
+    )
+    .expect("write");
+    assert!(build(with_file(&pem), live(), options()).await.is_ok());
+
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "just some text\n").expect("write");
+    let missing = dir.join("missing.pem");
+    for (path, reason) in [
+        (&not_pem, "no PEM certificate"),
+        (&missing, "cannot be read"),
+    ] {
+        let err = build(with_file(path), live(), options())
+            .await
+            .err()
+            .expect("refused");
+        let text = err.to_string();
+        assert!(matches!(err, StartupError::Client(_)), "{text}");
+        assert!(
+            text.contains("unipile.extra_root_certificates")
+                && text.contains(&path.display().to_string())
+                && text.contains(reason)
+                && text.contains("leave the setting out"),
+            "{text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn sandbox_mode_generates_a_session_secret_and_says_so() {
     let _serial = one_at_a_time();
     let (logs, _guard) = Logs::capture();

@@ -125,6 +125,9 @@ pub struct UnipileSettings {
     /// Speak HTTP/2 without TLS to an `http://` base_url (a standalone sandbox). Over https it is
     /// negotiated; the built-in sandbox always gets it.
     pub cleartext_http2: bool,
+    /// A PEM file of certificate authorities trusted for Unipile's TLS besides the public ones, e.g. that
+    /// of a TLS-inspecting proxy between this server and Unipile.
+    pub extra_root_certificates: Option<String>,
     /// The `provider` string sent to Unipile, per catalogue id, where it differs from the catalogue's default.
     pub provider_ids: BTreeMap<String, String>,
 }
@@ -184,6 +187,7 @@ impl Default for UnipileSettings {
             request_timeout_ms: 30_000,
             calls_per_connection: 100,
             cleartext_http2: false,
+            extra_root_certificates: None,
             provider_ids: BTreeMap::new(),
         }
     }

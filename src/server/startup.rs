@@ -66,6 +66,21 @@ fn random_bytes<const N: usize>() -> [u8; N] {
     bytes
 }
 
+/// The certificates of `unipile.extra_root_certificates`, or why they cannot be used.
+fn extra_roots(path: &str) -> Result<Vec<Vec<u8>>, StartupError> {
+    let refused = |reason: String| {
+        StartupError::Client(format!(
+            "unipile.extra_root_certificates ({path}): {reason}; give a PEM file of certificate \
+             authorities, or leave the setting out"
+        ))
+    };
+    let pem = std::fs::read(path).map_err(|e| refused(format!("cannot be read: {e}")))?;
+    unipile::certificates_from_pem(&pem).map_err(|e| match e {
+        unipile::UnipileError::InvalidConfig(reason) => refused(reason),
+        other => refused(other.to_string()),
+    })
+}
+
 pub async fn build(
     mut settings: Settings,
     secrets: Secrets,
@@ -113,7 +128,12 @@ pub async fn build(
         Mode::Live => settings.unipile.base_url.clone(),
         Mode::Sandbox { base_url } => base_url.clone(),
     };
+    let extra_root_certificates = match &settings.unipile.extra_root_certificates {
+        Some(path) => extra_roots(path)?,
+        None => Vec::new(),
+    };
     let client = unipile::Client::new(unipile::ClientConfig {
+        extra_root_certificates,
         connect_timeout: Duration::from_millis(settings.unipile.connect_timeout_ms),
         request_timeout: Duration::from_millis(settings.unipile.request_timeout_ms),
         calls_per_connection: settings.unipile.calls_per_connection,

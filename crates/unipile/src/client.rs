@@ -305,6 +305,24 @@ impl Client {
     }
 }
 
+/// The certificates of a PEM file (`-----BEGIN CERTIFICATE-----` blocks), as DER for
+/// [`ClientConfig::extra_root_certificates`]. Other blocks (keys, CRLs) are skipped.
+pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, UnipileError> {
+    use rustls::pki_types::pem::PemObject;
+    let mut certificates = Vec::new();
+    for certificate in rustls::pki_types::CertificateDer::pem_slice_iter(pem) {
+        let certificate = certificate
+            .map_err(|e| UnipileError::InvalidConfig(format!("not a readable PEM file: {e}")))?;
+        certificates.push(certificate.to_vec());
+    }
+    if certificates.is_empty() {
+        return Err(UnipileError::InvalidConfig(
+            "no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into(),
+        ));
+    }
+    Ok(certificates)
+}
+
 /// TLS for HTTP/2: the web PKI roots, `extra` besides, and ALPN offering `h2` then `http/1.1`.
 fn tls_config(
     extra: &[rustls::pki_types::CertificateDer<'static>],

@@ -12,7 +12,7 @@ mod request;
 mod response;
 mod wire_enum;
 
-pub use client::{Client, ClientConfig};
+pub use client::{certificates_from_pem, Client, ClientConfig};
 pub use error::{ApiError, ErrorType, UnipileError};
 pub use request::{
     Credentials, CustomProxy, Encryption, IntentConfig, MailServer, ProxyProtocol, StartAuthIntent,
