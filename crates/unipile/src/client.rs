@@ -32,6 +32,9 @@ pub struct ClientConfig {
     /// rather than queue a call behind the server's stream limit (RFC 9113 advises servers to allow
     /// at least 100). 0 is taken as 1.
     pub calls_per_connection: usize,
+    /// How long a connection nobody uses is kept: past it the next call opens a new one, since a
+    /// router on the way may have dropped it silently.
+    pub idle_timeout: Duration,
     /// Certificates (DER) trusted as roots besides the built-in web PKI ones, e.g. the authority
     /// of a TLS-inspecting proxy between this server and Unipile.
     pub extra_root_certificates: Vec<Vec<u8>>,
@@ -39,7 +42,7 @@ pub struct ClientConfig {
 
 impl ClientConfig {
     /// The settings every deployment starts from: 5 s to connect, 30 s per call, 100 calls per
-    /// connection, HTTP/2 only where negotiated.
+    /// connection, connections unused for 90 s closed, HTTP/2 only where negotiated.
     pub fn new(base_url: impl Into<String>, api_key: SecretString) -> ClientConfig {
         ClientConfig {
             base_url: base_url.into(),
@@ -48,6 +51,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(30),
             cleartext_http2: false,
             calls_per_connection: 100,
+            idle_timeout: Duration::from_secs(90),
             extra_root_certificates: Vec::new(),
         }
     }
@@ -149,6 +153,7 @@ impl Client {
                 origin,
                 headers.clone(),
                 config.connect_timeout,
+                config.idle_timeout,
                 config.calls_per_connection,
             )
         });
@@ -157,6 +162,7 @@ impl Client {
                 headers,
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
+                idle_timeout: config.idle_timeout,
                 roots,
             },
             config.calls_per_connection,
@@ -351,6 +357,7 @@ struct Http1Lanes {
     headers: HeaderMap,
     connect_timeout: Duration,
     request_timeout: Duration,
+    idle_timeout: Duration,
     roots: Vec<rustls::pki_types::CertificateDer<'static>>,
 }
 
@@ -360,6 +367,7 @@ impl Http1Lanes {
             .default_headers(self.headers.clone())
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
+            .pool_idle_timeout(self.idle_timeout)
             .http1_only();
         for root in &self.roots {
             let certificate = reqwest::Certificate::from_der(root)

@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use h2::client::SendRequest;
@@ -63,11 +63,12 @@ pub(crate) struct Lanes {
     origin: Origin,
     headers: HeaderMap,
     connect_timeout: Duration,
+    idle_timeout: Duration,
     calls_per_lane: usize,
     open: Mutex<Vec<Arc<Lane>>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Lane {
     /// Set once the connection is open; a failed attempt leaves it empty for the next call.
     sender: tokio::sync::OnceCell<SendRequest<Bytes>>,
@@ -75,6 +76,20 @@ struct Lane {
     calls: AtomicUsize,
     /// The connection has ended (closed by either side or broken): no new call takes the lane.
     closed: Arc<AtomicBool>,
+    /// When the last call ended (or the lane was made): a connection unused for `idle_timeout` is
+    /// closed rather than trusted, as a router on the way may have dropped it without a word.
+    idle_since: Mutex<Instant>,
+}
+
+impl Lane {
+    fn new() -> Lane {
+        Lane {
+            sender: tokio::sync::OnceCell::new(),
+            calls: AtomicUsize::new(0),
+            closed: Arc::new(AtomicBool::new(false)),
+            idle_since: Mutex::new(Instant::now()),
+        }
+    }
 }
 
 /// A lane taken for one call; gives its place back when dropped.
@@ -82,7 +97,13 @@ struct Checkout(Arc<Lane>);
 
 impl Drop for Checkout {
     fn drop(&mut self) {
-        self.0.calls.fetch_sub(1, Ordering::AcqRel);
+        if self.0.calls.fetch_sub(1, Ordering::AcqRel) == 1 {
+            *self
+                .0
+                .idle_since
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        }
     }
 }
 
@@ -91,12 +112,14 @@ impl Lanes {
         origin: Origin,
         headers: HeaderMap,
         connect_timeout: Duration,
+        idle_timeout: Duration,
         calls_per_lane: usize,
     ) -> Lanes {
         Lanes {
             origin,
             headers,
             connect_timeout,
+            idle_timeout,
             calls_per_lane: calls_per_lane.max(1),
             open: Mutex::new(Vec::new()),
         }
@@ -128,7 +151,16 @@ impl Lanes {
     fn checkout(&self) -> Checkout {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         let idle = |lane: &Arc<Lane>| lane.calls.load(Ordering::Acquire) == 0;
-        open.retain(|lane| !(lane.closed.load(Ordering::Acquire) && idle(lane)));
+        let stale = |lane: &Arc<Lane>| {
+            lane.closed.load(Ordering::Acquire)
+                || lane
+                    .idle_since
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .elapsed()
+                    > self.idle_timeout
+        };
+        open.retain(|lane| !(idle(lane) && stale(lane)));
         // Keep one empty lane in reserve at the end; close the others.
         while open.len() > 1 && idle(&open[open.len() - 1]) && idle(&open[open.len() - 2]) {
             open.pop();
@@ -140,7 +172,7 @@ impl Lanes {
         let lane = match free {
             Some(lane) => Arc::clone(lane),
             None => {
-                let lane = Arc::new(Lane::default());
+                let lane = Arc::new(Lane::new());
                 open.push(Arc::clone(&lane));
                 lane
             }

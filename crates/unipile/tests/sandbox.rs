@@ -524,6 +524,25 @@ async fn a_connection_the_server_closed_is_replaced() {
 }
 
 #[tokio::test]
+async fn a_connection_unused_past_the_idle_timeout_is_replaced() {
+    let sandbox = unipile_sandbox::spawn(fast())
+        .await
+        .expect("sandbox starts");
+    let client = Client::new(ClientConfig {
+        idle_timeout: Duration::from_millis(300),
+        cleartext_http2: true,
+        ..ClientConfig::new(sandbox.base_url(), SecretString::from(KEY.to_owned()))
+    })
+    .expect("valid client config");
+    account(start(&client, "user_good").await);
+    account(start(&client, "user_good").await);
+    assert_eq!(sandbox.connections_accepted(), 1);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    account(start(&client, "user_good").await);
+    assert_eq!(sandbox.connections_accepted(), 2);
+}
+
+#[tokio::test]
 async fn per_call_timeout_overrides_the_default() {
     let config = SandboxConfig {
         in_app_approval_delay: Duration::from_secs(2),
