@@ -28,9 +28,9 @@ pub struct ClientConfig {
     /// HTTP/2 is negotiated with the server whatever this says.
     pub cleartext_http2: bool,
     /// Most calls one connection carries at once. Over HTTP/2 calls share connections; a wait for an
-    /// in-app approval holds its call open, so past this many the client opens another connection
-    /// rather than queue a call behind the server's stream limit (RFC 9113 advises servers to allow
-    /// at least 100). 0 is taken as 1.
+    /// in-app approval holds its call open, so past this many, or past the streams the server allows
+    /// a connection if it allows fewer, the client opens another connection rather than queue a call
+    /// behind the waits in flight. 0 is taken as 1.
     pub calls_per_connection: usize,
     /// How long a connection nobody uses is kept: past it the next call opens a new one, since a
     /// router on the way may have dropped it silently.

@@ -74,6 +74,9 @@ struct Lane {
     sender: tokio::sync::OnceCell<SendRequest<Bytes>>,
     /// Calls on this lane; raised only under `open`'s lock, lowered when a call ends.
     calls: AtomicUsize,
+    /// The most streams the server lets this connection open at once, as it last said
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`); unknown until the connection is open.
+    streams: AtomicUsize,
     /// The connection has ended (closed by either side or broken): no new call takes the lane.
     closed: Arc<AtomicBool>,
     /// When the last call ended (or the lane was made): a connection unused for `idle_timeout` is
@@ -86,6 +89,7 @@ impl Lane {
         Lane {
             sender: tokio::sync::OnceCell::new(),
             calls: AtomicUsize::new(0),
+            streams: AtomicUsize::new(usize::MAX),
             closed: Arc::new(AtomicBool::new(false)),
             idle_since: Mutex::new(Instant::now()),
         }
@@ -141,6 +145,11 @@ impl Lanes {
             // Boxed so that the future of a waiting call does not carry the connecting one.
             None => Box::pin(self.open_lane(&lane.0)).await?,
         };
+        // A server allowing fewer streams than `calls_per_lane` would queue the calls past its
+        // limit behind the waits in flight; the lanes open another connection instead.
+        lane.0
+            .streams
+            .store(sender.current_max_send_streams().max(1), Ordering::Release);
         let sent = send(sender, uri, &self.headers, body).await;
         if let Err(Failure::NotSent(_)) = &sent {
             lane.0.closed.store(true, Ordering::Release);
@@ -166,8 +175,10 @@ impl Lanes {
             open.pop();
         }
         let free = open.iter().find(|lane| {
-            !lane.closed.load(Ordering::Acquire)
-                && lane.calls.load(Ordering::Acquire) < self.calls_per_lane
+            let room = self
+                .calls_per_lane
+                .min(lane.streams.load(Ordering::Acquire));
+            !lane.closed.load(Ordering::Acquire) && lane.calls.load(Ordering::Acquire) < room
         });
         let lane = match free {
             Some(lane) => Arc::clone(lane),

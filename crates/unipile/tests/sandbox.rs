@@ -1,5 +1,7 @@
 //! The real client against the real sandbox, over HTTP on loopback.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
@@ -540,6 +542,63 @@ async fn a_connection_unused_past_the_idle_timeout_is_replaced() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     account(start(&client, "user_good").await);
     assert_eq!(sandbox.connections_accepted(), 2);
+}
+
+/// The sandbox behind an HTTP/2 server (prior knowledge) that lets a connection open at most
+/// `streams` streams at once; its base URL and a count of the connections it accepted.
+async fn sandbox_allowing(streams: u32, config: SandboxConfig) -> (String, Arc<AtomicUsize>) {
+    let router = unipile_sandbox::router(config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let service = hyper_util::service::TowerToHyperService::new(router.clone());
+            tokio::spawn(async move {
+                let mut server =
+                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new());
+                server.max_concurrent_streams(streams);
+                let _ = server
+                    .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                    .await;
+            });
+        }
+    });
+    (format!("http://{addr}"), accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_allowing_few_streams_gets_another_connection_not_a_queue() {
+    let (base_url, accepted) = sandbox_allowing(2, fast()).await;
+    let client = client_for(base_url, KEY, Duration::from_secs(10));
+    // Two users wait for an approval that never comes: the server holds both calls (3 s here).
+    let mut waits = Vec::new();
+    for _ in 0..2 {
+        let (intent_id, _) = checkpoint(start(&client, "user_in_app_timeout").await);
+        let client = client.clone();
+        waits.push(tokio::spawn(async move {
+            client
+                .solve_checkpoint(&intent_id, "", Some(Duration::from_secs(5)))
+                .await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // A third user signs in meanwhile, and is answered at once.
+    let began = Instant::now();
+    account(start(&client, "user_good").await);
+    let took = began.elapsed();
+    assert!(
+        took < Duration::from_millis(1500),
+        "the sign-in took {took:?}"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    for wait in waits {
+        wait.abort();
+    }
 }
 
 #[tokio::test]
