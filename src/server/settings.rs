@@ -122,6 +122,8 @@ pub struct UnipileSettings {
     pub request_timeout_ms: u64,
     /// Most calls one connection to Unipile carries at once (HTTP/2); past it another is opened.
     pub calls_per_connection: usize,
+    /// A connection to Unipile nobody used for this long is closed; the next call opens a new one.
+    pub idle_timeout_ms: u64,
     /// Speak HTTP/2 without TLS to an `http://` base_url (a standalone sandbox). Over https it is
     /// negotiated; the built-in sandbox always gets it.
     pub cleartext_http2: bool,
@@ -186,6 +188,7 @@ impl Default for UnipileSettings {
             connect_timeout_ms: 5_000,
             request_timeout_ms: 30_000,
             calls_per_connection: 100,
+            idle_timeout_ms: 90_000,
             cleartext_http2: false,
             extra_root_certificates: None,
             provider_ids: BTreeMap::new(),
@@ -305,6 +308,7 @@ impl Settings {
                 "unipile.request_timeout_ms",
                 self.unipile.request_timeout_ms,
             ),
+            ("unipile.idle_timeout_ms", self.unipile.idle_timeout_ms),
             (
                 "flow.checkpoint_lifetime_secs",
                 self.flow.checkpoint_lifetime_secs,
@@ -567,6 +571,11 @@ mod tests {
                 "CF_SERVER__SHUTDOWN_DEADLINE_SECS",
                 "0",
                 "server.shutdown_deadline_secs",
+            ),
+            (
+                "CF_UNIPILE__IDLE_TIMEOUT_MS",
+                "0",
+                "unipile.idle_timeout_ms",
             ),
         ] {
             let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)]))

@@ -137,6 +137,7 @@ pub async fn build(
         connect_timeout: Duration::from_millis(settings.unipile.connect_timeout_ms),
         request_timeout: Duration::from_millis(settings.unipile.request_timeout_ms),
         calls_per_connection: settings.unipile.calls_per_connection,
+        idle_timeout: Duration::from_millis(settings.unipile.idle_timeout_ms),
         cleartext_http2: settings.unipile.cleartext_http2 || matches!(mode, Mode::Sandbox { .. }),
         ..unipile::ClientConfig::new(base_url, api_key)
     })

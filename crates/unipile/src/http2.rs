@@ -266,7 +266,10 @@ async fn handshake<T>(io: T, closed: Arc<AtomicBool>) -> Result<SendRequest<Byte
 where
     T: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (sender, connection) = h2::client::handshake(io)
+    // Unipile has nothing to push; refusing pushes keeps unasked-for streams out of memory.
+    let (sender, connection) = h2::client::Builder::new()
+        .enable_push(false)
+        .handshake(io)
         .await
         .map_err(|e| connect_error("HTTP/2 handshake", &e))?;
     tokio::spawn(async move {
