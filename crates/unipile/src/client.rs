@@ -1,5 +1,5 @@
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::error::{ApiError, ErrorType, UnipileError};
 use crate::http2;
+use crate::lanes::{Checkout, Lane, Pool};
 use crate::request::StartAuthIntent;
 use crate::response::AuthResult;
 
@@ -77,7 +78,7 @@ struct Inner {
     http2: Option<http2::Lanes>,
     /// Set when a TLS handshake chose HTTP/1.1: every later call goes over `http1`.
     http1_only: AtomicBool,
-    http1: Connections,
+    http1: Http1,
 }
 
 /// The four endpoints' URLs, parsed once.
@@ -140,8 +141,10 @@ impl Client {
         for der in &config.extra_root_certificates {
             roots.push(rustls::pki_types::CertificateDer::from(der.clone()));
         }
+        // Built whatever the scheme, so that a certificate that is no root is refused here rather
+        // than on the first call that needs it.
+        let tls = tls_config(&roots)?;
         let http2 = if https {
-            let tls = tls_config(&roots)?;
             Some(http2::Origin::of(&endpoints.intent.url, Some(tls))?)
         } else if config.cleartext_http2 {
             Some(http2::Origin::of(&endpoints.intent.url, None)?)
@@ -157,16 +160,14 @@ impl Client {
                 config.calls_per_connection,
             )
         });
-        let http1 = Connections::new(
-            Http1Lanes {
-                headers,
-                connect_timeout: config.connect_timeout,
-                request_timeout: config.request_timeout,
-                idle_timeout: config.idle_timeout,
-                roots,
-            },
-            config.calls_per_connection,
-        )?;
+        let http1 = Http1 {
+            headers,
+            connect_timeout: config.connect_timeout,
+            request_timeout: config.request_timeout,
+            idle_timeout: config.idle_timeout,
+            roots,
+            pool: Pool::new(config.calls_per_connection, config.idle_timeout),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoints,
@@ -298,7 +299,7 @@ impl Client {
     ) -> Result<http2::Answer, UnipileError> {
         let lane = self.inner.http1.checkout()?;
         let response = lane
-            .http
+            .0
             .post(endpoint.url.clone())
             .body(body)
             .send()
@@ -351,18 +352,29 @@ fn tls_config(
     Ok(Arc::new(config))
 }
 
-/// How each HTTP/1.1 lane's client is built.
+/// The HTTP/1.1 connections, as lanes of a [`Pool`]: each lane an HTTP client with its own
+/// connection pool (one call per connection), built when a call first needs one.
 #[derive(Debug)]
-struct Http1Lanes {
+struct Http1 {
     headers: HeaderMap,
     connect_timeout: Duration,
     request_timeout: Duration,
     idle_timeout: Duration,
     roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    pool: Pool<Http1Client>,
 }
 
-impl Http1Lanes {
-    fn build(&self) -> Result<Lane, UnipileError> {
+#[derive(Debug)]
+struct Http1Client(reqwest::Client);
+
+impl Lane for Http1Client {}
+
+impl Http1 {
+    fn checkout(&self) -> Result<Checkout<Http1Client>, UnipileError> {
+        self.pool.checkout(|| self.build())
+    }
+
+    fn build(&self) -> Result<Http1Client, UnipileError> {
         let mut builder = reqwest::Client::builder()
             .default_headers(self.headers.clone())
             .connect_timeout(self.connect_timeout)
@@ -377,78 +389,7 @@ impl Http1Lanes {
         let http = builder
             .build()
             .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))?;
-        Ok(Lane {
-            http,
-            calls: Arc::new(AtomicUsize::new(0)),
-        })
-    }
-}
-
-/// The client's HTTP/1.1 connections, as lanes: each lane is an HTTP client with its own
-/// connection pool, carrying at most `calls_per_lane` calls at once (one per connection). A call
-/// takes the first lane with room, so the lanes stay few; a new lane is opened only when every
-/// lane is full, and empty lanes at the end are closed again.
-#[derive(Debug)]
-struct Connections {
-    lanes: Http1Lanes,
-    calls_per_lane: usize,
-    open: Mutex<Vec<Lane>>,
-}
-
-#[derive(Debug, Clone)]
-struct Lane {
-    http: reqwest::Client,
-    /// Calls in flight on this lane; raised only under `open`'s lock, lowered when a call ends.
-    calls: Arc<AtomicUsize>,
-}
-
-/// A lane taken for one call; gives its place back when dropped.
-struct Checkout {
-    http: reqwest::Client,
-    calls: Arc<AtomicUsize>,
-}
-
-impl Drop for Checkout {
-    fn drop(&mut self) {
-        self.calls.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-impl Connections {
-    fn new(lanes: Http1Lanes, calls_per_lane: usize) -> Result<Connections, UnipileError> {
-        let first = lanes.build()?;
-        Ok(Connections {
-            lanes,
-            calls_per_lane: calls_per_lane.max(1),
-            open: Mutex::new(vec![first]),
-        })
-    }
-
-    fn checkout(&self) -> Result<Checkout, UnipileError> {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        // Keep one empty lane in reserve at the end; close the others.
-        while open.len() > 1
-            && open[open.len() - 1].calls.load(Ordering::Acquire) == 0
-            && open[open.len() - 2].calls.load(Ordering::Acquire) == 0
-        {
-            open.pop();
-        }
-        let free = open
-            .iter()
-            .position(|lane| lane.calls.load(Ordering::Acquire) < self.calls_per_lane);
-        let lane = match free {
-            Some(index) => open[index].clone(),
-            None => {
-                let lane = self.lanes.build()?;
-                open.push(lane.clone());
-                lane
-            }
-        };
-        lane.calls.fetch_add(1, Ordering::AcqRel);
-        Ok(Checkout {
-            http: lane.http,
-            calls: lane.calls,
-        })
+        Ok(Http1Client(http))
     }
 }
 

@@ -3,13 +3,13 @@
 //! A call here is one stream on a shared connection: what it holds while it waits is the stream's
 //! state inside the connection and a small future, which matters when thousands of users wait for
 //! an in-app approval at once. Over `https://` the connection offers `h2` and `http/1.1` by ALPN;
-//! a server that picks HTTP/1.1 is answered with [`Opened::Http1Only`] and the caller goes on
+//! a server that picks HTTP/1.1 is answered with [`Failure::Http1Only`] and the caller goes on
 //! over its HTTP/1.1 client instead.
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use h2::client::SendRequest;
@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use crate::error::UnipileError;
+use crate::lanes::{Lane, Pool};
 
 /// The largest answer body read; Unipile's answers are a few kilobytes.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -33,13 +34,6 @@ pub(crate) struct Origin {
     pub tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
 }
 
-/// What opening a connection gave.
-pub(crate) enum Opened {
-    Http2(SendRequest<Bytes>),
-    /// The TLS handshake chose HTTP/1.1: this origin does not speak HTTP/2.
-    Http1Only,
-}
-
 /// One answer, read whole.
 pub(crate) struct Answer {
     pub status: StatusCode,
@@ -52,62 +46,37 @@ pub(crate) enum Failure {
     /// stream before processing it), so sending it again cannot act twice.
     NotSent(UnipileError),
     Failed(UnipileError),
+    /// The TLS handshake chose HTTP/1.1: this origin does not speak HTTP/2.
     Http1Only,
 }
 
-/// The HTTP/2 connections, as lanes: each lane one connection carrying at most `calls_per_lane`
-/// calls at once. A call takes the first open lane with room, so the lanes stay few; a new lane
-/// is opened only when every lane is full, and empty lanes at the end are closed again.
+/// The HTTP/2 connections, as lanes of a [`Pool`]: each lane one connection.
 #[derive(Debug)]
 pub(crate) struct Lanes {
     origin: Origin,
     headers: HeaderMap,
     connect_timeout: Duration,
-    idle_timeout: Duration,
-    calls_per_lane: usize,
-    open: Mutex<Vec<Arc<Lane>>>,
+    pool: Pool<Connection>,
 }
 
 #[derive(Debug)]
-struct Lane {
+struct Connection {
     /// Set once the connection is open; a failed attempt leaves it empty for the next call.
     sender: tokio::sync::OnceCell<SendRequest<Bytes>>,
-    /// Calls on this lane; raised only under `open`'s lock, lowered when a call ends.
-    calls: AtomicUsize,
     /// The most streams the server lets this connection open at once, as it last said
     /// (`SETTINGS_MAX_CONCURRENT_STREAMS`); unknown until the connection is open.
     streams: AtomicUsize,
-    /// The connection has ended (closed by either side or broken): no new call takes the lane.
+    /// Set when the connection has ended.
     closed: Arc<AtomicBool>,
-    /// When the last call ended (or the lane was made): a connection unused for `idle_timeout` is
-    /// closed rather than trusted, as a router on the way may have dropped it without a word.
-    idle_since: Mutex<Instant>,
 }
 
-impl Lane {
-    fn new() -> Lane {
-        Lane {
-            sender: tokio::sync::OnceCell::new(),
-            calls: AtomicUsize::new(0),
-            streams: AtomicUsize::new(usize::MAX),
-            closed: Arc::new(AtomicBool::new(false)),
-            idle_since: Mutex::new(Instant::now()),
-        }
+impl Lane for Connection {
+    fn room(&self) -> usize {
+        self.streams.load(Ordering::Acquire)
     }
-}
 
-/// A lane taken for one call; gives its place back when dropped.
-struct Checkout(Arc<Lane>);
-
-impl Drop for Checkout {
-    fn drop(&mut self) {
-        if self.0.calls.fetch_sub(1, Ordering::AcqRel) == 1 {
-            *self
-                .0
-                .idle_since
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Instant::now();
-        }
+    fn closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
     }
 }
 
@@ -123,9 +92,7 @@ impl Lanes {
             origin,
             headers,
             connect_timeout,
-            idle_timeout,
-            calls_per_lane: calls_per_lane.max(1),
-            open: Mutex::new(Vec::new()),
+            pool: Pool::new(calls_per_lane, idle_timeout),
         }
     }
 
@@ -139,99 +106,59 @@ impl Lanes {
     }
 
     async fn post_once(&self, uri: &Uri, body: Bytes) -> Result<Answer, Failure> {
-        let lane = self.checkout();
-        let sender = match lane.0.sender.get() {
+        let lane = self.pool.checkout(|| {
+            Ok::<_, Failure>(Connection {
+                sender: tokio::sync::OnceCell::new(),
+                streams: AtomicUsize::new(usize::MAX),
+                closed: Arc::new(AtomicBool::new(false)),
+            })
+        })?;
+        let sender = match lane.sender.get() {
             Some(sender) => sender.clone(),
             // Boxed so that the future of a waiting call does not carry the connecting one.
-            None => Box::pin(self.open_lane(&lane.0)).await?,
+            None => Box::pin(
+                lane.sender
+                    .get_or_try_init(|| self.open(Arc::clone(&lane.closed))),
+            )
+            .await?
+            .clone(),
         };
         // A server allowing fewer streams than `calls_per_lane` would queue the calls past its
-        // limit behind the waits in flight; the lanes open another connection instead.
-        lane.0
-            .streams
+        // limit behind the waits in flight; the pool opens another connection instead.
+        lane.streams
             .store(sender.current_max_send_streams().max(1), Ordering::Release);
         let sent = send(sender, uri, &self.headers, body).await;
         if let Err(Failure::NotSent(_)) = &sent {
-            lane.0.closed.store(true, Ordering::Release);
+            lane.closed.store(true, Ordering::Release);
         }
         sent
     }
 
-    fn checkout(&self) -> Checkout {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let idle = |lane: &Arc<Lane>| lane.calls.load(Ordering::Acquire) == 0;
-        let stale = |lane: &Arc<Lane>| {
-            lane.closed.load(Ordering::Acquire)
-                || lane
-                    .idle_since
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .elapsed()
-                    > self.idle_timeout
-        };
-        open.retain(|lane| !(idle(lane) && stale(lane)));
-        // Keep one empty lane in reserve at the end; close the others.
-        while open.len() > 1 && idle(&open[open.len() - 1]) && idle(&open[open.len() - 2]) {
-            open.pop();
-        }
-        let free = open.iter().find(|lane| {
-            let room = self
-                .calls_per_lane
-                .min(lane.streams.load(Ordering::Acquire));
-            !lane.closed.load(Ordering::Acquire) && lane.calls.load(Ordering::Acquire) < room
-        });
-        let lane = match free {
-            Some(lane) => Arc::clone(lane),
-            None => {
-                let lane = Arc::new(Lane::new());
-                open.push(Arc::clone(&lane));
-                lane
-            }
-        };
-        lane.calls.fetch_add(1, Ordering::AcqRel);
-        Checkout(lane)
-    }
-
-    async fn open_lane(&self, lane: &Lane) -> Result<SendRequest<Bytes>, Failure> {
-        let opened = lane
-            .sender
-            .get_or_try_init(|| async {
-                match self.open(Arc::clone(&lane.closed)).await? {
-                    Opened::Http2(sender) => Ok(sender),
-                    Opened::Http1Only => Err(Failure::Http1Only),
-                }
-            })
-            .await;
-        opened.cloned()
-    }
-
     /// Opens a connection; `closed` is set when it ends.
-    async fn open(&self, closed: Arc<AtomicBool>) -> Result<Opened, Failure> {
+    async fn open(&self, closed: Arc<AtomicBool>) -> Result<SendRequest<Bytes>, Failure> {
         let connecting = async {
             let tcp = TcpStream::connect((self.origin.host.as_str(), self.origin.port))
                 .await
-                .map_err(|e| connect_error("connecting", &e))?;
+                .map_err(|e| Failure::Failed(connect_error("connecting", &e)))?;
             // Requests are small and sent whole; waiting to fill a segment only adds latency.
             let _ = tcp.set_nodelay(true);
             match &self.origin.tls {
-                None => handshake(tcp, closed).await.map(Opened::Http2),
+                None => handshake(tcp, closed).await.map_err(Failure::Failed),
                 Some((config, name)) => {
                     let tls = tokio_rustls::TlsConnector::from(Arc::clone(config))
                         .connect(name.clone(), tcp)
                         .await
-                        .map_err(|e| connect_error("TLS handshake", &e))?;
+                        .map_err(|e| Failure::Failed(connect_error("TLS handshake", &e)))?;
                     if tls.get_ref().1.alpn_protocol() != Some(b"h2") {
-                        return Ok(Opened::Http1Only);
+                        return Err(Failure::Http1Only);
                     }
-                    handshake(tls, closed).await.map(Opened::Http2)
+                    handshake(tls, closed).await.map_err(Failure::Failed)
                 }
             }
         };
-        match tokio::time::timeout(self.connect_timeout, connecting).await {
-            Ok(Ok(opened)) => Ok(opened),
-            Ok(Err(error)) => Err(Failure::Failed(error)),
-            Err(_) => Err(Failure::Failed(UnipileError::Timeout)),
-        }
+        tokio::time::timeout(self.connect_timeout, connecting)
+            .await
+            .unwrap_or(Err(Failure::Failed(UnipileError::Timeout)))
     }
 }
 

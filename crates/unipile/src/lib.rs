@@ -8,6 +8,7 @@
 mod client;
 mod error;
 mod http2;
+mod lanes;
 mod request;
 mod response;
 mod wire_enum;
