@@ -27,7 +27,7 @@ use leptos::{
 };
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes, ResponseOptions};
 use secrecy::ExposeSecret;
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{future::Future, sync::OnceLock, time::Duration};
 use tower::Layer;
 use tower_http::{
     compression::{
@@ -112,7 +112,6 @@ pub async fn build(
         // The page loads the CAPTCHA script from here, and the security headers allow this origin.
         settings.arkose.base_url = sandbox_arkose_base_url(base_url);
     }
-    let settings = Arc::new(settings);
     let master: Vec<u8> = match (&mode, secrets.session_secret) {
         (_, Some(secret)) if secret.expose_secret().len() < 32 => {
             return Err(StartupError::WeakSessionSecret)
@@ -142,23 +141,19 @@ pub async fn build(
         ..unipile::ClientConfig::new(base_url, api_key)
     })
     .map_err(|e| StartupError::Client(e.to_string()))?;
-    let cookies = Arc::new(CookieCodec::new(
+    let cookies = CookieCodec::new(
         &master,
         settings.cookie.secure,
         settings.checkpoint_lifetime(),
-    ));
+    );
     // The CAPTCHA script comes from Arkose Labs, or in sandbox mode from the emulator's stand-in.
     let mut external: Vec<String> = origin_of(&settings.arkose.base_url).into_iter().collect();
     if let Mode::Sandbox { base_url } = &mode {
         external.extend(origin_of(base_url));
     }
     let dev_reload = std::env::var_os("LEPTOS_WATCH").is_some();
-    let csp = Arc::new(ContentSecurityPolicy::new(
-        external,
-        &settings.embed.allowed_origins,
-        dev_reload,
-    ));
-    let limits = Arc::new(StartLimits::new(&settings.limits));
+    let csp = ContentSecurityPolicy::new(external, &settings.embed.allowed_origins, dev_reload);
+    let limits = StartLimits::new(&settings.limits);
     let state = AppState::new(Shared {
         settings,
         client,
@@ -167,6 +162,7 @@ pub async fn build(
         leptos_options,
         limits,
         csp,
+        sandbox_probe: OnceLock::new(),
     });
     Ok(Built {
         router: router(state.clone()),
@@ -267,11 +263,18 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
     let Mode::Sandbox { base_url } = &state.mode else {
         return (StatusCode::OK, "ready\n");
     };
-    let probe = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build();
+    // One client for every probe: building one loads the TLS roots, too much for each probe of an
+    // orchestrator asking every few seconds. Each probe connects afresh: an open connection would
+    // say nothing of whether the emulator still accepts new ones.
+    let probe = state.sandbox_probe.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(2))
+            .pool_max_idle_per_host(0)
+            .build()
+            .ok()
+    });
     match probe {
-        Ok(probe) if probe.get(base_url).send().await.is_ok() => (StatusCode::OK, "ready\n"),
+        Some(probe) if probe.get(base_url).send().await.is_ok() => (StatusCode::OK, "ready\n"),
         _ => {
             tracing::warn!("not ready: the sandbox does not answer");
             (

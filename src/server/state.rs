@@ -6,7 +6,7 @@ use super::{
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Whether the app talks to Unipile or to the built-in sandbox.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,13 +38,15 @@ impl std::ops::Deref for AppState {
 }
 
 pub struct Shared {
-    pub settings: Arc<Settings>,
+    pub settings: Settings,
     pub client: unipile::Client,
-    pub cookies: Arc<CookieCodec>,
+    pub cookies: CookieCodec,
     pub mode: Mode,
     pub leptos_options: LeptosOptions,
-    pub limits: Arc<StartLimits>,
-    pub csp: Arc<ContentSecurityPolicy>,
+    pub limits: StartLimits,
+    pub csp: ContentSecurityPolicy,
+    /// The HTTP client `/readyz` asks the sandbox with, made on the first probe.
+    pub sandbox_probe: OnceLock<Option<reqwest::Client>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
