@@ -641,7 +641,7 @@ pub fn redirect_allowed(url: &str, allowed_origins: &[String]) -> bool {
     url.len() <= MAX_URL_LEN
         && !url.contains('#')
         && url.bytes().all(|b| b.is_ascii_graphic())
-        && origin_of(url).is_some_and(|o| allowed_origins.iter().any(|a| *a == o))
+        && origin_of(url).is_some_and(|o| allowed_origins.contains(&o))
 }
 
 /// `url` with `params` appended to its query, percent-encoded.
@@ -774,6 +774,10 @@ pub fn is_host(value: &str) -> bool {
 impl SignInForm {
     /// Checks the form against the catalogue entry. On success the values are ready to be sent; otherwise
     /// the fields to correct come back with what may be kept.
+    #[allow(
+        clippy::result_large_err,
+        reason = "a checked form holds the same kept values: boxing the refusal leaves the result as large"
+    )]
     pub fn check(
         &self,
         provider: &'static Provider,

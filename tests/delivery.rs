@@ -9,7 +9,7 @@ use credentials_flow::server::settings::Settings;
 
 #[tokio::test]
 async fn pages_are_gzipped_for_browsers_that_accept_it_and_plain_otherwise() {
-    let _serial = one_at_a_time();
+    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     // Built without reqwest's decompression features: the bytes are read as sent.
     let client = reqwest::Client::new();

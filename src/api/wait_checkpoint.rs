@@ -33,6 +33,10 @@ pub(crate) async fn run_wait_checkpoint(
 }
 
 #[cfg(feature = "ssr")]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "taken apart as soon as it is made; boxing the flow would cost an allocation per wait"
+)]
 enum ToWait {
     /// The flow to wait on.
     On(

@@ -12,12 +12,17 @@ use std::net::SocketAddr;
 /// test harness's threads (one tokio runtime each, in one process), a page render now and then never
 /// completes; the server itself, one runtime serving many requests at once, is exercised concurrently by the
 /// end-to-end suite, the scale-out check and the benchmarks.
-pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    ONE_AT_A_TIME
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// A tokio lock, since it is held across awaits; a test that panics while holding it releases it.
+pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().await
 }
+
+/// [`one_at_a_time`] for a test that runs its own runtime.
+pub fn one_at_a_time_blocking() -> tokio::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.blocking_lock()
+}
+
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The app, served on a free loopback port.
 pub struct TestApp {

@@ -568,7 +568,9 @@ mod browser {
         Reflect::set(&config, &"data".into(), &data)?;
         let key = s.setup.public_key.clone();
         let origin = s.own_origin.clone();
-        let callbacks: [(&str, fn(&JsValue) -> Option<ArkoseEvent>); 7] = [
+        /// What an Arkose callback's argument says, if anything the page acts on.
+        type Reading = fn(&JsValue) -> Option<ArkoseEvent>;
+        let callbacks: [(&str, Reading); 7] = [
             ("onReady", |_| Some(ArkoseEvent::Loaded)),
             ("onShown", |_| Some(ArkoseEvent::Shown)),
             ("onCompleted", |e| {
