@@ -6,7 +6,6 @@ use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -398,13 +397,20 @@ struct Success {
     bytes: Bytes,
 }
 
-fn parse_success<T: DeserializeOwned>(response: &Success) -> Result<T, UnipileError> {
+fn parse_success(response: &Success) -> Result<AuthResult, UnipileError> {
     let bytes = &response.bytes[..];
     let status = response.status.as_u16();
     if bytes.is_empty() {
         return Err(unexpected(status, "empty body".into(), None));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Err(unexpected(
+            status,
+            "body is not valid JSON: not UTF-8".into(),
+            None,
+        ));
+    };
+    AuthResult::from_json(text).map_err(|e| {
         let req_id = serde_json::from_slice::<Value>(bytes)
             .ok()
             .and_then(|v| v.get("req_id").and_then(Value::as_str).map(str::to_owned));
@@ -539,7 +545,7 @@ mod tests {
             status: StatusCode::OK,
             bytes: Bytes::from_static(br#"{"object":"Account","req_id":"req_4"}"#),
         };
-        let error = parse_success::<AuthResult>(&response).err();
+        let error = parse_success(&response).err();
         assert!(
             matches!(error, Some(UnipileError::UnexpectedResponse { status: 200, ref reason, .. }) if reason.contains("shape"))
         );

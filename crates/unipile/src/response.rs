@@ -4,7 +4,8 @@
 use serde::de::Error as _;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 
 use crate::wire_enum::wire_enum;
 
@@ -44,23 +45,6 @@ pub struct Account {
     pub created_at: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct CheckpointBody {
-    intent_id: String,
-    checkpoint: Checkpoint,
-}
-
-#[derive(Deserialize)]
-struct QrCodeBody {
-    intent_id: String,
-    qrcode: String,
-}
-
-#[derive(Deserialize)]
-struct OauthUrlBody {
-    url: String,
-}
-
 #[derive(Serialize)]
 struct Tagged<'a, T> {
     object: &'a str,
@@ -68,29 +52,71 @@ struct Tagged<'a, T> {
     body: T,
 }
 
-impl<'de> Deserialize<'de> for AuthResult {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        let object = tag(&value, "object").map_err(D::Error::custom)?;
-        let parsed = match object.as_str() {
-            "Account" => serde_json::from_value(value).map(AuthResult::Account),
+/// An answer's `object`, read in place: the first pass over an answer reads nothing else.
+#[derive(Deserialize)]
+struct Object<'a> {
+    #[serde(borrow)]
+    object: Cow<'a, str>,
+}
+
+/// A checkpoint's `type`, read the same way.
+#[derive(Deserialize)]
+struct Type<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Cow<'a, str>,
+}
+
+impl AuthResult {
+    /// Reads an answer from its JSON text: a first pass finds `object`, a second reads the body
+    /// of that kind straight into its fields, with no tree of values in between.
+    pub(crate) fn from_json(text: &str) -> serde_json::Result<AuthResult> {
+        #[derive(Deserialize)]
+        struct CheckpointBody<'a> {
+            intent_id: String,
+            #[serde(borrow)]
+            checkpoint: &'a RawValue,
+        }
+        #[derive(Deserialize)]
+        struct QrCodeBody {
+            intent_id: String,
+            qrcode: String,
+        }
+        #[derive(Deserialize)]
+        struct OauthUrlBody {
+            url: String,
+        }
+        let Object { object } = serde_json::from_str(text)?;
+        Ok(match &*object {
+            "Account" => AuthResult::Account(serde_json::from_str(text)?),
             "AuthenticationCheckpoint" => {
-                serde_json::from_value(value).map(|b: CheckpointBody| AuthResult::Checkpoint {
-                    intent_id: b.intent_id,
-                    checkpoint: b.checkpoint,
-                })
+                let body: CheckpointBody = serde_json::from_str(text)?;
+                AuthResult::Checkpoint {
+                    intent_id: body.intent_id,
+                    checkpoint: Checkpoint::from_json(body.checkpoint.get())?,
+                }
             }
             "AuthenticationQrCode" => {
-                serde_json::from_value(value).map(|b: QrCodeBody| AuthResult::QrCode {
-                    intent_id: b.intent_id,
-                    qrcode: b.qrcode,
-                })
+                let body: QrCodeBody = serde_json::from_str(text)?;
+                AuthResult::QrCode {
+                    intent_id: body.intent_id,
+                    qrcode: body.qrcode,
+                }
             }
-            "OauthUrl" => serde_json::from_value(value)
-                .map(|b: OauthUrlBody| AuthResult::OauthUrl { url: b.url }),
-            _ => Ok(AuthResult::Unknown { object }),
-        };
-        parsed.map_err(D::Error::custom)
+            "OauthUrl" => AuthResult::OauthUrl {
+                url: serde_json::from_str::<OauthUrlBody>(text)?.url,
+            },
+            _ => AuthResult::Unknown {
+                object: object.into_owned(),
+            },
+        })
+    }
+}
+
+/// From JSON text only (`serde_json::from_str`, `from_slice`, `from_reader`), as Unipile answers.
+impl<'de> Deserialize<'de> for AuthResult {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        AuthResult::from_json(raw.get()).map_err(D::Error::custom)
     }
 }
 
@@ -176,68 +202,70 @@ impl Checkpoint {
     }
 }
 
-/// Strict parse of the known checkpoint types; `Unrecognised` routes to `Checkpoint::Unknown`.
-#[derive(Deserialize)]
-#[serde(tag = "type")]
-enum KnownCheckpoint {
-    #[serde(rename = "2FA")]
-    TwoFactor { platform: TwoFactorPlatform },
-    #[serde(rename = "OTP")]
-    Otp {
-        #[serde(default)]
-        channel: Option<Channel>,
-    },
-    #[serde(rename = "IN_APP_VALIDATION")]
-    InAppValidation,
-    #[serde(rename = "PHONE_REGISTER")]
-    PhoneRegister,
-    #[serde(rename = "CAPTCHA")]
-    Captcha {
-        #[serde(default)]
-        public_key: Option<String>,
-        #[serde(default)]
-        data: Option<String>,
-    },
-    #[serde(rename = "OTP_OR_IN_APP_VALIDATION")]
-    OtpOrInAppValidation {
-        #[serde(default)]
-        channel: Option<Channel>,
-    },
-    #[serde(rename = "CONTRACT_SELECTION")]
-    ContractSelection { contracts: Vec<Contract> },
-    #[serde(rename = "CHALLENGE_SELECTION")]
-    ChallengeSelection { challenges: Vec<Challenge> },
-    #[serde(rename = "LOADING")]
-    Loading,
-    #[serde(other)]
-    Unrecognised,
-}
-
-impl<'de> Deserialize<'de> for Checkpoint {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(deserializer)?;
-        let kind = tag(&value, "type").map_err(D::Error::custom)?;
-        let known: KnownCheckpoint = serde_json::from_value(value).map_err(D::Error::custom)?;
-        Ok(match known {
-            KnownCheckpoint::TwoFactor { platform } => Checkpoint::TwoFactor { platform },
-            KnownCheckpoint::Otp { channel } => Checkpoint::Otp { channel },
-            KnownCheckpoint::InAppValidation => Checkpoint::InAppValidation,
-            KnownCheckpoint::PhoneRegister => Checkpoint::PhoneRegister,
-            KnownCheckpoint::Captcha { public_key, data } => {
+impl Checkpoint {
+    /// Reads a checkpoint from its JSON text: `type` first, then the fields of that type. Known
+    /// types are read strictly; an unknown one becomes [`Checkpoint::Unknown`].
+    fn from_json(text: &str) -> serde_json::Result<Checkpoint> {
+        #[derive(Deserialize)]
+        struct TwoFactor {
+            platform: TwoFactorPlatform,
+        }
+        #[derive(Deserialize)]
+        struct WithChannel {
+            #[serde(default)]
+            channel: Option<Channel>,
+        }
+        #[derive(Deserialize)]
+        struct Captcha {
+            #[serde(default)]
+            public_key: Option<String>,
+            #[serde(default)]
+            data: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Contracts {
+            contracts: Vec<Contract>,
+        }
+        #[derive(Deserialize)]
+        struct Challenges {
+            challenges: Vec<Challenge>,
+        }
+        let Type { kind } = serde_json::from_str(text)?;
+        Ok(match &*kind {
+            "2FA" => Checkpoint::TwoFactor {
+                platform: serde_json::from_str::<TwoFactor>(text)?.platform,
+            },
+            "OTP" => Checkpoint::Otp {
+                channel: serde_json::from_str::<WithChannel>(text)?.channel,
+            },
+            "IN_APP_VALIDATION" => Checkpoint::InAppValidation,
+            "PHONE_REGISTER" => Checkpoint::PhoneRegister,
+            "CAPTCHA" => {
+                let Captcha { public_key, data } = serde_json::from_str(text)?;
                 Checkpoint::Captcha { public_key, data }
             }
-            KnownCheckpoint::OtpOrInAppValidation { channel } => {
-                Checkpoint::OtpOrInAppValidation { channel }
-            }
-            KnownCheckpoint::ContractSelection { contracts } => {
-                Checkpoint::ContractSelection { contracts }
-            }
-            KnownCheckpoint::ChallengeSelection { challenges } => {
-                Checkpoint::ChallengeSelection { challenges }
-            }
-            KnownCheckpoint::Loading => Checkpoint::Loading,
-            KnownCheckpoint::Unrecognised => Checkpoint::Unknown { kind },
+            "OTP_OR_IN_APP_VALIDATION" => Checkpoint::OtpOrInAppValidation {
+                channel: serde_json::from_str::<WithChannel>(text)?.channel,
+            },
+            "CONTRACT_SELECTION" => Checkpoint::ContractSelection {
+                contracts: serde_json::from_str::<Contracts>(text)?.contracts,
+            },
+            "CHALLENGE_SELECTION" => Checkpoint::ChallengeSelection {
+                challenges: serde_json::from_str::<Challenges>(text)?.challenges,
+            },
+            "LOADING" => Checkpoint::Loading,
+            _ => Checkpoint::Unknown {
+                kind: kind.into_owned(),
+            },
         })
+    }
+}
+
+/// From JSON text only, as [`AuthResult`]'s.
+impl<'de> Deserialize<'de> for Checkpoint {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(deserializer)?;
+        Checkpoint::from_json(raw.get()).map_err(D::Error::custom)
     }
 }
 
@@ -268,15 +296,6 @@ impl Serialize for Checkpoint {
             | Checkpoint::Unknown { .. } => {}
         }
         map.end()
-    }
-}
-
-/// Reads the string discriminator `field` of a JSON object.
-fn tag(value: &Value, field: &str) -> Result<String, String> {
-    match value.get(field) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        Some(_) => Err(format!("`{field}` is not a string")),
-        None => Err(format!("missing field `{field}`")),
     }
 }
 
@@ -368,6 +387,32 @@ mod tests {
             })
         );
         round_trips(&result);
+    }
+
+    #[test]
+    fn discriminators_are_found_anywhere_and_other_fields_never_get_in_the_way() {
+        // Unipile's accounts carry a `type` of their own; the tag may come last.
+        let account = parse(
+            r#"{"type":"LINKEDIN","id":"acc_1","provider":"linkedin","status":"running",
+                "object":"Account"}"#,
+        );
+        assert!(matches!(&account, AuthResult::Account(a) if a.id == "acc_1"));
+        let checkpoint = parse(
+            r#"{"status":201,"checkpoint":{"platform":"SMS","object":7,"type":"2FA"},
+                "intent_id":"acc_2","object":"AuthenticationCheckpoint","account":{"id":1}}"#,
+        );
+        assert_eq!(
+            checkpoint,
+            AuthResult::Checkpoint {
+                intent_id: "acc_2".into(),
+                checkpoint: Checkpoint::TwoFactor {
+                    platform: TwoFactorPlatform::Sms
+                },
+            }
+        );
+        // Escaped text in a tag is read like any other string.
+        let escaped = parse(r#"{"object":"Acc\u006funt","id":"a","provider":"x","status":"s"}"#);
+        assert!(matches!(escaped, AuthResult::Account(_)));
     }
 
     #[test]

@@ -51,8 +51,18 @@ macro_rules! wire_enum {
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let raw = <String as serde::Deserialize>::deserialize(deserializer)?;
-                Ok($name::parse(&raw))
+                // Reads the text in place: only a value kept in `Other` is copied.
+                struct Visitor;
+                impl serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
+                        Ok($name::parse(s))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
             }
         }
     };
