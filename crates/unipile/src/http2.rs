@@ -6,6 +6,7 @@
 //! a server that picks HTTP/1.1 is answered with [`Failure::Http1Only`] and the caller goes on
 //! over its HTTP/1.1 client instead.
 
+use std::convert::Infallible;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -106,13 +107,14 @@ impl Lanes {
     }
 
     async fn post_once(&self, uri: &Uri, body: Bytes) -> Result<Answer, Failure> {
-        let lane = self.pool.checkout(|| {
-            Ok::<_, Failure>(Connection {
+        // A lane is made unopened: the call that takes it first opens its connection below.
+        let Ok(lane) = self.pool.checkout(|| {
+            Ok::<_, Infallible>(Connection {
                 sender: tokio::sync::OnceCell::new(),
                 streams: AtomicUsize::new(usize::MAX),
                 closed: Arc::new(AtomicBool::new(false)),
             })
-        })?;
+        });
         let sender = match lane.sender.get() {
             Some(sender) => sender.clone(),
             // Boxed so that the future of a waiting call does not carry the connecting one.
