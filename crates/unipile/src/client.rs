@@ -136,13 +136,11 @@ impl Client {
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
 
-        let mut roots = Vec::with_capacity(config.extra_root_certificates.len());
-        for der in &config.extra_root_certificates {
-            roots.push(rustls::pki_types::CertificateDer::from(der.clone()));
-        }
-        // Built whatever the scheme, so that a certificate that is no root is refused here rather
-        // than on the first call that needs it.
-        let tls = tls_config(&roots)?;
+        // One TLS setup for both protocols, made whatever the scheme (HTTP/1.1 may still be
+        // redirected to https), so that a certificate that is no root is refused here.
+        let tls = tls_config(&config.extra_root_certificates)?;
+        let mut http1_tls = (*tls).clone();
+        http1_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
         let http2 = if https {
             Some(http2::Origin::of(&endpoints.intent.url, Some(tls))?)
         } else if config.cleartext_http2 {
@@ -164,7 +162,7 @@ impl Client {
             connect_timeout: config.connect_timeout,
             request_timeout: config.request_timeout,
             idle_timeout: config.idle_timeout,
-            roots,
+            tls: http1_tls,
             pool: Pool::new(config.calls_per_connection, config.idle_timeout),
         };
         Ok(Client {
@@ -329,16 +327,16 @@ pub fn certificates_from_pem(pem: &[u8]) -> Result<Vec<Vec<u8>>, UnipileError> {
     Ok(certificates)
 }
 
-/// TLS for HTTP/2: the web PKI roots, `extra` besides, and ALPN offering `h2` then `http/1.1`.
-fn tls_config(
-    extra: &[rustls::pki_types::CertificateDer<'static>],
-) -> Result<Arc<rustls::ClientConfig>, UnipileError> {
+/// TLS: the web PKI roots, `extra` (DER) besides, and ALPN offering `h2` then `http/1.1`.
+fn tls_config(extra: &[Vec<u8>]) -> Result<Arc<rustls::ClientConfig>, UnipileError> {
     let invalid = |e: rustls::Error| UnipileError::InvalidConfig(format!("TLS: {e}"));
     let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     for der in extra {
-        roots.add(der.clone()).map_err(invalid)?;
+        roots
+            .add(rustls::pki_types::CertificateDer::from(der.clone()))
+            .map_err(invalid)?;
     }
     let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
@@ -359,7 +357,8 @@ struct Http1 {
     connect_timeout: Duration,
     request_timeout: Duration,
     idle_timeout: Duration,
-    roots: Vec<rustls::pki_types::CertificateDer<'static>>,
+    /// The client's TLS settings, with ALPN offering only `http/1.1`.
+    tls: rustls::ClientConfig,
     pool: Pool<Http1Client>,
 }
 
@@ -374,21 +373,16 @@ impl Http1 {
     }
 
     fn build(&self) -> Result<Http1Client, UnipileError> {
-        let mut builder = reqwest::Client::builder()
+        reqwest::Client::builder()
             .default_headers(self.headers.clone())
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
             .pool_idle_timeout(self.idle_timeout)
-            .http1_only();
-        for root in &self.roots {
-            let certificate = reqwest::Certificate::from_der(root)
-                .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))?;
-            builder = builder.add_root_certificate(certificate);
-        }
-        let http = builder
+            .http1_only()
+            .use_preconfigured_tls(self.tls.clone())
             .build()
-            .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))?;
-        Ok(Http1Client(http))
+            .map(Http1Client)
+            .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))
     }
 }
 
