@@ -1,17 +1,34 @@
-//! The flow cookie: the pending intent and the current step, encrypted and authenticated (AES-256-GCM via
-//! the `cookie` crate's private jar), HttpOnly and SameSite=Strict. The server keeps no per-user state, so
-//! any replica holding the same `SESSION_SECRET` can continue a flow, and a reload resumes it.
+//! The flow cookie: the pending intent and the current step, encrypted and authenticated with AES-256-GCM,
+//! HttpOnly and SameSite=Strict. The server keeps no per-user state, so any replica holding the same
+//! `SESSION_SECRET` can continue a flow, and a reload resumes it.
+//!
+//! A sealed value is the `cookie` crate's private cookie: base64 (standard, padded) of a random 96-bit nonce,
+//! the ciphertext and the 128-bit tag, with the cookie's name as associated data and the key the crate
+//! derives from the secret. It is sealed here rather than through the crate's jar, which copies the value
+//! into a new buffer, a cookie and a jar and expands the key again on every call: the cipher is made once,
+//! the state's JSON is written straight into the buffer that is encrypted in place, and each `Set-Cookie`
+//! text is written once. The tests check that each side opens what the other seals.
 
 use crate::model::{FlowStep, FormValues};
+use aes_gcm::{
+    aead::{AeadInPlace, KeyInit},
+    Aes256Gcm, Nonce, Tag,
+};
 use axum::http::{header, HeaderMap, HeaderValue};
-use cookie::{time, Cookie, CookieJar, Key, SameSite};
+use base64::{engine::general_purpose::STANDARD, Engine as _};
+use cookie::{Cookie, Key};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// One cookie per provider, so flows for two providers in two tabs do not overwrite each other.
 pub fn cookie_name(provider: &str) -> String {
-    format!("cf_flow_{provider}")
+    let mut name = String::with_capacity(PREFIX.len() + provider.len() + 2);
+    name.push_str(PREFIX);
+    name.push_str(provider);
+    name
 }
+
+const PREFIX: &str = "cf_flow_";
 
 /// Everything the server remembers about one browser's sign-in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,21 +49,32 @@ pub struct FlowState {
     pub expires_at_ms: u64,
 }
 
+const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+
 pub struct CookieCodec {
-    key: Key,
-    secure: bool,
-    /// The browser keeps the cookie a little longer than the attempt, so an expired attempt can be
-    /// reported as "expired" rather than silently forgotten.
-    max_age: Duration,
+    cipher: Aes256Gcm,
+    /// What follows a flow cookie's value: `; HttpOnly; SameSite=Strict[; Secure]; Path=/; Max-Age=N`. The
+    /// browser keeps the cookie a little longer than the attempt, so an expired attempt can be reported as
+    /// "expired" rather than silently forgotten.
+    attributes: String,
+    /// The same with `Max-Age=0`, which removes the cookie.
+    removal: String,
 }
 
 impl CookieCodec {
     /// `master` must hold at least 32 bytes of secret material.
     pub fn new(master: &[u8], secure: bool, lifetime: Duration) -> CookieCodec {
+        let key = Key::derive_from(master);
+        let secure = if secure { "; Secure" } else { "" };
         CookieCodec {
-            key: Key::derive_from(master),
-            secure,
-            max_age: lifetime + Duration::from_secs(600),
+            // A derived key's encryption half is always 32 bytes, the length `from_slice` requires.
+            cipher: Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(key.encryption())),
+            attributes: format!(
+                "; HttpOnly; SameSite=Strict{secure}; Path=/; Max-Age={}",
+                (lifetime + Duration::from_secs(600)).as_secs()
+            ),
+            removal: format!("; HttpOnly; SameSite=Strict{secure}; Path=/; Max-Age=0"),
         }
     }
 
@@ -54,30 +82,21 @@ impl CookieCodec {
     pub fn read(&self, headers: &HeaderMap, provider: &str) -> Option<FlowState> {
         let name = cookie_name(provider);
         let sent: Vec<Cookie<'_>> = sent_cookies(headers).collect();
-        let value_of = |wanted: &str| {
-            sent.iter()
-                .find(|c| c.name() == wanted)
-                .map(|c| c.value().to_owned())
-        };
+        let value_of = |wanted: &str| sent.iter().find(|c| c.name() == wanted).map(|c| c.value());
         // A state too long for one cookie is split: the first says how many parts there are ("3.…").
         let first = value_of(&name)?;
-        let sealed = match first.split_once('.') {
+        let state = match first.split_once('.') {
             Some((parts, head)) => {
                 let parts: usize = parts.parse().ok().filter(|n| (2..=MAX_PARTS).contains(n))?;
                 let mut whole = head.to_owned();
                 for i in 1..parts {
-                    whole.push_str(&value_of(&part_name(&name, i))?);
+                    whole.push_str(value_of(&part_name(&name, i))?);
                 }
-                whole
+                self.open(&name, &whole)
             }
-            None => first,
-        };
-        let mut jar = CookieJar::new();
-        jar.add_original(Cookie::new(name.clone(), sealed));
-        let cookie = jar.private(&self.key).get(&name)?;
-        serde_json::from_str::<FlowState>(cookie.value())
-            .ok()
-            .filter(|state| state.provider == provider)
+            None => self.open(&name, first),
+        }?;
+        (state.provider == provider).then_some(state)
     }
 
     /// The `Set-Cookie` values that store `state`: one cookie, or up to [`MAX_PARTS`] when the sealed state
@@ -85,36 +104,38 @@ impl CookieCodec {
     /// longer earlier state left in `sent` (the request's headers). `None` when the state is too long even
     /// for that.
     pub fn write(&self, state: &FlowState, sent: &HeaderMap) -> Option<Vec<HeaderValue>> {
-        let json = serde_json::to_string(state).ok()?;
         let name = cookie_name(&state.provider);
-        let mut jar = CookieJar::new();
-        jar.private_mut(&self.key)
-            .add(Cookie::new(name.clone(), json));
-        let sealed = jar.get(&name)?.value().to_owned();
+        let sealed = self.seal(&name, state)?;
         // Base64 is ASCII, so splitting by bytes keeps whole characters.
-        let parts: Vec<&str> = sealed
-            .as_bytes()
-            .chunks(PART_LEN)
-            .map(|c| std::str::from_utf8(c).unwrap_or_default())
-            .collect();
-        if parts.len() > MAX_PARTS {
+        let parts = sealed.len().div_ceil(PART_LEN).max(1);
+        if parts > MAX_PARTS {
             return None;
         }
-        let mut values = Vec::with_capacity(MAX_PARTS);
-        for (i, part) in parts.iter().enumerate() {
-            let (cookie_name, value) = match (i, parts.len()) {
-                (0, 1) => (name.clone(), (*part).to_owned()),
-                (0, n) => (name.clone(), format!("{n}.{part}")),
-                (i, _) => (part_name(&name, i), (*part).to_owned()),
+        let mut values = Vec::with_capacity(parts);
+        for (i, part) in sealed.as_bytes().chunks(PART_LEN).enumerate() {
+            let part = std::str::from_utf8(part).ok()?;
+            let value = match (i, parts) {
+                (0, 1) => self.header(&name, "", part, &self.attributes),
+                (0, n) => self.header(&name, PART_COUNTS[n], part, &self.attributes),
+                (i, _) => self.header(&part_name(&name, i), "", part, &self.attributes),
             };
-            values.push(self.header(cookie_name, value, self.max_age)?);
+            values.push(value?);
         }
-        let present = |wanted: &str| sent_cookies(sent).any(|c| c.name() == wanted);
-        for i in parts.len().max(1)..MAX_PARTS {
-            let stale = part_name(&name, i);
-            if present(&stale) {
-                values.push(self.header(stale, String::new(), Duration::ZERO)?);
+        // Parts a longer earlier state left behind: `<name>_<i>` among the cookies sent.
+        let mut stale = [false; MAX_PARTS];
+        for cookie in sent_cookies(sent) {
+            let part = cookie
+                .name()
+                .strip_prefix(name.as_str())
+                .and_then(|rest| rest.strip_prefix('_'));
+            if let Some(i) = part.and_then(|i| i.parse::<usize>().ok()) {
+                if let Some(slot) = stale.get_mut(i) {
+                    *slot = i >= parts;
+                }
             }
+        }
+        for (i, _) in stale.iter().enumerate().filter(|(_, stale)| **stale) {
+            values.push(self.header(&part_name(&name, i), "", "", &self.removal)?);
         }
         Some(values)
     }
@@ -123,27 +144,63 @@ impl CookieCodec {
     pub fn clear(&self, provider: &str) -> Vec<HeaderValue> {
         let name = cookie_name(provider);
         (0..MAX_PARTS)
-            .map(|i| {
-                if i == 0 {
-                    name.clone()
-                } else {
-                    part_name(&name, i)
-                }
+            .filter_map(|i| match i {
+                0 => self.header(&name, "", "", &self.removal),
+                i => self.header(&part_name(&name, i), "", "", &self.removal),
             })
-            .filter_map(|n| self.header(n, String::new(), Duration::ZERO))
             .collect()
     }
 
-    fn header(&self, name: String, value: String, max_age: Duration) -> Option<HeaderValue> {
-        let cookie = Cookie::build((name, value))
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .secure(self.secure)
-            .path("/")
-            .max_age(time::Duration::seconds(
-                i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX),
-            ));
-        HeaderValue::from_str(&cookie.build().to_string()).ok()
+    /// `state` as JSON, encrypted with a fresh nonce and authenticated with `name`, in base64.
+    fn seal(&self, name: &str, state: &FlowState) -> Option<String> {
+        let mut data = Vec::with_capacity(1_024);
+        data.resize(NONCE_LEN, 0);
+        serde_json::to_writer(&mut data, state).ok()?;
+        let (nonce, text) = data.split_at_mut(NONCE_LEN);
+        rand::RngCore::fill_bytes(&mut rand::rng(), nonce);
+        let tag = self
+            .cipher
+            .encrypt_in_place_detached(Nonce::from_slice(nonce), name.as_bytes(), text)
+            .ok()?;
+        data.extend_from_slice(&tag);
+        Some(STANDARD.encode(&data))
+    }
+
+    /// The state sealed in `sealed` under `name`, if it is authentic and reads as a state.
+    fn open(&self, name: &str, sealed: &str) -> Option<FlowState> {
+        let mut data = STANDARD.decode(sealed).ok()?;
+        if data.len() < NONCE_LEN + TAG_LEN {
+            return None;
+        }
+        let (nonce, rest) = data.split_at_mut(NONCE_LEN);
+        let (text, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
+        self.cipher
+            .decrypt_in_place_detached(
+                Nonce::from_slice(nonce),
+                name.as_bytes(),
+                text,
+                Tag::from_slice(tag),
+            )
+            .ok()?;
+        serde_json::from_slice(text).ok()
+    }
+
+    /// `name=<prefix><value><attributes>`.
+    fn header(
+        &self,
+        name: &str,
+        prefix: &str,
+        value: &str,
+        attributes: &str,
+    ) -> Option<HeaderValue> {
+        let mut text =
+            String::with_capacity(name.len() + 1 + prefix.len() + value.len() + attributes.len());
+        text.push_str(name);
+        text.push('=');
+        text.push_str(prefix);
+        text.push_str(value);
+        text.push_str(attributes);
+        HeaderValue::try_from(text).ok()
     }
 }
 
@@ -162,9 +219,17 @@ pub fn sent_cookies(headers: &HeaderMap) -> impl Iterator<Item = Cookie<'_>> {
         .flat_map(|text| Cookie::split_parse(text).flatten())
 }
 
+/// `<name>_<i>`, the name of part `i` (1 or 2) of a split state.
 fn part_name(name: &str, i: usize) -> String {
-    format!("{name}_{i}")
+    let mut part = String::with_capacity(name.len() + 2);
+    part.push_str(name);
+    part.push('_');
+    part.push(char::from_digit(i as u32, 10).unwrap_or('0'));
+    part
 }
+
+/// The first part of a split state starts with the number of parts: `PART_COUNTS[n]` is `"<n>."`.
+const PART_COUNTS: [&str; MAX_PARTS + 1] = ["0.", "1.", "2.", "3."];
 
 #[cfg(test)]
 mod tests {
@@ -324,6 +389,58 @@ mod tests {
                 "linkedin"
             ),
             None
+        );
+    }
+
+    /// The sealed value is the `cookie` crate's private cookie: its jar opens what the codec seals, and the
+    /// codec opens what the jar seals, with a key derived from the same secret.
+    #[test]
+    fn sealed_values_are_the_cookie_crates_private_cookies() {
+        use cookie::CookieJar;
+        let key = Key::derive_from(&[7u8; 64]);
+        let json = serde_json::to_string(&state()).expect("json");
+
+        let ours = write(&codec(), &state());
+        let sealed = Cookie::parse(ours.to_str().expect("ascii").to_owned()).expect("cookie");
+        let mut jar = CookieJar::new();
+        jar.add_original(sealed.clone());
+        let opened = jar
+            .private(&key)
+            .get("cf_flow_linkedin")
+            .expect("the jar opens it");
+        assert_eq!(opened.value(), json);
+        // The name is bound in: the same value under another name does not open.
+        let mut renamed = sealed.clone();
+        renamed.set_name("cf_flow_instagram");
+        assert!(jar.private(&key).decrypt(renamed).is_none());
+
+        let mut jar = CookieJar::new();
+        jar.private_mut(&key)
+            .add(Cookie::new("cf_flow_linkedin", json));
+        let theirs = jar
+            .get("cf_flow_linkedin")
+            .expect("sealed")
+            .value()
+            .to_owned();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("cf_flow_linkedin={theirs}")).expect("header"),
+        );
+        assert_eq!(codec().read(&headers, "linkedin"), Some(state()));
+    }
+
+    #[test]
+    fn a_flow_cookie_is_http_only_strict_and_outlives_the_attempt_by_ten_minutes() {
+        let value = write(&codec(), &state());
+        let cookie = Cookie::parse(value.to_str().expect("ascii").to_owned()).expect("cookie");
+        assert_eq!(cookie.http_only(), Some(true));
+        assert_eq!(cookie.same_site(), Some(cookie::SameSite::Strict));
+        assert_eq!(cookie.secure(), None);
+        assert_eq!(cookie.path(), Some("/"));
+        assert_eq!(
+            cookie.max_age(),
+            Some(cookie::time::Duration::seconds(300 + 600))
         );
     }
 
