@@ -114,6 +114,7 @@ def report(d, out):
     ssr = load("ssr")
     idle = load("idle")
     cookie = load("cookie")
+    instructions = load("instructions")
     rows = []
     nm = "not measured"
 
@@ -194,6 +195,13 @@ def report(d, out):
                      f"{k['seal_us']:.1f} / {k['open_us']:.1f} µs", "report", "-"))
     else:
         rows.append(("flow cookie crypto", nm, "report", "-"))
+    if instructions and instructions["errors"] == 0:
+        figures["instructions"] = instructions
+        rows.append(("app instructions per sign-in (callgrind, user space)",
+                     f"{instructions['per_sign_in'] / 1000:,.1f} k over {instructions['sign_ins']:,} sign-ins",
+                     "report", "-"))
+    else:
+        rows.append(("app instructions per sign-in", nm, "report", "-"))
     if idle:
         figures["idle"] = idle
         mib = idle["rss_kib"] / 1024
@@ -204,7 +212,8 @@ def report(d, out):
         rows.append(("idle memory and start-up", nm, "RSS < 15 MiB; start < 100 ms", "-"))
 
     results = {"date": meta.get("date"), "machine": meta.get("machine"), "settings": meta, "figures": figures,
-               "raw": {"throughput": tp, "waits": waits, "ssr": ssr, "idle": idle, "cookie": cookie}}
+               "raw": {"throughput": tp, "waits": waits, "ssr": ssr, "idle": idle, "cookie": cookie,
+                                                            "instructions": instructions}}
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
