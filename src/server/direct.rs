@@ -23,8 +23,11 @@ use leptos::server_fn::{
     ServerFn,
 };
 use leptos_axum::ResponseOptions;
-use serde::{de::DeserializeOwned, Serialize};
-use std::future::Future;
+use serde::{
+    de::{value::MapDeserializer, DeserializeOwned},
+    Serialize,
+};
+use std::{borrow::Cow, future::Future};
 
 /// Answers `request` for the server function `S` by running `run` on its arguments.
 ///
@@ -54,16 +57,48 @@ where
     }
 }
 
-/// The same reading of the arguments as the server function's own (`PostUrl`).
 async fn read_args<S: DeserializeOwned>(body: Body, limit: usize) -> Result<S, AppError> {
     match axum::body::to_bytes(body, limit).await {
-        Ok(bytes) => serde_qs::Config::new(5, false)
-            .deserialize_bytes::<S>(&bytes)
+        Ok(bytes) => read_flat(&bytes)
             .map_err(|e| AppError::BadRequest(format!("the arguments could not be read: {e}"))),
         Err(_) => Err(AppError::BadRequest(
             "the request body could not be read".to_owned(),
         )),
     }
+}
+
+/// Most pairs a body may hold: the longest form (IMAP with its mail servers and a proxy) has about twenty.
+const MAX_PAIRS: usize = 100;
+
+/// The arguments of a function whose arguments are all text, read as the server function's own reader
+/// (`PostUrl`, serde_qs) reads the flat form a page posts: url-encoded `key=value` pairs, `+` for a space;
+/// a key given twice is refused, as it refuses it. A key with a `[` (encoded or not) is refused: that
+/// reader takes it for a nested value, which none of these arguments is, and for some such keys reads
+/// the value under another name (`[username]` as `username`). The pairs are read in place, without
+/// serde_qs's tree of levels.
+pub fn read_flat<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, String> {
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(16);
+    for (key, value) in form_urlencoded::parse(bytes) {
+        // A value without a name is no argument; server_fn's reader files it under a name made of the
+        // `=` and what follows, which no function reads either.
+        if key.is_empty() {
+            continue;
+        }
+        if key.contains('[') {
+            return Err(format!("nested key \"{key}\""));
+        }
+        if pairs.iter().any(|(k, _)| *k == key) {
+            return Err(format!("multiple values for one key: \"{key}\""));
+        }
+        if pairs.len() == MAX_PAIRS {
+            return Err(format!("more than {MAX_PAIRS} values"));
+        }
+        pairs.push((key, value));
+    }
+    S::deserialize(MapDeserializer::<_, serde::de::value::Error>::new(
+        pairs.into_iter(),
+    ))
+    .map_err(|e| e.to_string())
 }
 
 /// The answer in the server function's wire format, with what the function set on `options`.
@@ -108,4 +143,88 @@ fn finish<S: ServerFn, T: Serialize>(
             .insert(header::LOCATION, HeaderValue::from_static("/"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_flat;
+    use crate::api::{StartAuthIntent, WaitCheckpoint};
+
+    /// What a page or a plain form posts is read as server_fn's own reader reads it, with the same
+    /// values, and what it refuses (a repeated key, a nested key, no provider) is refused.
+    #[test]
+    fn arguments_are_read_as_server_fns_own_reader_reads_them() {
+        let server_fn = serde_qs::Config::new(5, false);
+        let read = [
+            "provider=linkedin&method=password&username=user_good&password=pass_good&classic=on&premium=none",
+            "provider=linkedin&username=a+b%2Bc&password=p%C3%A9+%26+q%3D&flow=f%20",
+            "username=%E2%9C%93&provider=instagram&account_id=acc_1&state=s%26t&success_url=https%3A%2F%2Fa.test%2F",
+            "provider=linkedin&&username=x&",
+            "provider=linkedin&flag&method=",
+            "provider=linkedin&x=%zz&y=%FF&z=%&w=a=b",
+            "provider=linkedin;username=x",
+            "provider=linkedin&unknown_field=1&another=2&a]=3",
+        ];
+        let refused = [
+            "username=x&provider=linkedin&username=y",
+            "provider=linkedin&provider=x",
+            "provider=linkedin&fields[username]=x",
+            "provider=linkedin&fields%5Busername%5D=x",
+            "provider=linkedin&a[]=x",
+            "username=x",
+            "",
+        ];
+        for body in read {
+            let ours = read_flat::<StartAuthIntent>(body.as_bytes()).map(|a| (a.provider, a.form));
+            let theirs = server_fn
+                .deserialize_str::<StartAuthIntent>(body)
+                .map(|a| (a.provider, a.form));
+            assert!(
+                matches!((&ours, &theirs), (Ok(a), Ok(b)) if a == b),
+                "{body}: {ours:?} against {theirs:?}"
+            );
+            let ours = read_flat::<WaitCheckpoint>(body.as_bytes()).map(|a| (a.provider, a.flow));
+            let theirs = server_fn
+                .deserialize_str::<WaitCheckpoint>(body)
+                .map(|a| (a.provider, a.flow));
+            assert!(
+                matches!((&ours, &theirs), (Ok(a), Ok(b)) if a == b)
+                    || (ours.is_err() && theirs.is_err()),
+                "{body}: {ours:?} against {theirs:?}"
+            );
+        }
+        for body in refused {
+            let ours = read_flat::<StartAuthIntent>(body.as_bytes()).map(|a| a.provider);
+            let theirs = server_fn
+                .deserialize_str::<StartAuthIntent>(body)
+                .map(|a| a.provider);
+            assert!(
+                ours.is_err() && theirs.is_err(),
+                "{body}: {ours:?} against {theirs:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_key_that_server_fns_reader_would_rename_is_refused() {
+        let body = "provider=linkedin&[username]=x";
+        let theirs = serde_qs::Config::new(5, false)
+            .deserialize_str::<StartAuthIntent>(body)
+            .expect("read as username");
+        assert_eq!(
+            theirs.form.fields.get("username").map(String::as_str),
+            Some("x")
+        );
+        assert!(read_flat::<StartAuthIntent>(body.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn a_body_of_too_many_values_is_refused() {
+        let body: String =
+            (0..200).map(|i| format!("f{i}=x&")).collect::<String>() + "provider=linkedin";
+        assert!(read_flat::<StartAuthIntent>(body.as_bytes()).is_err());
+        let body: String =
+            (0..20).map(|i| format!("f{i}=x&")).collect::<String>() + "provider=linkedin";
+        assert!(read_flat::<StartAuthIntent>(body.as_bytes()).is_ok());
+    }
 }
