@@ -675,7 +675,7 @@ pub fn redirect_params(
 
 /// The value a user typed for a field, cleaned: non-secrets trimmed; cookie values without surrounding
 /// quotes or a leading `name=`.
-fn clean(field: &Field, raw: &str) -> String {
+fn clean<'a>(field: &Field, raw: &'a str) -> &'a str {
     match field.check {
         Check::Token => {
             let v = raw.trim();
@@ -683,10 +683,10 @@ fn clean(field: &Field, raw: &str) -> String {
                 .strip_prefix(field.name)
                 .and_then(|rest| rest.strip_prefix('='))
                 .unwrap_or(v);
-            v.trim_matches('"').to_owned()
+            v.trim_matches('"')
         }
-        _ if field.secret() => raw.to_owned(),
-        _ => raw.trim().to_owned(),
+        _ if field.secret() => raw,
+        _ => raw.trim(),
     }
 }
 
@@ -817,15 +817,17 @@ impl SignInForm {
                 .map(String::as_str)
                 .unwrap_or("");
             let value = clean(field, raw);
-            if !field.secret() && value.len() <= field.max_len {
-                kept.values.insert(field.name.to_owned(), value.clone());
+            // An empty field whose default is empty reads the same kept or not (`FormValues::get`).
+            let keep = !value.is_empty() || !field.default.is_empty();
+            if keep && !field.secret() && value.len() <= field.max_len {
+                kept.values.insert(field.name.to_owned(), value.to_owned());
             }
-            if let Some(problem) = problem(field, &value) {
+            if let Some(problem) = problem(field, value) {
                 error(field, problem);
             } else if value.is_empty() && field.required {
                 error(field, FieldProblem::Required);
             } else if !value.is_empty() {
-                values.insert(field.name, value);
+                values.insert(field.name, value.to_owned());
             }
         }
         // A checkbox left unticked is absent from the post; keep it as "off" so the form shows it so.
