@@ -4,7 +4,13 @@
 
 use super::settings::LimitSettings;
 use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::{hash::Hash, net::IpAddr, num::NonZeroU32, time::Duration};
+use std::{
+    borrow::Cow,
+    hash::{BuildHasher, Hash, RandomState},
+    net::IpAddr,
+    num::NonZeroU32,
+    time::Duration,
+};
 
 /// Above this many tracked keys, keys whose quota is full again are dropped.
 const RETAIN_ABOVE: usize = 10_000;
@@ -18,7 +24,10 @@ pub enum Limit {
 
 pub struct StartLimits {
     per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    per_username: DefaultKeyedRateLimiter<String>,
+    /// Keyed by a hash of the provider and the username, with a key random to this process: the
+    /// limiter keeps no usernames, and no one can pick two names that share a budget.
+    per_username: DefaultKeyedRateLimiter<u64>,
+    names: RandomState,
 }
 
 impl StartLimits {
@@ -27,6 +36,7 @@ impl StartLimits {
         StartLimits {
             per_ip: RateLimiter::keyed(per_minute(settings.start_per_ip_per_minute)),
             per_username: RateLimiter::keyed(per_minute(settings.start_per_username_per_minute)),
+            names: RandomState::new(),
         }
     }
 
@@ -37,9 +47,18 @@ impl StartLimits {
 
     /// Counts one sign-in for `username` of `provider` (case-insensitive).
     pub fn check_username(&self, provider: &str, username: &str) -> Result<(), Duration> {
+        let username = username.trim();
+        let lower = if username
+            .bytes()
+            .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
+        {
+            Cow::Owned(username.to_lowercase())
+        } else {
+            Cow::Borrowed(username)
+        };
         check(
             &self.per_username,
-            &format!("{provider}\n{}", username.trim().to_lowercase()),
+            &self.names.hash_one((provider, lower.as_ref())),
         )
     }
 }
@@ -98,6 +117,12 @@ mod tests {
         assert!(limits
             .check_username("instagram", "alice@example.com")
             .is_ok());
+        assert!(limits.check_username("linkedin", "Élodie").is_ok());
+        assert!(
+            limits.check_username("linkedin", "éLODIE ").is_err(),
+            "same user, other case, beyond ASCII"
+        );
+        assert!(limits.check_username("linkedin", "elodie").is_ok());
     }
 
     #[test]
