@@ -89,10 +89,15 @@ fn request_id(request: &mut Request) -> String {
     id
 }
 
+/// 128 random bits in 32 hex digits.
 fn new_request_id() -> String {
     use rand::Rng;
     let n: u128 = rand::rng().random();
-    format!("{n:032x}")
+    let mut id = [0u8; 32];
+    for (i, digit) in id.iter_mut().enumerate() {
+        *digit = b"0123456789abcdef"[((n >> ((31 - i) * 4)) & 0xf) as usize];
+    }
+    std::str::from_utf8(&id).unwrap_or_default().to_owned()
 }
 
 /// The request with its body read and the page's language chosen, or the answer refusing it.
@@ -314,6 +319,27 @@ impl ContentSecurityPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_id_is_32_hex_digits_and_new_each_time() {
+        let ids: Vec<String> = (0..64).map(|_| new_request_id()).collect();
+        for id in &ids {
+            assert_eq!(id.len(), 32, "{id}");
+            assert!(
+                id.bytes()
+                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
+                "{id}"
+            );
+        }
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len());
+        // Every digit position takes more than one value: the whole 128 bits are written.
+        for i in 0..32 {
+            let digits: std::collections::HashSet<u8> =
+                ids.iter().map(|id| id.as_bytes()[i]).collect();
+            assert!(digits.len() > 1, "position {i} is always {digits:?}");
+        }
+    }
 
     #[test]
     fn the_policy_allows_this_site_the_nonce_and_the_captcha_origin_only() {
