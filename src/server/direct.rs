@@ -57,6 +57,7 @@ where
     }
 }
 
+/// The arguments in `body`, as [`read_flat`] reads them.
 async fn read_args<S: DeserializeOwned>(body: Body, limit: usize) -> Result<S, AppError> {
     match axum::body::to_bytes(body, limit).await {
         Ok(bytes) => read_flat(&bytes)
@@ -76,7 +77,7 @@ const MAX_PAIRS: usize = 100;
 /// reader takes it for a nested value, which none of these arguments is, and for some such keys reads
 /// the value under another name (`[username]` as `username`). The pairs are read in place, without
 /// serde_qs's tree of levels.
-pub fn read_flat<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, String> {
+fn read_flat<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, String> {
     let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(16);
     for pair in bytes.split(|b| *b == b'&').filter(|pair| !pair.is_empty()) {
         let (key, value) = match pair.iter().position(|b| *b == b'=') {
