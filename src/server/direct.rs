@@ -24,10 +24,10 @@ use leptos::server_fn::{
 };
 use leptos_axum::ResponseOptions;
 use serde::{
-    de::{value::MapDeserializer, DeserializeOwned},
+    de::{value::MapDeserializer, DeserializeOwned, Deserializer, IntoDeserializer, Visitor},
     Serialize,
 };
-use std::{borrow::Cow, future::Future};
+use std::{borrow::Cow, future::Future, marker::PhantomData};
 
 /// Answers `request` for the server function `S` by running `run` on its arguments.
 ///
@@ -78,7 +78,7 @@ const MAX_PAIRS: usize = 100;
 /// the value under another name (`[username]` as `username`). The pairs are read in place, without
 /// serde_qs's tree of levels.
 fn read_flat<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, String> {
-    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = Vec::with_capacity(16);
+    let mut pairs: Vec<(Text<'_>, Text<'_>)> = Vec::with_capacity(16);
     for pair in bytes.split(|b| *b == b'&').filter(|pair| !pair.is_empty()) {
         let (key, value) = match pair.iter().position(|b| *b == b'=') {
             Some(at) => (decode(&pair[..at]), decode(&pair[at + 1..])),
@@ -92,18 +92,48 @@ fn read_flat<S: DeserializeOwned>(bytes: &[u8]) -> Result<S, String> {
         if key.contains('[') {
             return Err(format!("nested key \"{key}\""));
         }
-        if pairs.iter().any(|(k, _)| *k == key) {
+        if pairs.iter().any(|(k, _)| k.0 == key) {
             return Err(format!("multiple values for one key: \"{key}\""));
         }
         if pairs.len() == MAX_PAIRS {
             return Err(format!("more than {MAX_PAIRS} values"));
         }
-        pairs.push((key, value));
+        pairs.push((Text(key), Text(value)));
     }
     S::deserialize(MapDeserializer::<_, serde::de::value::Error>::new(
         pairs.into_iter(),
     ))
     .map_err(|e| e.to_string())
+}
+
+/// A name or value for serde, borrowed from the body where nothing needed decoding: the part of the
+/// arguments a derived `Deserialize` buffers (a flattened struct) then keeps it borrowed too.
+struct Text<'a>(Cow<'a, str>);
+
+impl<'de, E: serde::de::Error> IntoDeserializer<'de, E> for Text<'de> {
+    type Deserializer = TextDeserializer<'de, E>;
+
+    fn into_deserializer(self) -> Self::Deserializer {
+        TextDeserializer(self.0, PhantomData)
+    }
+}
+
+struct TextDeserializer<'de, E>(Cow<'de, str>, PhantomData<E>);
+
+impl<'de, E: serde::de::Error> Deserializer<'de> for TextDeserializer<'de, E> {
+    type Error = E;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, E> {
+        match self.0 {
+            Cow::Borrowed(text) => visitor.visit_borrowed_str(text),
+            Cow::Owned(text) => visitor.visit_string(text),
+        }
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier ignored_any
+    }
 }
 
 /// One url-encoded name or value: `+` is a space, `%` and two hex digits a byte, anything else itself;
