@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// One cookie per provider, so flows for two providers in two tabs do not overwrite each other.
 pub fn cookie_name(provider: &str) -> String {
-    let mut name = String::with_capacity(PREFIX.len() + provider.len() + 2);
+    let mut name = String::with_capacity(PREFIX.len() + provider.len());
     name.push_str(PREFIX);
     name.push_str(provider);
     name
@@ -115,9 +115,9 @@ impl CookieCodec {
         for (i, part) in sealed.as_bytes().chunks(PART_LEN).enumerate() {
             let part = std::str::from_utf8(part).ok()?;
             let value = match (i, parts) {
-                (0, 1) => self.header(&name, "", part, &self.attributes),
-                (0, n) => self.header(&name, PART_COUNTS[n], part, &self.attributes),
-                (i, _) => self.header(&part_name(&name, i), "", part, &self.attributes),
+                (0, 1) => set_cookie(&name, "", part, &self.attributes),
+                (0, n) => set_cookie(&name, PART_COUNTS[n], part, &self.attributes),
+                (i, _) => set_cookie(&part_name(&name, i), "", part, &self.attributes),
             };
             values.push(value?);
         }
@@ -135,7 +135,7 @@ impl CookieCodec {
             }
         }
         for (i, _) in stale.iter().enumerate().filter(|(_, stale)| **stale) {
-            values.push(self.header(&part_name(&name, i), "", "", &self.removal)?);
+            values.push(set_cookie(&part_name(&name, i), "", "", &self.removal)?);
         }
         Some(values)
     }
@@ -145,8 +145,8 @@ impl CookieCodec {
         let name = cookie_name(provider);
         (0..MAX_PARTS)
             .filter_map(|i| match i {
-                0 => self.header(&name, "", "", &self.removal),
-                i => self.header(&part_name(&name, i), "", "", &self.removal),
+                0 => set_cookie(&name, "", "", &self.removal),
+                i => set_cookie(&part_name(&name, i), "", "", &self.removal),
             })
             .collect()
     }
@@ -184,24 +184,6 @@ impl CookieCodec {
             .ok()?;
         serde_json::from_slice(text).ok()
     }
-
-    /// `name=<prefix><value><attributes>`.
-    fn header(
-        &self,
-        name: &str,
-        prefix: &str,
-        value: &str,
-        attributes: &str,
-    ) -> Option<HeaderValue> {
-        let mut text =
-            String::with_capacity(name.len() + 1 + prefix.len() + value.len() + attributes.len());
-        text.push_str(name);
-        text.push('=');
-        text.push_str(prefix);
-        text.push_str(value);
-        text.push_str(attributes);
-        HeaderValue::try_from(text).ok()
-    }
 }
 
 /// Longest value put in one cookie: with the name and attributes it stays under the 4,096 bytes browsers keep.
@@ -226,6 +208,18 @@ fn part_name(name: &str, i: usize) -> String {
     part.push('_');
     part.push(char::from_digit(i as u32, 10).unwrap_or('0'));
     part
+}
+
+/// The `Set-Cookie` value `name=<prefix><value><attributes>`.
+fn set_cookie(name: &str, prefix: &str, value: &str, attributes: &str) -> Option<HeaderValue> {
+    let mut text =
+        String::with_capacity(name.len() + 1 + prefix.len() + value.len() + attributes.len());
+    text.push_str(name);
+    text.push('=');
+    text.push_str(prefix);
+    text.push_str(value);
+    text.push_str(attributes);
+    HeaderValue::try_from(text).ok()
 }
 
 /// The first part of a split state starts with the number of parts: `PART_COUNTS[n]` is `"<n>."`.
