@@ -1,11 +1,12 @@
 //! How pages travel: compressed with gzip when the browser accepts it (brotli is kept for the precompressed
-//! static files), never cached, and said to vary with the encoding.
+//! static files), never cached, and said to vary with the encoding; sent without Nagle's delay.
 #![cfg(feature = "ssr")]
 
 mod common;
 
-use common::{one_at_a_time, spawn_app};
-use credentials_flow::server::settings::Settings;
+use common::{browser, one_at_a_time, spawn_app};
+use credentials_flow::server::{settings::Settings, state::Mode};
+use std::net::SocketAddr;
 
 #[tokio::test]
 async fn pages_are_gzipped_for_browsers_that_accept_it_and_plain_otherwise() {
@@ -45,4 +46,104 @@ async fn pages_are_gzipped_for_browsers_that_accept_it_and_plain_otherwise() {
             body.len()
         );
     }
+}
+
+/// Every TCP connection of this process with an end on one of `ports`: its two addresses and whether it
+/// sends without Nagle's delay (`TCP_NODELAY`). Listening sockets have no peer and are left out.
+fn connections_on(ports: &[u16]) -> Vec<(SocketAddr, SocketAddr, bool)> {
+    use std::os::fd::BorrowedFd;
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd") {
+        let Some(fd) = entry
+            .ok()
+            .and_then(|e| e.file_name().to_str()?.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let is_socket = std::fs::read_link(format!("/proc/self/fd/{fd}"))
+            .is_ok_and(|target| target.to_string_lossy().starts_with("socket:"));
+        if !is_socket {
+            continue;
+        }
+        // SAFETY: the descriptor is open (listed just now) and only borrowed to read its options; the
+        // connections it may belong to stay open while the test holds its clients and the app.
+        let fd = unsafe { BorrowedFd::borrow_raw(fd) };
+        let socket = socket2::SockRef::from(&fd);
+        let (Some(local), Some(peer)) = (
+            socket.local_addr().ok().and_then(|a| a.as_socket()),
+            socket.peer_addr().ok().and_then(|a| a.as_socket()),
+        ) else {
+            continue;
+        };
+        if ports.contains(&local.port()) || ports.contains(&peer.port()) {
+            let no_delay = socket.tcp_nodelay().expect("TCP_NODELAY readable");
+            found.push((local, peer, no_delay));
+        }
+    }
+    found
+}
+
+/// A response or HTTP/2 frames written in more than one piece would otherwise wait for the other side's
+/// delayed acknowledgement (up to 40 ms on Linux): the app's connections from browsers, its connections to
+/// Unipile, and the emulator's side of those all send at once.
+#[tokio::test]
+async fn every_connection_to_and_from_the_app_sends_without_nagles_delay() {
+    let _serial = one_at_a_time().await;
+    let app = spawn_app(Settings::default()).await;
+    let Mode::Sandbox { base_url } = &app.built.state.mode else {
+        panic!("sandbox mode expected");
+    };
+    let port = |url: &str| {
+        let authority = url.trim_end_matches('/').rsplit('/').next().expect("host");
+        authority
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse::<u16>().ok())
+            .expect("a port")
+    };
+    let (app_port, sandbox_port) = (port(&app.base), port(base_url));
+    let client = browser();
+    let page = client
+        .get(format!("{}/connect/linkedin", app.base))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status().as_u16(), 200);
+    let signed_in = client
+        .post(format!("{}/api/start_auth_intent", app.base))
+        .header("accept", "application/json")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[
+            ("provider", "linkedin"),
+            ("username", "user_good"),
+            ("password", "pass_good"),
+        ])
+        .send()
+        .await
+        .expect("sign-in");
+    assert_eq!(signed_in.status().as_u16(), 200);
+    assert!(signed_in
+        .text()
+        .await
+        .expect("answer")
+        .contains("Connected"));
+
+    let connections = connections_on(&[app_port, sandbox_port]);
+    let accepted_by = |port: u16| {
+        connections
+            .iter()
+            .filter(move |(local, _, _)| local.port() == port)
+    };
+    assert!(
+        accepted_by(app_port).count() > 0 && accepted_by(sandbox_port).count() > 0,
+        "the browser's connection to the app and the app's to the emulator are open: {connections:?}"
+    );
+    let delayed: Vec<_> = connections
+        .iter()
+        .filter(|(_, _, no_delay)| !no_delay)
+        .collect();
+    assert!(
+        delayed.is_empty(),
+        "connections with Nagle's delay: {delayed:?}"
+    );
 }

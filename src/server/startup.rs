@@ -17,6 +17,7 @@ use axum::{
     http::{header, HeaderValue, Response, StatusCode},
     middleware::from_fn_with_state,
     routing::{get, post},
+    serve::ListenerExt,
     Router,
 };
 use leptos::server_fn::ServerFn;
@@ -287,6 +288,10 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
 
 /// Serves `router` until `shutdown` completes, then lets requests in flight finish for at most `deadline`.
 /// Returns false when the deadline cut some of them off.
+///
+/// Every accepted connection sends without Nagle's delay (`TCP_NODELAY`): an answer written in more than
+/// one piece (a streamed page, HTTP/2 frames of several requests) would otherwise wait for the client's
+/// delayed acknowledgement, up to 40 ms on Linux.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
@@ -294,6 +299,11 @@ pub async fn serve(
     deadline: Duration,
 ) -> std::io::Result<bool> {
     let (stopping, stopped) = tokio::sync::oneshot::channel::<()>();
+    let listener = listener.tap_io(|connection| {
+        if let Err(err) = connection.set_nodelay(true) {
+            tracing::debug!(%err, "TCP_NODELAY could not be set on a connection");
+        }
+    });
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),

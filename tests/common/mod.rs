@@ -3,10 +3,10 @@
 
 use credentials_flow::server::{
     settings::{Secrets, Settings},
-    startup::{build, Built},
+    startup::{build, serve, Built},
 };
 use leptos::config::LeptosOptions;
-use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Held for the whole of each HTTP test, so the tests of a file run one at a time. Run concurrently on the
 /// test harness's threads (one tokio runtime each, in one process), a page render now and then never
@@ -45,11 +45,14 @@ pub async fn spawn_with(settings: Settings, secrets: Secrets) -> TestApp {
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
+    // Served as `main` serves it; the test's runtime ending stops it.
     let router = built.router.clone();
     tokio::spawn(async move {
-        axum::serve(
+        serve(
             listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
+            router,
+            std::future::pending(),
+            Duration::from_secs(1),
         )
         .await
         .expect("serve");
