@@ -5,7 +5,7 @@
 mod common;
 
 use common::{browser, one_at_a_time, spawn_app};
-use credentials_flow::server::{settings::Settings, state::Mode};
+use credentials_flow::server::settings::Settings;
 use std::net::SocketAddr;
 
 #[tokio::test]
@@ -90,18 +90,17 @@ fn connections_on(ports: &[u16]) -> Vec<(SocketAddr, SocketAddr, bool)> {
 async fn every_connection_to_and_from_the_app_sends_without_nagles_delay() {
     let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
-    let Mode::Sandbox { base_url } = &app.built.state.mode else {
-        panic!("sandbox mode expected");
-    };
-    let port = |url: &str| {
-        let authority = url.trim_end_matches('/').rsplit('/').next().expect("host");
-        authority
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse::<u16>().ok())
-            .expect("a port")
-    };
-    let (app_port, sandbox_port) = (port(&app.base), port(base_url));
+    let app_port = reqwest::Url::parse(&app.base)
+        .ok()
+        .and_then(|url| url.port())
+        .expect("the app's port");
+    let sandbox_port = app
+        .built
+        .sandbox
+        .as_ref()
+        .expect("sandbox mode")
+        .addr
+        .port();
     let client = browser();
     let page = client
         .get(format!("{}/connect/linkedin", app.base))
