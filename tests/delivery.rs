@@ -4,13 +4,12 @@
 
 mod common;
 
-use common::{browser, one_at_a_time, spawn_app};
-use credentials_flow::server::settings::Settings;
-use std::net::SocketAddr;
+use common::{browser, options, sandbox_secrets, spawn_app};
+use credentials_flow::server::{settings::Settings, startup::build};
+use std::{net::SocketAddr, time::Duration};
 
 #[tokio::test]
 async fn pages_are_gzipped_for_browsers_that_accept_it_and_plain_otherwise() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     // Built without reqwest's decompression features: the bytes are read as sent.
     let client = reqwest::Client::new();
@@ -88,7 +87,6 @@ fn connections_on(ports: &[u16]) -> Vec<(SocketAddr, SocketAddr, bool)> {
 /// Unipile, and the emulator's side of those all send at once.
 #[tokio::test]
 async fn every_connection_to_and_from_the_app_sends_without_nagles_delay() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let app_port = reqwest::Url::parse(&app.base)
         .ok()
@@ -145,4 +143,48 @@ async fn every_connection_to_and_from_the_app_sends_without_nagles_delay() {
         delayed.is_empty(),
         "connections with Nagle's delay: {delayed:?}"
     );
+}
+
+/// Building another app in the same process (a second instance, a test suite's apps) while one serves pages
+/// does not stall the pages being drawn: leptos works an app's routes out by drawing it with every resource
+/// held back, through a flag that is global to the process, and a page whose data started loading in that
+/// moment never finished.
+#[test]
+fn pages_keep_being_served_while_another_app_is_built() {
+    let serving = tokio::runtime::Runtime::new().expect("runtime");
+    let app = serving.block_on(spawn_app(Settings::default()));
+    let builds = std::thread::spawn(|| {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        for _ in 0..40 {
+            runtime.block_on(async {
+                build(Settings::default(), sandbox_secrets(), options())
+                    .await
+                    .expect("app builds")
+            });
+        }
+    });
+    let client = browser();
+    let mut pages = 0;
+    serving.block_on(async {
+        while !builds.is_finished() || pages < 40 {
+            let page = client
+                .get(format!("{}/connect/linkedin", app.base))
+                .header("accept", "text/html")
+                .send();
+            let response = tokio::time::timeout(Duration::from_secs(10), async {
+                page.await.expect("page").text().await.expect("body")
+            })
+            .await
+            .unwrap_or_else(|_| panic!("page {pages} stalled while another app was built"));
+            assert!(
+                response.contains("Connect your LinkedIn account"),
+                "page {pages}"
+            );
+            pages += 1;
+        }
+    });
+    builds.join().expect("builds");
 }

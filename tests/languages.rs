@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{browser, one_at_a_time, spawn_app, TestApp};
+use common::{browser, spawn_app, TestApp};
 use credentials_flow::server::settings::Settings;
 
 struct Page {
@@ -67,7 +67,6 @@ fn language_cookie(page: &Page) -> Option<&String> {
 
 #[tokio::test]
 async fn lang_in_the_query_draws_the_page_in_french_and_is_remembered() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
 
@@ -113,7 +112,6 @@ async fn lang_in_the_query_draws_the_page_in_french_and_is_remembered() {
 
 #[tokio::test]
 async fn without_a_choice_the_browser_language_decides_and_english_is_the_fallback() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
 
     let french = get(
@@ -146,7 +144,6 @@ async fn without_a_choice_the_browser_language_decides_and_english_is_the_fallba
 
 #[tokio::test]
 async fn refusals_and_field_errors_are_explained_in_the_chosen_language() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     get(&client, &app, "/connect/linkedin?lang=fr", None).await;
@@ -201,7 +198,6 @@ async fn refusals_and_field_errors_are_explained_in_the_chosen_language() {
 
 #[tokio::test]
 async fn the_switcher_links_keep_the_page_and_its_parameters() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let page = get(
         &browser(),

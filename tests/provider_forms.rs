@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{browser, one_at_a_time, spawn_app, TestApp};
+use common::{browser, spawn_app, TestApp};
 use credentials_flow::{catalogue::PROVIDERS, server::settings::Settings};
 use serde_json::{json, Value};
 
@@ -96,7 +96,6 @@ fn section_open(html: &str, summary: &str) -> bool {
 
 #[tokio::test]
 async fn every_method_renders_checks_and_sends_exactly_its_body() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     // provider, method, fields typed, the exact body Unipile must receive
     type Case = (
@@ -209,7 +208,6 @@ async fn every_method_renders_checks_and_sends_exactly_its_body() {
 
 #[tokio::test]
 async fn the_cookie_form_starts_with_the_browsers_user_agent() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let html = app
         .page(&browser(), "/connect/linkedin?method=cookie")
@@ -233,7 +231,6 @@ async fn the_cookie_form_starts_with_the_browsers_user_agent() {
 
 #[tokio::test]
 async fn imap_autodetect_failure_opens_the_server_settings_and_they_link() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let address = "user_good@manual-mail.test";
@@ -290,7 +287,6 @@ async fn imap_autodetect_failure_opens_the_server_settings_and_they_link() {
 
 #[tokio::test]
 async fn proxy_errors_point_at_the_proxy_fields() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let with_proxy = |host: &'static str, login: &'static [(&'static str, &'static str)]| {
@@ -357,7 +353,6 @@ async fn proxy_errors_point_at_the_proxy_fields() {
 
 #[tokio::test]
 async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let html = app
@@ -436,7 +431,6 @@ async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
 
 #[tokio::test]
 async fn field_errors_say_what_to_fix_and_keep_no_secret() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app
@@ -494,7 +488,6 @@ async fn field_errors_say_what_to_fix_and_keep_no_secret() {
 
 #[tokio::test]
 async fn sections_the_settings_turn_off_are_neither_shown_nor_sent() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.forms.custom_proxy = false;
     settings.forms.linkedin_products = false;
@@ -524,7 +517,6 @@ async fn sections_the_settings_turn_off_are_neither_shown_nor_sent() {
 
 #[tokio::test]
 async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.embed.allowed_origins = vec!["https://host.example".into()];
     let app = spawn_app(settings).await;
@@ -616,7 +608,6 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
 
 #[tokio::test]
 async fn the_demo_host_page_has_its_own_policy() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let response = browser()
         .get(format!("{}/demo/embed", app.base))

@@ -4,9 +4,7 @@
 
 mod common;
 
-use common::{
-    browser, one_at_a_time, one_at_a_time_blocking, options, spawn_app, spawn_with, TestApp,
-};
+use common::{browser, options, spawn_app, spawn_with, TestApp};
 use credentials_flow::{
     error::AppError,
     server::{
@@ -245,7 +243,6 @@ fn random_hex(n: usize) -> String {
 
 #[tokio::test]
 async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
-    let _serial = one_at_a_time().await;
     let live = |secret: Option<&str>| Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: secret.map(|s| s.to_owned().into()),
@@ -276,7 +273,6 @@ async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
 #[tokio::test]
 async fn extra_root_certificates_are_read_at_start_up_or_stop_it_with_the_reason() {
     use base64::Engine as _;
-    let _serial = one_at_a_time().await;
     let live = || Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: Some(SESSION_SECRET.to_owned().into()),
@@ -325,7 +321,6 @@ async fn extra_root_certificates_are_read_at_start_up_or_stop_it_with_the_reason
 
 #[tokio::test]
 async fn sandbox_mode_generates_a_session_secret_and_says_so() {
-    let _serial = one_at_a_time().await;
     let (logs, _guard) = Logs::capture();
     let app = spawn_app(Settings::default()).await;
     assert!(
@@ -356,7 +351,6 @@ async fn sandbox_mode_generates_a_session_secret_and_says_so() {
 /// codes, cookie values, an intent id before its success) reaches a page, a response or a log line.
 #[tokio::test]
 async fn no_secret_reaches_the_browser_or_the_logs() {
-    let _serial = one_at_a_time().await;
     let (logs, _guard) = Logs::capture();
     let api_key = format!("sk_live_{}", random_hex(32));
     let mut settings = Settings::default();
@@ -521,7 +515,6 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
 
 #[tokio::test]
 async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_secret() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.cookie.secure = true;
     let (app, _sandbox) = spawn_live(settings.clone(), "key-a").await;
@@ -594,7 +587,6 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
 
 #[tokio::test]
 async fn cross_site_posts_are_refused_and_there_is_no_cors() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let own = app.base.clone();
     let post = |headers: Vec<(&'static str, String)>| {
@@ -677,7 +669,6 @@ fn nonce_of(csp: &str) -> String {
 
 #[tokio::test]
 async fn pages_carry_a_strict_policy_whose_nonce_is_on_every_script() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.server.instance = "replica-a".into();
     let app = spawn_app(settings).await;
@@ -764,7 +755,6 @@ async fn pages_carry_a_strict_policy_whose_nonce_is_on_every_script() {
 
 #[tokio::test]
 async fn frame_ancestors_follow_the_setting() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.embed.allowed_origins = vec!["https://app.example.com".into()];
     let app = spawn_app(settings).await;
@@ -779,7 +769,6 @@ async fn frame_ancestors_follow_the_setting() {
 
 #[tokio::test]
 async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let form = "application/x-www-form-urlencoded";
     let too_big = format!(
@@ -881,7 +870,6 @@ async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
 /// refuse and redirect exactly as the server functions do.
 #[tokio::test]
 async fn the_wait_endpoint_refuses_bad_input_and_answers_plain_posts_like_every_server_function() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let form = "application/x-www-form-urlencoded";
     for (body, why) in [
@@ -1012,7 +1000,6 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
 
 #[test]
 fn generated_bodies_never_get_a_5xx_from_any_server_function() {
-    let _serial = one_at_a_time_blocking();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -1063,7 +1050,6 @@ fn generated_bodies_never_get_a_5xx_from_any_server_function() {
 
 #[tokio::test]
 async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notice() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.limits.start_per_ip_per_minute = 3;
     let app = spawn_app(settings).await;
@@ -1116,7 +1102,6 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
 
 #[tokio::test]
 async fn too_many_starts_for_one_username_are_refused_whatever_the_address() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.limits.start_per_username_per_minute = 2;
     settings.limits.trust_forwarded_for = true;
@@ -1165,7 +1150,6 @@ async fn too_many_starts_for_one_username_are_refused_whatever_the_address() {
 
 #[tokio::test]
 async fn the_address_comes_from_the_last_forwarded_entry_only_when_trusted() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.limits.start_per_ip_per_minute = 1;
     settings.limits.trust_forwarded_for = true;
@@ -1197,7 +1181,6 @@ async fn the_address_comes_from_the_last_forwarded_entry_only_when_trusted() {
 
 #[tokio::test]
 async fn without_javascript_a_refused_start_lands_on_the_form_with_the_notice() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.limits.start_per_ip_per_minute = 1;
     let app = spawn_app(settings).await;
@@ -1233,7 +1216,6 @@ async fn without_javascript_a_refused_start_lands_on_the_form_with_the_notice() 
 
 #[tokio::test]
 async fn upstream_faults_give_a_support_reference_once_without_retrying() {
-    let _serial = one_at_a_time().await;
     let (logs, _guard) = Logs::capture();
     let mut settings = Settings::default();
     settings.unipile.connect_timeout_ms = 1_000;
@@ -1290,7 +1272,6 @@ async fn upstream_faults_give_a_support_reference_once_without_retrying() {
 
 #[tokio::test]
 async fn readiness_follows_the_sandbox_and_health_does_not() {
-    let _serial = one_at_a_time().await;
     let mut app = spawn_app(Settings::default()).await;
     let client = browser();
     // Probes after the first reuse what it set up and still ask the sandbox each time.
@@ -1308,7 +1289,6 @@ async fn readiness_follows_the_sandbox_and_health_does_not() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_requests_in_flight_within_the_deadline() {
-    let _serial = one_at_a_time().await;
     /// Serves a handler taking `handler_ms`, signals shutdown while a request is in it, and returns whether
     /// the server finished cleanly, how long it took after the signal, and the request.
     async fn serve_slow(

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{browser, one_at_a_time, spawn_app, TestApp};
+use common::{browser, spawn_app, TestApp};
 use credentials_flow::server::settings::Settings;
 use serde_json::Value;
 
@@ -126,7 +126,6 @@ fn code_source(step: &Value) -> &str {
 
 #[tokio::test]
 async fn good_credentials_link_the_account_at_once() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app.start(&client, "user_good", "pass_good").await;
@@ -163,7 +162,6 @@ async fn good_credentials_link_the_account_at_once() {
 
 #[tokio::test]
 async fn two_factor_checkpoints_say_where_the_code_comes_from_and_survive_a_wrong_code() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     for (user, source) in [
         ("user_2fa_sms", "Sms"),
@@ -195,7 +193,6 @@ async fn two_factor_checkpoints_say_where_the_code_comes_from_and_survive_a_wron
 
 #[tokio::test]
 async fn the_browser_never_sees_the_intent_id_or_a_secret() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let mut seen = String::new();
@@ -252,7 +249,6 @@ async fn the_browser_never_sees_the_intent_id_or_a_secret() {
 
 #[tokio::test]
 async fn a_checkpoint_can_only_be_solved_from_the_browser_that_started_it() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let owner = browser();
     app.start(&owner, "user_2fa_sms", "pass_good").await;
@@ -275,7 +271,6 @@ async fn a_checkpoint_can_only_be_solved_from_the_browser_that_started_it() {
 
 #[tokio::test]
 async fn refusals_keep_the_username_and_say_what_to_do() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app.start(&client, "user_good", "wrong").await;
@@ -315,7 +310,6 @@ async fn refusals_keep_the_username_and_say_what_to_do() {
 
 #[tokio::test]
 async fn too_many_wrong_codes_end_the_attempt() {
-    let _serial = one_at_a_time().await;
     let mut settings = Settings::default();
     settings.flow.max_code_attempts = 3;
     let app = spawn_app(settings).await;
@@ -339,7 +333,6 @@ async fn too_many_wrong_codes_end_the_attempt() {
 
 #[tokio::test]
 async fn phone_registration_sends_the_contract_format_then_asks_for_the_sms_code() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app.start(&client, "user_phone", "pass_good").await;
@@ -373,7 +366,6 @@ async fn phone_registration_sends_the_contract_format_then_asks_for_the_sms_code
 
 #[tokio::test]
 async fn a_form_posted_without_javascript_returns_to_the_flow_page_which_shows_the_step() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let response = client
@@ -405,7 +397,6 @@ async fn a_form_posted_without_javascript_returns_to_the_flow_page_which_shows_t
 
 #[tokio::test]
 async fn unknown_providers_and_pages_are_refused() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let (status, _, _) = app
@@ -451,7 +442,6 @@ fn quick_settings() -> Settings {
 
 #[tokio::test]
 async fn in_app_validation_waits_in_bounded_polls_until_approved() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_in_app", "pass_good").await;
@@ -475,7 +465,6 @@ async fn in_app_validation_waits_in_bounded_polls_until_approved() {
 
 #[tokio::test]
 async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
-    let _serial = one_at_a_time().await;
     let mut settings = quick_settings();
     settings.flow.checkpoint_lifetime_secs = 2;
     let app = spawn_app(settings).await;
@@ -494,7 +483,6 @@ async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
 
 #[tokio::test]
 async fn cancel_drops_the_intent_and_returns_to_the_form() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     app.start(&client, "user_in_app_timeout", "pass_good").await;
@@ -512,7 +500,6 @@ async fn cancel_drops_the_intent_and_returns_to_the_form() {
 
 #[tokio::test]
 async fn otp_or_in_app_accepts_a_code_or_the_approval() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let by_code = browser();
     let step = app.start(&by_code, "user_otp_or_in_app", "pass_good").await;
@@ -532,7 +519,6 @@ async fn otp_or_in_app_accepts_a_code_or_the_approval() {
 
 #[tokio::test]
 async fn challenge_selection_requests_the_chosen_method_then_asks_for_its_code() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_challenge", "pass_good").await;
@@ -570,7 +556,6 @@ async fn challenge_selection_requests_the_chosen_method_then_asks_for_its_code()
 
 #[tokio::test]
 async fn try_another_way_offers_the_methods() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     app.start(&client, "user_2fa_sms", "pass_good").await;
@@ -584,7 +569,6 @@ async fn try_another_way_offers_the_methods() {
 
 #[tokio::test]
 async fn contract_selection_solves_with_the_chosen_contract() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_contract", "pass_good").await;
@@ -610,7 +594,6 @@ async fn contract_selection_solves_with_the_chosen_contract() {
 
 #[tokio::test]
 async fn loading_turns_into_the_next_checkpoint_by_waiting() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     assert_eq!(
@@ -623,7 +606,6 @@ async fn loading_turns_into_the_next_checkpoint_by_waiting() {
 
 #[tokio::test]
 async fn resend_has_a_cooldown_and_says_whether_it_worked() {
-    let _serial = one_at_a_time().await;
     let mut settings = quick_settings();
     settings.flow.resend_cooldown_secs = 1;
     let app = spawn_app(settings).await;
@@ -661,7 +643,6 @@ async fn resend_has_a_cooldown_and_says_whether_it_worked() {
 
 #[tokio::test]
 async fn a_form_left_open_in_another_tab_cannot_act_on_a_newer_attempt() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     app.start(&client, "user_2fa_sms", "pass_good").await;
@@ -693,7 +674,6 @@ async fn a_form_left_open_in_another_tab_cannot_act_on_a_newer_attempt() {
 
 #[tokio::test]
 async fn an_unknown_checkpoint_type_gets_a_clear_screen_not_a_failure() {
-    let _serial = one_at_a_time().await;
     use credentials_flow::{model::CheckpointKind, server::flow::checkpoint_kind};
     let kind = checkpoint_kind(&unipile::Checkpoint::Unknown {
         kind: "RETINA_SCAN".into(),
@@ -712,7 +692,6 @@ async fn an_unknown_checkpoint_type_gets_a_clear_screen_not_a_failure() {
 
 #[tokio::test]
 async fn the_no_javascript_waiting_page_completes_by_reloading_with_wait() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     app.start(&client, "user_in_app", "pass_good").await;
@@ -751,7 +730,6 @@ async fn the_no_javascript_waiting_page_completes_by_reloading_with_wait() {
 
 #[tokio::test]
 async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_account() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let site = app.step(&client, "get_site_info", &[]).await;
@@ -804,7 +782,6 @@ async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_accoun
 
 #[tokio::test]
 async fn a_captcha_with_a_long_blob_is_kept_over_several_cookies_and_links() {
-    let _serial = one_at_a_time().await;
     let app = spawn_app(Settings::default()).await;
 
     // What the browser receives: the flow in parts, each small enough for a browser to keep.

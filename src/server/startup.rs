@@ -26,7 +26,9 @@ use leptos::{
     nonce::use_nonce,
     prelude::{provide_context, use_context},
 };
-use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes, ResponseOptions};
+use leptos_axum::{
+    generate_route_list_with_exclusions, AxumRouteListing, LeptosRoutes, ResponseOptions,
+};
 use secrecy::ExposeSecret;
 use std::{future::Future, sync::OnceLock, time::Duration};
 use tower::Layer;
@@ -172,10 +174,24 @@ pub async fn build(
     })
 }
 
+/// The app's pages, worked out once per process. leptos lists them by drawing `App` with resource loading
+/// held back for the whole process (a global flag), and a page being drawn elsewhere in the process whose
+/// data starts loading in that moment never finishes (leptos-rs/leptos#4773). The list depends only on
+/// `App`, so the first router built works it out, before any page of the process can be drawn, and every
+/// later one (another instance, a test's app) reuses it.
+fn page_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES
+        .get_or_init(|| {
+            // Answered by the router itself, not through leptos_axum (see `direct`).
+            let direct = [api::StartAuthIntent::PATH, api::WaitCheckpoint::PATH];
+            generate_route_list_with_exclusions(App, Some(direct.map(str::to_owned).to_vec()))
+        })
+        .clone()
+}
+
 pub fn router(state: AppState) -> Router {
-    // Answered by the router itself, not through leptos_axum (see `direct`).
-    let direct = [api::StartAuthIntent::PATH, api::WaitCheckpoint::PATH];
-    let routes = generate_route_list_with_exclusions(App, Some(direct.map(str::to_owned).to_vec()));
+    let routes = page_routes();
     let options = state.leptos_options.clone();
     let context = {
         let state = state.clone();

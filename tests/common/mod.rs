@@ -8,22 +8,6 @@ use credentials_flow::server::{
 use leptos::config::LeptosOptions;
 use std::time::Duration;
 
-/// Held for the whole of each HTTP test, so the tests of a file run one at a time. Run concurrently on the
-/// test harness's threads (one tokio runtime each, in one process), a page render now and then never
-/// completes; the server itself, one runtime serving many requests at once, is exercised concurrently by the
-/// end-to-end suite, the scale-out check and the benchmarks.
-/// A tokio lock, since it is held across awaits; a test that panics while holding it releases it.
-pub async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().await
-}
-
-/// [`one_at_a_time`] for a test that runs its own runtime.
-pub fn one_at_a_time_blocking() -> tokio::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.blocking_lock()
-}
-
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
 /// The app, served on a free loopback port.
 pub struct TestApp {
     pub base: String,
@@ -64,15 +48,15 @@ pub async fn spawn_with(settings: Settings, secrets: Secrets) -> TestApp {
 }
 
 /// Sandbox mode: no API key, a generated session secret.
+pub fn sandbox_secrets() -> Secrets {
+    Secrets {
+        api_key: None,
+        session_secret: None,
+    }
+}
+
 pub async fn spawn_app(settings: Settings) -> TestApp {
-    spawn_with(
-        settings,
-        Secrets {
-            api_key: None,
-            session_secret: None,
-        },
-    )
-    .await
+    spawn_with(settings, sandbox_secrets()).await
 }
 
 /// Keeps cookies like a browser and does not follow redirects, so tests can see them.
