@@ -4,6 +4,7 @@
 
 use super::{locale, settings::url::origin_of, state::AppState};
 use crate::error::AppError;
+use crate::{i18n::Locale, text, tx};
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -11,7 +12,11 @@ use axum::{
     middleware::Next,
     response::IntoResponse,
 };
-use std::{future::Future, time::Instant};
+use leptos_i18n::Locale as _;
+use std::{
+    future::Future,
+    time::{Duration, Instant},
+};
 use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -45,7 +50,17 @@ pub fn front_door(
     async move {
         let mut response = match admitting.await {
             Ok((request, choice)) => {
-                let response = next.run(request).await;
+                let response = if is_api {
+                    next.run(request).await
+                } else {
+                    let locale = request
+                        .extensions()
+                        .get::<locale::PageLocale>()
+                        .map(|l| l.0)
+                        .unwrap_or_default();
+                    let deadline = app.settings.page_deadline();
+                    Box::pin(within_deadline(deadline, locale, &id, next.run(request))).await
+                };
                 let mut response = if is_failed_server_fn(&response) {
                     Box::pin(server_fn_status(response)).await
                 } else {
@@ -68,6 +83,57 @@ pub fn front_door(
         response
     }
     .instrument(span)
+}
+
+/// A page (any answer that is not a server function's) not ready by `deadline`: a page saying to reload,
+/// with the request id for support, and a warning. Pages take milliseconds, or as long as a wait for an
+/// in-app approval that one holds without JavaScript; a page still not drawn at the deadline is stuck (its
+/// data will not come), and without one the browser would wait for it with no end.
+async fn within_deadline(
+    deadline: Duration,
+    locale: Locale,
+    id: &str,
+    answer: impl Future<Output = Response<Body>>,
+) -> Response<Body> {
+    match tokio::time::timeout(deadline, answer).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                deadline_secs = deadline.as_secs(),
+                "page not ready by its deadline: answered 503"
+            );
+            page_too_slow(locale, id)
+        }
+    }
+}
+
+/// The page [`within_deadline`] answers: no script or style of its own, in the reader's language.
+fn page_too_slow(locale: Locale, id: &str) -> Response<Body> {
+    let heading = tx!(slow_page.heading).get(locale);
+    let lead = text::fill(tx!(slow_page.lead).get(locale), &[("reference", id)]);
+    let reload = tx!(slow_page.reload).get(locale);
+    let html = format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{heading}</title></head>\
+         <body><main><h1>{heading}</h1><p role=\"alert\">{lead}</p><p><a href=\"\">{reload}</a></p></main></body></html>\n",
+        lang = locale.as_str(),
+        heading = escape(heading),
+        lead = escape(&lead),
+        reload = escape(reload),
+    );
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response()
+}
+
+/// Text for HTML element content.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Gives the request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced)

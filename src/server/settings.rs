@@ -84,6 +84,10 @@ pub struct EmbedSettings {
 pub struct ServerSettings {
     /// After SIGTERM, how long requests in flight may take to finish before the process exits anyway.
     pub shutdown_deadline_secs: u64,
+    /// A page not ready within this long is answered with a page that says to reload (503). Pages take
+    /// milliseconds, or up to `flow.wait_secs` when one holds a wait for an in-app approval without
+    /// JavaScript; this must be longer.
+    pub page_deadline_secs: u64,
     /// A name for this replica, sent in `x-served-by` when set (letters, digits, `.`, `_`, `-`).
     pub instance: String,
 }
@@ -92,6 +96,7 @@ impl Default for ServerSettings {
     fn default() -> Self {
         ServerSettings {
             shutdown_deadline_secs: 20,
+            page_deadline_secs: 40,
             instance: String::new(),
         }
     }
@@ -377,6 +382,15 @@ impl Settings {
                 reason: "must be greater than 0".into(),
             });
         }
+        if self.server.page_deadline_secs <= self.flow.wait_secs {
+            return Err(SettingsError::Invalid {
+                key: "server.page_deadline_secs",
+                reason: format!(
+                    "must be longer than flow.wait_secs ({}): a page can hold a wait that long",
+                    self.flow.wait_secs
+                ),
+            });
+        }
         let instance = &self.server.instance;
         if instance.len() > 64
             || !instance
@@ -413,6 +427,10 @@ impl Settings {
             .get(provider.id)
             .cloned()
             .unwrap_or_else(|| provider.default_unipile_id.to_owned())
+    }
+
+    pub fn page_deadline(&self) -> Duration {
+        Duration::from_secs(self.server.page_deadline_secs)
     }
 
     pub fn wait_bound(&self) -> Duration {
@@ -571,6 +589,11 @@ mod tests {
                 "CF_SERVER__SHUTDOWN_DEADLINE_SECS",
                 "0",
                 "server.shutdown_deadline_secs",
+            ),
+            (
+                "CF_SERVER__PAGE_DEADLINE_SECS",
+                "25",
+                "server.page_deadline_secs",
             ),
             (
                 "CF_UNIPILE__IDLE_TIMEOUT_MS",
