@@ -43,6 +43,8 @@ fn from_header(headers: &HeaderMap) -> Option<Locale> {
 
 /// What [`choose`] decided, for [`remember`] to finish on the answer.
 pub struct Choice {
+    /// The page's language.
+    pub locale: Locale,
     /// A language asked for with `?lang=` that the cookie does not hold yet.
     newly_asked: Option<Locale>,
 }
@@ -57,6 +59,7 @@ pub fn choose(request: &mut Request) -> Choice {
         .unwrap_or_default();
     request.extensions_mut().insert(PageLocale(locale));
     Choice {
+        locale,
         newly_asked: asked.filter(|a| Some(*a) != remembered),
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{locale, settings::url::origin_of, state::AppState};
 use crate::error::AppError;
-use crate::{i18n::Locale, text, tx};
+use crate::{catalogue::escape_html, i18n::Locale, text, tx};
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -53,13 +53,14 @@ pub fn front_door(
                 let response = if is_api {
                     next.run(request).await
                 } else {
-                    let locale = request
-                        .extensions()
-                        .get::<locale::PageLocale>()
-                        .map(|l| l.0)
-                        .unwrap_or_default();
                     let deadline = app.settings.page_deadline();
-                    Box::pin(within_deadline(deadline, locale, &id, next.run(request))).await
+                    Box::pin(within_deadline(
+                        deadline,
+                        choice.locale,
+                        &id,
+                        next.run(request),
+                    ))
+                    .await
                 };
                 let mut response = if is_failed_server_fn(&response) {
                     Box::pin(server_fn_status(response)).await
@@ -117,9 +118,9 @@ fn page_too_slow(locale: Locale, id: &str) -> Response<Body> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{heading}</title></head>\
          <body><main><h1>{heading}</h1><p role=\"alert\">{lead}</p><p><a href=\"\">{reload}</a></p></main></body></html>\n",
         lang = locale.as_str(),
-        heading = escape(heading),
-        lead = escape(&lead),
-        reload = escape(reload),
+        heading = escape_html(heading),
+        lead = escape_html(&lead),
+        reload = escape_html(reload),
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,
@@ -127,13 +128,6 @@ fn page_too_slow(locale: Locale, id: &str) -> Response<Body> {
         html,
     )
         .into_response()
-}
-
-/// Text for HTML element content.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Gives the request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced)
