@@ -447,6 +447,14 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
         app.start(&client, "error_slow", "pass_good").await,
         &mut seen,
     );
+    // A password handed over with the typing kept across a language switch (the page leaves it out).
+    let typed = [
+        ("provider", "linkedin"),
+        ("username", "user_good"),
+        ("password", "kept_pw_5150"),
+    ];
+    keep(app.call(&client, "keep_typed", &typed).await, &mut seen);
+    keep(app.get(&client, "/connect/linkedin").await, &mut seen);
     let abandoned = browser();
     keep(
         app.start(&abandoned, "user_2fa_app", "pass_good").await,
@@ -488,9 +496,14 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
             && !mentions("id=7f3a000111c4e9b2d8a1f06e5b3c7d92", "000111"),
         "the check finds a typed value, and not inside a request id"
     );
+    assert!(
+        seen.contains(r#"value="user_good""#) && !seen.contains("kept_pw_5150"),
+        "the kept typing came back without its password"
+    );
     for typed in [
         "pass_good",
         "wrong_pw_4711",
+        "kept_pw_5150",
         "123456",
         "000111",
         "222333",
@@ -1043,6 +1056,7 @@ fn generated_bodies_never_get_a_5xx_from_any_server_function() {
         "solve_checkpoint",
         "register_phone",
         "restart_flow",
+        "keep_typed",
     ] {
         assert!(
             endpoints.iter().any(|e| e == &format!("/api/{expected}")),

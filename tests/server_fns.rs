@@ -826,3 +826,102 @@ async fn a_captcha_with_a_long_blob_is_kept_over_several_cookies_and_links() {
     let done = app.solve(&client, token).await;
     assert_eq!(done["Connected"]["name"], "user_captcha_large", "{done}");
 }
+
+#[tokio::test]
+async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_secrets() {
+    let app = spawn_app(Settings::default()).await;
+    let client = browser();
+    let page = |path: &str| {
+        let request = client.get(format!("{}{path}", app.base)).send();
+        async move { request.await.expect("get").text().await.expect("html") }
+    };
+    // The page's script leaves secrets out; a client that sends one anyway does not get it stored.
+    let (status, body, _) = app
+        .call(
+            &client,
+            "keep_typed",
+            &[
+                ("provider", "linkedin"),
+                ("username", "someone@example.com"),
+                ("password", "typed-secret-81"),
+                ("proxy_host", "proxy.example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let html = page("/connect/linkedin?lang=fr").await;
+    assert!(html.contains("Associer votre compte LinkedIn"), "{html}");
+    assert!(html.contains(r#"value="someone@example.com""#), "{html}");
+    assert!(html.contains(r#"value="proxy.example.com""#), "{html}");
+    assert!(!html.contains("typed-secret-81"), "{html}");
+    let step = app.load(&client).await;
+    assert!(step["Form"]["notice"].is_null(), "{step}");
+    assert!(step["Form"]["form"]["values"].get("password").is_none());
+
+    // After a refusal the field to correct stays marked while it holds the refused value.
+    let refused = app
+        .step(
+            &client,
+            "start_auth_intent",
+            &[
+                ("provider", "linkedin"),
+                ("username", "user_good"),
+                ("password", "pass_good"),
+                ("proxy_host", "proxy.example.com"),
+                ("proxy_port", "99999"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        refused["Form"]["notice"]["code"], "invalid_input",
+        "{refused}"
+    );
+    let (app, client) = (&app, &client);
+    let keep = |port: &'static str| async move {
+        let form = [
+            ("provider", "linkedin"),
+            ("username", "user_good"),
+            ("proxy_host", "proxy.example.com"),
+            ("proxy_port", port),
+        ];
+        app.call(client, "keep_typed", &form).await
+    };
+    assert_eq!(keep("99999").await.0, 200);
+    let step = app.load(client).await;
+    assert_eq!(step["Form"]["notice"]["code"], "invalid_input", "{step}");
+    assert_eq!(step["Form"]["errors"][0]["field"], "proxy_port", "{step}");
+    // Corrected before the switch: nothing is left to point at.
+    assert_eq!(keep("8080").await.0, 200);
+    let step = app.load(client).await;
+    assert!(step["Form"]["notice"].is_null(), "{step}");
+    assert!(step["Form"].get("errors").is_none(), "{step}");
+    assert_eq!(step["Form"]["form"]["values"]["proxy_port"], "8080");
+
+    // A flow past its form is left as it is.
+    let checkpoint = app.start(client, "user_2fa_sms", "pass_good").await;
+    let flow = checkpoint["Checkpoint"]["flow_id"].clone();
+    assert!(flow.is_string(), "{checkpoint}");
+    let (status, _, cookies) = app
+        .call(
+            client,
+            "keep_typed",
+            &[("provider", "linkedin"), ("username", "someone-else")],
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(cookies.is_empty(), "{cookies:?}");
+    assert_eq!(app.load(client).await["Checkpoint"]["flow_id"], flow);
+
+    // What the start would refuse is refused here too.
+    let (status, _, _) = app
+        .call(
+            client,
+            "keep_typed",
+            &[
+                ("provider", "linkedin"),
+                ("success_url", "https://elsewhere.example/done"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 400);
+}

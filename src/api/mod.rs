@@ -4,6 +4,7 @@
 mod choose_challenge;
 mod choose_contract;
 mod get_site_info;
+mod keep_typed;
 mod load_flow_step;
 mod register_phone;
 mod resend_code;
@@ -16,6 +17,7 @@ mod wait_checkpoint;
 pub use choose_challenge::*;
 pub use choose_contract::*;
 pub use get_site_info::*;
+pub use keep_typed::*;
 pub use load_flow_step::*;
 pub use register_phone::*;
 pub use resend_code::*;
@@ -38,6 +40,20 @@ fn offered_provider(cx: &RequestCx, id: &str) -> Result<&'static Provider, AppEr
     crate::catalogue::find(id)
         .filter(|p| cx.app.settings.is_offered(p.id))
         .ok_or_else(|| AppError::BadRequest("unknown provider".to_owned()))
+}
+
+/// Refuses a provider form whose reconnect, state or redirect parameters a page would not have drawn.
+#[cfg(feature = "ssr")]
+fn check_link_params(cx: &RequestCx, form: &crate::catalogue::SignInForm) -> Result<(), AppError> {
+    let invalid = |_| AppError::BadRequest("invalid account_id, state or redirect URL".to_owned());
+    crate::catalogue::link_params(&form.account_id, &form.state).map_err(invalid)?;
+    crate::catalogue::redirect_params(
+        &form.success_url,
+        &form.failure_url,
+        &cx.app.settings.embed.allowed_origins,
+    )
+    .map_err(invalid)?;
+    Ok(())
 }
 
 /// The flow page of `provider`, with the reconnect, state and redirect parameters when there are any.

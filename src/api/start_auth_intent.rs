@@ -20,14 +20,7 @@ pub(crate) async fn run_start_auth_intent(
 ) -> Result<FlowStep, AppError> {
     use crate::server::flow;
     let provider = super::offered_provider(&cx, &provider)?;
-    let invalid = |_| AppError::BadRequest("invalid account_id, state or redirect URL".to_owned());
-    crate::catalogue::link_params(&form.account_id, &form.state).map_err(invalid)?;
-    crate::catalogue::redirect_params(
-        &form.success_url,
-        &form.failure_url,
-        &cx.app.settings.embed.allowed_origins,
-    )
-    .map_err(invalid)?;
+    super::check_link_params(&cx, &form)?;
     let checked = form.check(provider, cx.app.settings.form_options());
     let kept = match &checked {
         Ok(checked) => &checked.kept,

@@ -1,11 +1,15 @@
-use crate::text::{self, LANGUAGES};
+use crate::{
+    components::follow_keeping_typed,
+    text::{self, LANGUAGES},
+};
 use leptos::prelude::*;
 use leptos_i18n::{td_string, Locale as _};
 use leptos_router::hooks::{use_location, use_query_map};
 
 /// The languages offered, as links to this same page in each one: a page load, so the server draws the page
 /// in the new language and remembers the choice in a cookie, with or without JavaScript. The sign-in in
-/// progress survives (it lives in the flow cookie); what was typed and not yet sent does not.
+/// progress survives (it lives in the flow cookie); so does what was typed in a provider form and not yet
+/// sent, secrets aside, when JavaScript runs (see `keep_typed`).
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let locale = text::locale();
@@ -32,7 +36,7 @@ pub fn LanguageSwitch() -> impl IntoView {
                     let current = *l == locale;
                     view! {
                         <li>
-                            <a href=href(code) rel="external" hreflang=code lang=code
+                            <a href=href(code) rel="external" hreflang=code lang=code on:click=follow_keeping_typed
                                 aria-current=current.then_some("true")>{*name}</a>
                         </li>
                     }

@@ -5,6 +5,7 @@ mod connect_page;
 mod container;
 mod countdown;
 pub mod embed;
+mod keep_typed;
 mod language;
 mod logins;
 mod not_found;
@@ -20,6 +21,7 @@ pub use checkpoints::{
 pub use connect_page::ConnectPage;
 pub use container::{CredentialsFlowContainer, FlowActions};
 pub use countdown::Countdown;
+pub use keep_typed::{follow_keeping_typed, SIGN_IN_FORM};
 pub use language::LanguageSwitch;
 pub use logins::{LinkedInLogin, ProviderForm};
 pub use not_found::NotFound;

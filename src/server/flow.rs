@@ -345,6 +345,53 @@ pub fn current_step(
     }
 }
 
+/// The state after the form's typed values are handed over ahead of a page load (another language, another
+/// sign-in method), so the page drawn next shows them again. A field marked for correction stays marked
+/// while it holds the value that was refused. `None` when the flow is past its form: the page shows a
+/// checkpoint or the linked account, and there is nothing typed to keep.
+pub fn keep_typed(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: Option<FlowState>,
+    typed: FormValues,
+) -> Option<FlowState> {
+    let at_form = flow
+        .as_ref()
+        .is_some_and(|f| matches!(f.step, FlowStep::Form(_)));
+    let FlowStep::Form(mut shown) = current_step(app, provider, flow.clone()) else {
+        return None;
+    };
+    let before = &shown.form.values;
+    shown
+        .errors
+        .retain(|e| before.get(&e.field) == typed.values.get(&e.field));
+    let corrected = shown.errors.is_empty()
+        && shown
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.code == ErrorCode::InvalidInput);
+    if corrected {
+        shown.notice = None;
+    }
+    match flow {
+        // The attempt keeps its id, so a form of it open in another tab still counts.
+        Some(mut state) if at_form => {
+            shown.form = typed.clone();
+            state.form = typed;
+            state.step = FlowStep::Form(shown);
+            Some(state)
+        }
+        // No flow yet, or an expired checkpoint that the page shows as the form again.
+        _ => {
+            let mut state = back_to_form(provider, typed, shown.notice);
+            if let FlowStep::Form(form) = &mut state.step {
+                form.errors = shown.errors;
+            }
+            Some(state)
+        }
+    }
+}
+
 /// Recomputes the parts of the checkpoint view that follow from the state and the settings.
 fn refresh_view(app: &AppState, mut flow: FlowState) -> FlowState {
     let attempts = attempts_left(app, flow.wrong_codes);

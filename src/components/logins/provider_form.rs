@@ -2,7 +2,7 @@ use crate::{
     catalogue::{
         self, Field, FormOptions, Input, Method, Provider, MAIL_SERVER_FIELDS, PROXY_FIELDS,
     },
-    components::{FlowActions, NoticeView, StepHeading},
+    components::{follow_keeping_typed, FlowActions, NoticeView, StepHeading, SIGN_IN_FORM},
     error::{AppError, ErrorCode, Highlight, Notice},
     i18n::Locale,
     model::{FieldProblem, FormState, FormValues},
@@ -120,14 +120,16 @@ pub fn ProviderForm(
                 {provider.methods.iter().map(|m| {
                     let current = m.id == method.id;
                     view! {
-                        // A page load, as without JavaScript: the form is drawn afresh for the method.
-                        <a href=method_href(m) rel="external" class="method" aria-current=current.then_some("page")>{m.label.get(locale)}</a>
+                        // A page load, as without JavaScript: the form is drawn afresh for the method,
+                        // with what was typed when JavaScript runs.
+                        <a href=method_href(m) rel="external" class="method" aria-current=current.then_some("page")
+                            on:click=follow_keeping_typed>{m.label.get(locale)}</a>
                     }
                 }).collect_view()}
             </nav>
         })}
         {method.intro.map(|intro| view! { <p class="intro">{intro.get(locale)}</p> })}
-        <ActionForm action=actions.start attr:class="form" attr:novalidate=true>
+        <ActionForm action=actions.start attr:id=SIGN_IN_FORM attr:class="form" attr:novalidate=true>
             <input type="hidden" name="provider" value=provider.id/>
             <input type="hidden" name="method" value=method.id/>
             {account_id.map(|id| view! { <input type="hidden" name="account_id" value=id/> })}

@@ -1,0 +1,27 @@
+use crate::{catalogue::SignInForm, error::AppError};
+use leptos::prelude::*;
+
+/// Hands over what was typed in a provider form (the same fields as [`start_auth_intent`]) before the page
+/// is loaded afresh in another language or for another sign-in method, so the next page shows it again.
+/// Only what the catalogue lets a form keep is stored, never a secret; a flow past its form is left as it is.
+///
+/// [`start_auth_intent`]: super::start_auth_intent
+#[server(endpoint = "keep_typed")]
+pub async fn keep_typed(
+    provider: String,
+    #[server(flatten)] form: SignInForm,
+) -> Result<(), AppError> {
+    use crate::server::{flow, request::RequestCx};
+    let cx = RequestCx::get()?;
+    let provider = super::offered_provider(&cx, &provider)?;
+    super::check_link_params(&cx, &form)?;
+    let typed = match form.check(provider, cx.app.settings.form_options()) {
+        Ok(checked) => checked.kept,
+        Err((kept, _)) => kept,
+    };
+    cx.return_to(&super::flow_page(provider, &typed));
+    if let Some(next) = flow::keep_typed(&cx.app, provider, cx.flow(provider.id), typed) {
+        cx.save(&next);
+    }
+    Ok(())
+}
