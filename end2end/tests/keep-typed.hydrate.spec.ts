@@ -66,3 +66,23 @@ test("a link opened in a new tab leaves this page and its typing alone", async (
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   expect(handedOver).toBe(false);
 });
+
+test("a switch while the form is being sent follows the link without racing the sign-in", async ({
+  page,
+  jsEnabled,
+}) => {
+  test.skip(!jsEnabled, "needs the hydrated app");
+  await gotoReady(page, "/connect/linkedin");
+  let handedOver = false;
+  page.on("request", (r) => {
+    if (r.url().endsWith("/api/keep_typed")) handedOver = true;
+  });
+  // The sandbox holds this sign-in's answer until the app's upstream timeout.
+  await ui.usernameInput(page).fill("error_slow");
+  await ui.passwordInput(page).fill(GOOD_PASSWORD);
+  await ui.connectButton(page).click();
+  await expect(page.getByRole("button", { name: "Connecting…", exact: true })).toBeDisabled();
+  await page.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "Français" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "fr");
+  expect(handedOver).toBe(false);
+});

@@ -44,10 +44,22 @@ mod browser {
         else {
             return;
         };
-        let Some(data) = document()
+        let Some(form) = document()
             .get_element_by_id(SIGN_IN_FORM)
             .and_then(|f| f.dyn_into::<HtmlFormElement>().ok())
-            .and_then(|f| FormData::new_with_form(&f).ok())
+        else {
+            return;
+        };
+        // While the form is being sent its button is disabled: the sign-in's answer decides the next page,
+        // so the link is followed as it is rather than racing that answer with the typed values.
+        let sending = form
+            .query_selector("button[type=submit]:disabled")
+            .ok()
+            .flatten()
+            .is_some();
+        let Some(data) = (!sending)
+            .then(|| FormData::new_with_form(&form).ok())
+            .flatten()
         else {
             return;
         };
