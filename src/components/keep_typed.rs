@@ -57,10 +57,10 @@ mod browser {
             .ok()
             .flatten()
             .is_some();
-        let Some(data) = (!sending)
-            .then(|| FormData::new_with_form(&form).ok())
-            .flatten()
-        else {
+        if sending {
+            return;
+        }
+        let Ok(data) = FormData::new_with_form(&form) else {
             return;
         };
         let Some(provider) = data
