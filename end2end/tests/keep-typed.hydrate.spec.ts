@@ -86,3 +86,17 @@ test("a switch while the form is being sent follows the link without racing the 
   await expect(page.locator("html")).toHaveAttribute("lang", "fr");
   expect(handedOver).toBe(false);
 });
+
+test("a switch on a network that does not answer still loads the page, promptly", async ({ page, jsEnabled }) => {
+  test.skip(!jsEnabled, "needs the hydrated app");
+  await gotoReady(page, "/connect/linkedin");
+  // The hand-over request is held far longer than a user should wait for a language switch.
+  await page.route("**/api/keep_typed", async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    await route.abort().catch(() => {});
+  });
+  await ui.usernameInput(page).fill("someone@example.com");
+  await page.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "Français" }).click();
+  await expect(page.locator("html")).toHaveAttribute("lang", "fr", { timeout: 6_000 });
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Associer votre compte LinkedIn");
+});

@@ -27,6 +27,9 @@ mod browser {
         web_sys::{FormData, HtmlAnchorElement, HtmlFormElement},
     };
 
+    /// How long a click waits for the server to take the values before it loads the page anyway.
+    const HAND_OVER_LIMIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
     pub fn follow(ev: MouseEvent) {
         // A click meant for a new tab or window leaves this page, and its form, as they are.
         if ev.default_prevented()
@@ -80,11 +83,19 @@ mod browser {
             return;
         };
         ev.prevent_default();
+        // The page is loaded either way, once: when the server has the values, or after `HAND_OVER_LIMIT`
+        // on a network that does not answer (then only the typing is lost).
         let href = link.href();
+        let gone = std::rc::Rc::new(std::cell::Cell::new(false));
+        let go = move || {
+            if !gone.replace(true) {
+                let _ = window().location().assign(&href);
+            }
+        };
+        set_timeout(go.clone(), HAND_OVER_LIMIT);
         leptos::task::spawn_local(async move {
-            // The page is loaded either way: should the server not answer, only the typing is lost.
             let _ = keep_typed(provider, form).await;
-            let _ = window().location().assign(&href);
+            go();
         });
     }
 }
