@@ -3,7 +3,16 @@
  * provider form, secrets aside: the page hands the values to the server first, and the next page is drawn
  * with them. Runs in the `js` project only; without JavaScript the link is followed as it is.
  */
-import { test, expect, gotoReady, ui, GOOD_PASSWORD } from "./fixtures/flow";
+import { test, expect, gotoReady, ui, GOOD_PASSWORD, type Page } from "./fixtures/flow";
+
+/** Whether the page has asked the server to keep the typed values since this call. */
+function watchHandOver(page: Page): () => boolean {
+  let seen = false;
+  page.on("request", (r) => {
+    if (r.url().endsWith("/api/keep_typed")) seen = true;
+  });
+  return () => seen;
+}
 
 test("switching language keeps the typed username and proxy, not the password, and the form still links", async ({
   page,
@@ -55,16 +64,13 @@ test("a link opened in a new tab leaves this page and its typing alone", async (
   test.skip(!jsEnabled, "needs the hydrated app");
   await gotoReady(page, "/connect/linkedin");
   await ui.usernameInput(page).fill("someone@example.com");
-  let handedOver = false;
-  page.on("request", (r) => {
-    if (r.url().endsWith("/api/keep_typed")) handedOver = true;
-  });
+  const handedOver = watchHandOver(page);
   const opened = page.context().waitForEvent("page");
   await page.getByRole("link", { name: "Français" }).click({ modifiers: ["ControlOrMeta"] });
   await (await opened).close();
   await expect(ui.usernameInput(page)).toHaveValue("someone@example.com");
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
-  expect(handedOver).toBe(false);
+  expect(handedOver()).toBe(false);
 });
 
 test("a switch while the form is being sent follows the link without racing the sign-in", async ({
@@ -73,10 +79,7 @@ test("a switch while the form is being sent follows the link without racing the 
 }) => {
   test.skip(!jsEnabled, "needs the hydrated app");
   await gotoReady(page, "/connect/linkedin");
-  let handedOver = false;
-  page.on("request", (r) => {
-    if (r.url().endsWith("/api/keep_typed")) handedOver = true;
-  });
+  const handedOver = watchHandOver(page);
   // The sandbox holds this sign-in's answer until the app's upstream timeout.
   await ui.usernameInput(page).fill("error_slow");
   await ui.passwordInput(page).fill(GOOD_PASSWORD);
@@ -84,7 +87,7 @@ test("a switch while the form is being sent follows the link without racing the 
   await expect(page.getByRole("button", { name: "Connecting…", exact: true })).toBeDisabled();
   await page.getByRole("navigation", { name: "Language" }).getByRole("link", { name: "Français" }).click();
   await expect(page.locator("html")).toHaveAttribute("lang", "fr");
-  expect(handedOver).toBe(false);
+  expect(handedOver()).toBe(false);
 });
 
 test("a switch on a network that does not answer still loads the page, promptly", async ({ page, jsEnabled }) => {
