@@ -24,6 +24,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 const SESSION_SECRET: &str = "0123456789abcdef-session-secret-for-tests-0123456789abcdef";
+const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789";
 
 /// Live mode against a sandbox started here, so the test knows the API key the app holds.
 async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningSandbox) {
@@ -39,6 +40,7 @@ async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningS
     let secrets = Secrets {
         api_key: Some(api_key.to_owned().into()),
         session_secret: Some(SESSION_SECRET.to_owned().into()),
+        metrics_token: Some(METRICS_TOKEN.to_owned().into()),
     };
     (spawn_with(settings, secrets).await, sandbox)
 }
@@ -264,6 +266,7 @@ async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
     let live = |secret: Option<&str>| Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: secret.map(|s| s.to_owned().into()),
+        ..Secrets::default()
     };
     let err = build(Settings::default(), live(None), options())
         .await
@@ -289,11 +292,35 @@ async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
 }
 
 #[tokio::test]
+async fn a_short_metrics_token_stops_start_up_with_the_reason() {
+    let with_token = |token: &str| Secrets {
+        metrics_token: Some(token.to_owned().into()),
+        ..Secrets::default()
+    };
+    let err = build(Settings::default(), with_token("guessable-7"), options())
+        .await
+        .err()
+        .expect("weak");
+    assert!(matches!(err, StartupError::WeakMetricsToken), "{err}");
+    assert!(
+        err.to_string()
+            .contains("METRICS_TOKEN must be at least 24 characters")
+            && !err.to_string().contains("guessable-7"),
+        "{err}"
+    );
+    let token = "a-metrics-token-long-enough-0123";
+    assert!(build(Settings::default(), with_token(token), options())
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
 async fn extra_root_certificates_are_read_at_start_up_or_stop_it_with_the_reason() {
     use base64::Engine as _;
     let live = || Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: Some(SESSION_SECRET.to_owned().into()),
+        ..Secrets::default()
     };
     let with_file = |path: &std::path::Path| {
         let mut settings = Settings::default();
@@ -455,6 +482,16 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
     ];
     keep(app.call(&client, "keep_typed", &typed).await, &mut seen);
     keep(app.get(&client, "/connect/linkedin").await, &mut seen);
+    // The operator's scrape, and someone else's attempt at it.
+    for bearer in [METRICS_TOKEN, "a-guess"] {
+        let scraped = browser()
+            .get(format!("{}/metrics", app.base))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .expect("metrics");
+        keep(Seen::from(scraped).await, &mut seen);
+    }
     let abandoned = browser();
     keep(
         app.start(&abandoned, "user_2fa_app", "pass_good").await,
@@ -483,7 +520,11 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
         "{logs}"
     );
     assert!(cookies.len() >= 5, "{cookies:?}");
-    for secret in [api_key.as_str(), SESSION_SECRET] {
+    assert!(
+        seen.contains("credentials_flow_sign_ins_started_total{provider=\"linkedin\"}"),
+        "the metrics were scraped"
+    );
+    for secret in [api_key.as_str(), SESSION_SECRET, METRICS_TOKEN] {
         assert!(
             !seen.contains(secret),
             "a server secret reached the browser"
@@ -578,6 +619,7 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
         Secrets {
             api_key: Some("key-a".to_owned().into()),
             session_secret: Some(format!("{SESSION_SECRET}-other").into()),
+            ..Secrets::default()
         },
         options(),
     )

@@ -3,8 +3,8 @@
 
 mod common;
 
-use common::{browser, spawn_app, TestApp};
-use credentials_flow::server::settings::Settings;
+use common::{browser, spawn_app, spawn_with, TestApp};
+use credentials_flow::server::settings::{Secrets, Settings};
 use serde_json::Value;
 
 impl TestApp {
@@ -924,4 +924,95 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         )
         .await;
     assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
+    let token = "metrics-token-0123456789abcdef";
+    let secrets = Secrets {
+        metrics_token: Some(token.to_owned().into()),
+        ..Secrets::default()
+    };
+    let app = spawn_with(quick_settings(), secrets).await;
+    let scrape = |authorization: Option<String>| {
+        let mut request = browser().get(format!("{}/metrics", app.base));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        async move {
+            let response = request.send().await.expect("get");
+            let status = response.status().as_u16();
+            let challenge = response.headers().get("www-authenticate").cloned();
+            (status, challenge, response.text().await.expect("body"))
+        }
+    };
+    let metrics = || async { scrape(Some(format!("Bearer {token}"))).await.2 };
+    let has = |text: &str, line: &str| text.lines().any(|l| l == line);
+
+    let client = browser();
+    app.start(&client, "user_good", "pass_good").await;
+    app.start(&client, "user_good", "wrong_pw_31").await;
+    app.start(&client, "user_2fa_sms", "pass_good").await;
+    app.solve(&client, "000000").await;
+    app.solve(&client, "123456").await;
+    // A browser waiting on an in-app approval shows in the gauge while its wait is held.
+    let waiter = browser();
+    app.start(&waiter, "user_in_app", "pass_good").await;
+    let (_, seen_waiting) = tokio::join!(app.act(&waiter, "wait_checkpoint", &[]), async {
+        for _ in 0..40 {
+            let text = metrics().await;
+            if has(&text, "credentials_flow_waits_in_progress 1") {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        false
+    });
+    assert!(seen_waiting, "the wait in progress was never counted");
+    app.poll_wait(&waiter, 5, |s| s.get("Connected").is_some())
+        .await;
+
+    let text = metrics().await;
+    for line in [
+        "credentials_flow_sign_ins_started_total{provider=\"linkedin\"} 4",
+        "credentials_flow_sign_ins_started_total{provider=\"imap\"} 0",
+        "credentials_flow_accounts_linked_total{provider=\"linkedin\"} 3",
+        "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"2FA\"} 1",
+        "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"IN_APP_VALIDATION\"} 1",
+        "credentials_flow_refusals_total{provider=\"linkedin\",code=\"invalid_credentials\"} 1",
+        "credentials_flow_refusals_total{provider=\"linkedin\",code=\"invalid_code\"} 1",
+        "credentials_flow_waits_in_progress 0",
+    ] {
+        assert!(has(&text, line), "{line} not in\n{text}");
+    }
+    for typed in ["user_", "pass_good", "wrong_pw_31", "123456", "acc_"] {
+        assert!(!text.contains(typed), "{typed} in the metrics");
+    }
+
+    // Anyone else is refused, and told how to get in.
+    for refused in [
+        None,
+        Some(format!("Bearer {token}x")),
+        Some(format!("Basic {token}")),
+        Some(token.to_owned()),
+    ] {
+        let (status, challenge, body) = scrape(refused.clone()).await;
+        assert_eq!(status, 401, "{refused:?}");
+        assert_eq!(
+            challenge.as_ref().map(|v| v.as_bytes()),
+            Some(&b"Bearer"[..])
+        );
+        assert!(
+            body.contains("METRICS_TOKEN") && !body.contains(token),
+            "{body}"
+        );
+    }
+    // Without a token set, there is no metrics page.
+    let plain = spawn_app(Settings::default()).await;
+    let response = browser()
+        .get(format!("{}/metrics", plain.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(response.status().as_u16(), 404);
 }

@@ -2,6 +2,7 @@
 //! The technical cause is logged here, once, with Unipile's `req_id`; users get a message, a remedy and,
 //! for failures on our side, a support reference.
 
+use super::metrics::Metrics;
 use crate::error::{ErrorCode, Notice};
 use unipile::{ErrorType, UnipileError};
 
@@ -46,8 +47,13 @@ pub fn code_for(kind: &ErrorType) -> ErrorCode {
     }
 }
 
-/// Classifies `err`, logs its technical cause and returns what the user is told.
-pub fn notice_for(err: &UnipileError, provider: &str, operation: &'static str) -> Notice {
+/// Classifies `err`, logs its technical cause, counts it and returns what the user is told.
+pub fn notice_for(
+    metrics: &Metrics,
+    err: &UnipileError,
+    provider: &str,
+    operation: &'static str,
+) -> Notice {
     let code = match err {
         UnipileError::Api(api) => code_for(&api.kind),
         UnipileError::Timeout
@@ -59,6 +65,7 @@ pub fn notice_for(err: &UnipileError, provider: &str, operation: &'static str) -
         .req_id()
         .map(str::to_owned)
         .unwrap_or_else(local_reference);
+    metrics.refused(provider, code);
     if code == ErrorCode::ServiceUnavailable || code == ErrorCode::ProviderUnavailable {
         tracing::error!(provider, operation, status = ?err.status(), support_ref, cause = %err, "upstream failure");
     } else {
@@ -327,7 +334,7 @@ mod tests {
                 req_id: None,
             },
         ] {
-            let notice = notice_for(&err, "linkedin", "test");
+            let notice = notice_for(&Metrics::default(), &err, "linkedin", "test");
             assert_eq!(notice.code, C::ServiceUnavailable);
             assert_eq!(notice.code.next_step(), N::TryLater);
             assert!(notice.support_ref.is_some());
@@ -344,7 +351,12 @@ mod tests {
         ] {
             assert_eq!(code_for(&kind), ErrorCode::ServiceUnavailable);
         }
-        let notice = notice_for(&UnipileError::Timeout, "linkedin", "test");
+        let notice = notice_for(
+            &Metrics::default(),
+            &UnipileError::Timeout,
+            "linkedin",
+            "test",
+        );
         assert!(notice
             .support_ref
             .as_deref()

@@ -70,11 +70,12 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     // Unipile's answer decides the step; the typed values move into the state once, for a way back.
     let mut started = back_to_form(provider, FormValues::default(), None);
     started.form = form.kept;
+    app.metrics.started(provider.id);
     started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
     match app.client.start_auth_intent(&body).await {
         Ok(result) => advance(app, provider, started, result),
         Err(err) => {
-            let mut notice = notice_for(&err, provider.id, "start_auth_intent");
+            let mut notice = notice_for(&app.metrics, &err, provider.id, "start_auth_intent");
             if without_mail_servers && is_type(&err, &ErrorType::ApiInvalidParameters) {
                 notice.code = ErrorCode::ImapAutodetectFailed;
             }
@@ -174,7 +175,9 @@ pub fn wait<'a>(
         let call =
             app.client
                 .solve_checkpoint(&intent_id, "", Some(bound + Duration::from_secs(5)));
+        let waiting = app.metrics.waiting();
         let held = tokio::time::timeout(bound, call).await;
+        drop(waiting);
         let Some(flow) = again() else {
             return Waited::Ended(back_to_form(
                 provider,
@@ -190,7 +193,7 @@ pub fn wait<'a>(
             }
             Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting(flow),
             Ok(Err(err)) => {
-                let notice = notice_for(&err, provider.id, "wait_checkpoint");
+                let notice = notice_for(&app.metrics, &err, provider.id, "wait_checkpoint");
                 match notice.code.next_step() {
                     NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting(flow),
                     NextStep::StayOnForm | NextStep::Restart => {
@@ -247,7 +250,7 @@ pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState
             refresh_view(app, flow)
         }
         Err(err) => {
-            let notice = notice_for(&err, provider.id, "resend_checkpoint");
+            let notice = notice_for(&app.metrics, &err, provider.id, "resend_checkpoint");
             match notice.code.next_step() {
                 NextStep::Restart => back_to_form(provider, flow.form, Some(notice)),
                 _ => with_notice(
@@ -286,7 +289,7 @@ pub async fn request_other(
     match app.client.request_checkpoint(&intent_id, challenge).await {
         Ok(result) => advance(app, provider, flow, result),
         Err(err) => {
-            let notice = notice_for(&err, provider.id, "request_checkpoint");
+            let notice = notice_for(&app.metrics, &err, provider.id, "request_checkpoint");
             match notice.code.next_step() {
                 NextStep::Restart => back_to_form(provider, flow.form, Some(notice)),
                 _ if challenge.is_none() => with_notice(
@@ -426,7 +429,7 @@ fn refused_on_checkpoint(
     err: &UnipileError,
     operation: &'static str,
 ) -> FlowState {
-    let mut notice = notice_for(err, provider.id, operation);
+    let mut notice = notice_for(&app.metrics, err, provider.id, operation);
     let FlowStep::Checkpoint(view) = &flow.step else {
         return back_to_form(provider, flow.form, Some(notice));
     };
@@ -471,6 +474,7 @@ fn advance(
     match result {
         AuthResult::Account(account) => {
             tracing::info!(provider = provider.id, account_id = %account.id, "account linked");
+            app.metrics.linked(provider.id);
             flow.intent_id = None;
             let continue_url = flow.form.success_url.as_deref().map(|url| {
                 crate::catalogue::with_query(
@@ -505,6 +509,7 @@ fn advance(
             }
             let same_step = matches!(&flow.step, FlowStep::Checkpoint(view) if view.kind == kind);
             if !same_step {
+                app.metrics.checkpoint(provider.id, checkpoint.type_name());
                 flow.wrong_codes = 0;
                 flow.code_sent_at_ms = now_ms();
             }

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod flow;
 pub mod limits;
 pub mod locale;
+pub mod metrics;
 pub mod request;
 pub mod security;
 pub mod session;

@@ -475,9 +475,12 @@ fn parse_env_value(value: &str) -> figment::value::Value {
 }
 
 /// Secrets, read from the environment (after `.env`) and nowhere else.
+#[derive(Default)]
 pub struct Secrets {
     pub api_key: Option<SecretString>,
     pub session_secret: Option<SecretString>,
+    /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
+    pub metrics_token: Option<SecretString>,
 }
 
 impl Secrets {
@@ -490,6 +493,7 @@ impl Secrets {
         Secrets {
             api_key: get("UNIPILE_API_KEY"),
             session_secret: get("SESSION_SECRET"),
+            metrics_token: get("METRICS_TOKEN"),
         }
     }
 }
@@ -631,9 +635,17 @@ mod tests {
         let secrets = Secrets::from_env(&env(&[
             ("UNIPILE_API_KEY", " key "),
             ("SESSION_SECRET", ""),
+            ("METRICS_TOKEN", " token "),
         ]));
         assert!(secrets.api_key.is_some());
         assert!(secrets.session_secret.is_none());
+        assert_eq!(
+            secrets
+                .metrics_token
+                .as_ref()
+                .map(secrecy::ExposeSecret::expose_secret),
+            Some("token")
+        );
     }
 
     fn tempfile_in_target(name: &str) -> (std::path::PathBuf, std::fs::File) {

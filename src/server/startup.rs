@@ -48,6 +48,8 @@ pub enum StartupError {
     WeakSessionSecret,
     #[error("SESSION_SECRET is required when UNIPILE_API_KEY is set (generate one with `openssl rand -hex 32`)")]
     MissingSessionSecret,
+    #[error("METRICS_TOKEN must be at least 24 characters long (generate one with `openssl rand -hex 24`)")]
+    WeakMetricsToken,
     #[error("the Unipile client could not be built: {0}")]
     Client(String),
     #[error("the sandbox could not start: {0}")]
@@ -126,6 +128,13 @@ pub async fn build(
             random_bytes::<64>().to_vec()
         }
     };
+    let metrics_token = secrets.metrics_token;
+    if metrics_token
+        .as_ref()
+        .is_some_and(|t| t.expose_secret().len() < 24)
+    {
+        return Err(StartupError::WeakMetricsToken);
+    }
     let base_url = match &mode {
         Mode::Live => settings.unipile.base_url.clone(),
         Mode::Sandbox { base_url } => base_url.clone(),
@@ -166,6 +175,8 @@ pub async fn build(
         limits,
         csp,
         sandbox_probe: OnceLock::new(),
+        metrics: Default::default(),
+        metrics_token,
     });
     Ok(Built {
         router: router(state.clone()),
@@ -209,6 +220,10 @@ pub fn router(state: AppState) -> Router {
         Mode::Sandbox { .. } => super::demo::routes(),
         Mode::Live => Router::new(),
     };
+    let metrics = match state.metrics_token {
+        Some(_) => Router::new().route("/metrics", get(metrics)),
+        None => Router::new(),
+    };
     let pkg = format!("/{}", options.site_pkg_dir);
     let front = front_end_files(&options);
     Router::new()
@@ -223,6 +238,7 @@ pub fn router(state: AppState) -> Router {
             post(|State(app), request| direct::serve(app, request, api::run_wait_checkpoint)),
         )
         .merge(demo)
+        .merge(metrics)
         .nest_service(&pkg, front)
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             shell(options.clone())
@@ -272,6 +288,43 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new()
         .quality(CompressionLevel::Precise(4))
         .compress_when(DefaultPredicate::new().and(SizeAbove::new(1024)))
+}
+
+/// The counters of [`super::metrics`], for a bearer of `METRICS_TOKEN` (the route exists only with one).
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Response<String> {
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let allowed = state
+        .metrics_token
+        .as_ref()
+        .is_some_and(|t| super::metrics::authorized(given, t.expose_secret()));
+    let (status, content_type, body) = if allowed {
+        (
+            StatusCode::OK,
+            "text/plain; version=0.0.4; charset=utf-8",
+            state.metrics.render(),
+        )
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            "text/plain; charset=utf-8",
+            "The metrics need the bearer token set in METRICS_TOKEN (Authorization: Bearer <token>).\n"
+                .to_owned(),
+        )
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if !allowed {
+        headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
 }
 
 /// Ready to serve: settings were valid and the client was built (or start-up would have failed); in

@@ -47,6 +47,9 @@ pub struct Shared {
     pub csp: ContentSecurityPolicy,
     /// The HTTP client `/readyz` asks the sandbox with, made on the first probe.
     pub sandbox_probe: OnceLock<Option<reqwest::Client>>,
+    pub metrics: super::metrics::Metrics,
+    /// `METRICS_TOKEN`: `/metrics` answers only a bearer of it, and is not served without one.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

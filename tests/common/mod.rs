@@ -49,10 +49,7 @@ pub async fn spawn_with(settings: Settings, secrets: Secrets) -> TestApp {
 
 /// Sandbox mode: no API key, a generated session secret.
 pub fn sandbox_secrets() -> Secrets {
-    Secrets {
-        api_key: None,
-        session_secret: None,
-    }
+    Secrets::default()
 }
 
 pub async fn spawn_app(settings: Settings) -> TestApp {

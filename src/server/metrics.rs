@@ -1,0 +1,255 @@
+//! What an operator scrapes at `/metrics` (Prometheus' text format), once `METRICS_TOKEN` is set: sign-ins
+//! sent to Unipile and accounts linked per provider, the checkpoints Unipile asked for by type, its refusals
+//! and failures by the code the user is shown, and the browsers waiting on an in-app approval right now.
+//! Counts only: never a username, a typed value, an id or a reference. Counting is an atomic add, so the
+//! sign-in's hot path does not notice it.
+
+use crate::{catalogue::PROVIDERS, error::ErrorCode};
+use std::{
+    collections::HashMap,
+    fmt::Write as _,
+    sync::{
+        atomic::{AtomicI64, AtomicU64, Ordering::Relaxed},
+        Mutex,
+    },
+};
+
+/// The checkpoint types of the contract, as Unipile names them; any other counts as `other`.
+const CHECKPOINT_TYPES: [&str; 9] = [
+    "2FA",
+    "OTP",
+    "PHONE_REGISTER",
+    "CAPTCHA",
+    "IN_APP_VALIDATION",
+    "OTP_OR_IN_APP_VALIDATION",
+    "CHALLENGE_SELECTION",
+    "CONTRACT_SELECTION",
+    "LOADING",
+];
+
+const PROVIDER_COUNT: usize = PROVIDERS.len();
+
+type PerProvider = [AtomicU64; PROVIDER_COUNT];
+
+pub struct Metrics {
+    started: PerProvider,
+    linked: PerProvider,
+    /// Per provider, one count per [`CHECKPOINT_TYPES`] entry and a last one for the others.
+    checkpoints: [[AtomicU64; CHECKPOINT_TYPES.len() + 1]; PROVIDER_COUNT],
+    /// (provider index, code): a refusal is rare next to a sign-in, so a map behind a lock will do.
+    refusals: Mutex<HashMap<(usize, ErrorCode), u64>>,
+    waiting: AtomicI64,
+}
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            started: std::array::from_fn(|_| AtomicU64::new(0)),
+            linked: std::array::from_fn(|_| AtomicU64::new(0)),
+            checkpoints: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
+            refusals: Mutex::new(HashMap::new()),
+            waiting: AtomicI64::new(0),
+        }
+    }
+}
+
+/// The index of a catalogue provider; ids come from the catalogue, so one is always found.
+fn index(provider: &str) -> Option<usize> {
+    PROVIDERS.iter().position(|p| p.id == provider)
+}
+
+impl Metrics {
+    /// A checked form was sent to Unipile.
+    pub fn started(&self, provider: &str) {
+        if let Some(i) = index(provider) {
+            self.started[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    pub fn linked(&self, provider: &str) {
+        if let Some(i) = index(provider) {
+            self.linked[i].fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Unipile asked for a checkpoint of `type_name` (counted when the step changes, not on every poll).
+    pub fn checkpoint(&self, provider: &str, type_name: &str) {
+        let kind = CHECKPOINT_TYPES
+            .iter()
+            .position(|t| *t == type_name)
+            .unwrap_or(CHECKPOINT_TYPES.len());
+        if let Some(i) = index(provider) {
+            self.checkpoints[i][kind].fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Unipile refused or failed, and the user is told `code`.
+    pub fn refused(&self, provider: &str, code: ErrorCode) {
+        if let (Some(i), Ok(mut refusals)) = (index(provider), self.refusals.lock()) {
+            *refusals.entry((i, code)).or_default() += 1;
+        }
+    }
+
+    /// Counts a browser as waiting on an in-app approval until the guard is dropped (the wait answered,
+    /// or the browser went away).
+    pub fn waiting(&self) -> Waiting<'_> {
+        self.waiting.fetch_add(1, Relaxed);
+        Waiting(&self.waiting)
+    }
+
+    /// The text a Prometheus server scrapes.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        let per_provider = |out: &mut String, name: &str, help: &str, counts: &PerProvider| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            for (p, count) in PROVIDERS.iter().zip(counts) {
+                let _ = writeln!(
+                    out,
+                    "{name}{{provider=\"{}\"}} {}",
+                    p.id,
+                    count.load(Relaxed)
+                );
+            }
+        };
+        per_provider(
+            &mut out,
+            "credentials_flow_sign_ins_started_total",
+            "Sign-ins sent to Unipile (forms that passed every check).",
+            &self.started,
+        );
+        per_provider(
+            &mut out,
+            "credentials_flow_accounts_linked_total",
+            "Accounts linked.",
+            &self.linked,
+        );
+        let name = "credentials_flow_checkpoints_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Checkpoints Unipile asked for, by type (`other`: a type this version does not know).\n# TYPE {name} counter"
+        );
+        for (p, counts) in PROVIDERS.iter().zip(&self.checkpoints) {
+            let types = CHECKPOINT_TYPES.iter().chain(["other"].iter());
+            for (type_name, count) in types.zip(counts) {
+                let count = count.load(Relaxed);
+                if count > 0 {
+                    let _ = writeln!(
+                        out,
+                        "{name}{{provider=\"{}\",type=\"{type_name}\"}} {count}",
+                        p.id
+                    );
+                }
+            }
+        }
+        let name = "credentials_flow_refusals_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Refusals and failures from Unipile, by the code the user is shown.\n# TYPE {name} counter"
+        );
+        let mut refusals: Vec<(&str, String, u64)> = self
+            .refusals
+            .lock()
+            .map(|r| {
+                r.iter()
+                    .map(|((i, code), n)| (PROVIDERS[*i].id, code_name(*code), *n))
+                    .collect()
+            })
+            .unwrap_or_default();
+        refusals.sort();
+        for (provider, code, count) in refusals {
+            let _ = writeln!(
+                out,
+                "{name}{{provider=\"{provider}\",code=\"{code}\"}} {count}"
+            );
+        }
+        let name = "credentials_flow_waits_in_progress";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Browsers waiting on an in-app approval right now.\n# TYPE {name} gauge\n{name} {}",
+            self.waiting.load(Relaxed)
+        );
+        out
+    }
+}
+
+/// The code's name as the browser gets it (`invalid_credentials`).
+fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// See [`Metrics::waiting`].
+pub struct Waiting<'a>(&'a AtomicI64);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Relaxed);
+    }
+}
+
+/// Whether `header` (an `Authorization` value) carries `token` as a bearer token, compared in a time that
+/// does not depend on where they differ.
+pub fn authorized(header: Option<&str>, token: &str) -> bool {
+    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+        return false;
+    };
+    let (given, token) = (given.trim().as_bytes(), token.as_bytes());
+    given.len() == token.len() && given.iter().zip(token).fold(0u8, |d, (a, b)| d | (a ^ b)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_show_per_provider_and_type_and_the_gauge_follows_its_guards() {
+        let m = Metrics::default();
+        m.started("linkedin");
+        m.started("linkedin");
+        m.linked("imap");
+        m.checkpoint("linkedin", "2FA");
+        m.checkpoint("x", "SOMETHING_NEW");
+        m.refused("instagram", ErrorCode::InvalidCredentials);
+        let first = m.waiting();
+        let second = m.waiting();
+        drop(first);
+        let text = m.render();
+        for line in [
+            "credentials_flow_sign_ins_started_total{provider=\"linkedin\"} 2",
+            "credentials_flow_sign_ins_started_total{provider=\"x\"} 0",
+            "credentials_flow_accounts_linked_total{provider=\"imap\"} 1",
+            "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"2FA\"} 1",
+            "credentials_flow_checkpoints_total{provider=\"x\",type=\"other\"} 1",
+            "credentials_flow_refusals_total{provider=\"instagram\",code=\"invalid_credentials\"} 1",
+            "credentials_flow_waits_in_progress 1",
+            "# TYPE credentials_flow_waits_in_progress gauge",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+        }
+        drop(second);
+        assert!(m
+            .render()
+            .contains("credentials_flow_waits_in_progress 0\n"));
+        // An upstream type name never becomes a label of its own.
+        assert!(!text.contains("SOMETHING_NEW"));
+    }
+
+    #[test]
+    fn only_the_exact_bearer_token_is_authorized() {
+        let token = "0123456789abcdef0123";
+        assert!(authorized(Some("Bearer 0123456789abcdef0123"), token));
+        for refused in [
+            None,
+            Some(""),
+            Some("0123456789abcdef0123"),
+            Some("Basic 0123456789abcdef0123"),
+            Some("Bearer 0123456789abcdef012"),
+            Some("Bearer 0123456789abcdef01234"),
+            Some("Bearer 0123456789abcdef0124"),
+        ] {
+            assert!(!authorized(refused, token), "{refused:?}");
+        }
+    }
+}
