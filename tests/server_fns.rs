@@ -933,7 +933,10 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
         metrics_token: Some(token.to_owned().into()),
         ..Secrets::default()
     };
-    let app = spawn_with(quick_settings(), secrets).await;
+    let mut settings = quick_settings();
+    settings.limits.start_per_username_per_minute = 2;
+    settings.flow.max_code_attempts = 2;
+    let app = spawn_with(settings, secrets).await;
     let scrape = |authorization: Option<String>| {
         let mut request = browser().get(format!("{}/metrics", app.base));
         if let Some(value) = authorization {
@@ -952,9 +955,28 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
     let client = browser();
     app.start(&client, "user_good", "pass_good").await;
     app.start(&client, "user_good", "wrong_pw_31").await;
+    let (status, _, _) = app
+        .call(
+            &client,
+            "start_auth_intent",
+            &[
+                ("provider", "linkedin"),
+                ("username", "user_good"),
+                ("password", "pass_good"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 429, "the third sign-in of one username in a minute");
     app.start(&client, "user_2fa_sms", "pass_good").await;
     app.solve(&client, "000000").await;
     app.solve(&client, "123456").await;
+    app.start(&client, "user_2fa_app", "pass_good").await;
+    app.solve(&client, "000000").await;
+    let stopped = app.solve(&client, "000000").await;
+    assert_eq!(
+        stopped["Form"]["notice"]["code"], "too_many_wrong_codes",
+        "{stopped}"
+    );
     // A browser waiting on an in-app approval shows in the gauge while its wait is held.
     let waiter = browser();
     app.start(&waiter, "user_in_app", "pass_good").await;
@@ -974,13 +996,15 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
 
     let text = metrics().await;
     for line in [
-        "credentials_flow_sign_ins_started_total{provider=\"linkedin\"} 4",
+        "credentials_flow_sign_ins_started_total{provider=\"linkedin\"} 5",
         "credentials_flow_sign_ins_started_total{provider=\"imap\"} 0",
         "credentials_flow_accounts_linked_total{provider=\"linkedin\"} 3",
-        "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"2FA\"} 1",
+        "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"2FA\"} 2",
         "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"IN_APP_VALIDATION\"} 1",
         "credentials_flow_refusals_total{provider=\"linkedin\",code=\"invalid_credentials\"} 1",
-        "credentials_flow_refusals_total{provider=\"linkedin\",code=\"invalid_code\"} 1",
+        "credentials_flow_refusals_total{provider=\"linkedin\",code=\"invalid_code\"} 3",
+        "credentials_flow_refusals_total{provider=\"linkedin\",code=\"rate_limited\"} 1",
+        "credentials_flow_refusals_total{provider=\"linkedin\",code=\"too_many_wrong_codes\"} 1",
         "credentials_flow_waits_in_progress 0",
     ] {
         assert!(has(&text, line), "{line} not in\n{text}");

@@ -440,6 +440,8 @@ fn refused_on_checkpoint(
                 provider = provider.id,
                 "attempt stopped after too many wrong codes"
             );
+            app.metrics
+                .refused(provider.id, ErrorCode::TooManyWrongCodes);
             return back_to_form(
                 provider,
                 flow.form,

@@ -1,6 +1,6 @@
 //! What an operator scrapes at `/metrics` (Prometheus' text format), once `METRICS_TOKEN` is set: sign-ins
-//! sent to Unipile and accounts linked per provider, the checkpoints Unipile asked for by type, its refusals
-//! and failures by the code the user is shown, and the browsers waiting on an in-app approval right now.
+//! sent to Unipile and accounts linked per provider, the checkpoints Unipile asked for by type, refusals by
+//! the code the user is shown, and the browsers waiting on an in-app approval right now.
 //! Counts only: never a username, a typed value, an id or a reference. Counting is an atomic add, so the
 //! sign-in's hot path does not notice it.
 
@@ -83,7 +83,8 @@ impl Metrics {
         }
     }
 
-    /// Unipile refused or failed, and the user is told `code`.
+    /// A refusal the user is told as `code`: each of Unipile's refusals and failures, a sign-in over a rate
+    /// limit, an attempt stopped after too many wrong codes.
     pub fn refused(&self, provider: &str, code: ErrorCode) {
         if let (Some(i), Ok(mut refusals)) = (index(provider), self.refusals.lock()) {
             *refusals.entry((i, code)).or_default() += 1;
@@ -144,7 +145,7 @@ impl Metrics {
         let name = "credentials_flow_refusals_total";
         let _ = writeln!(
             out,
-            "# HELP {name} Refusals and failures from Unipile, by the code the user is shown.\n# TYPE {name} counter"
+            "# HELP {name} Refusals, by the code the user is shown: Unipile's refusals and failures, rate limits, attempts stopped after too many wrong codes.\n# TYPE {name} counter"
         );
         let mut refusals: Vec<(&str, String, u64)> = self
             .refusals

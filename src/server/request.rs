@@ -133,6 +133,9 @@ impl RequestCx {
             return Ok(());
         };
         let retry_after_secs = retry_after_secs(wait);
+        self.app
+            .metrics
+            .refused(provider.id, ErrorCode::RateLimited);
         tracing::warn!(
             provider = provider.id,
             ?limit,
