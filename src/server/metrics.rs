@@ -53,7 +53,7 @@ impl Default for Metrics {
     }
 }
 
-/// The index of a catalogue provider; ids come from the catalogue, so one is always found.
+/// The index of a catalogue provider (callers pass catalogue ids, so it is always found).
 fn index(provider: &str) -> Option<usize> {
     PROVIDERS.iter().position(|p| p.id == provider)
 }
