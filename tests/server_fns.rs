@@ -1006,6 +1006,10 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
         "credentials_flow_refusals_total{provider=\"linkedin\",code=\"rate_limited\"} 1",
         "credentials_flow_refusals_total{provider=\"linkedin\",code=\"too_many_wrong_codes\"} 1",
         "credentials_flow_waits_in_progress 0",
+        // Every call sent to Unipile is timed; the 429 sent none, the wait is not among them.
+        "credentials_flow_upstream_call_seconds_count{operation=\"start_auth_intent\"} 5",
+        "credentials_flow_upstream_call_seconds_bucket{operation=\"start_auth_intent\",le=\"+Inf\"} 5",
+        "credentials_flow_upstream_call_seconds_count{operation=\"solve_checkpoint\"} 4",
     ] {
         assert!(has(&text, line), "{line} not in\n{text}");
     }

@@ -30,6 +30,14 @@ fn new_flow_id() -> String {
     format!("{n:016x}")
 }
 
+/// Awaits a call to Unipile and times it for the metrics.
+async fn timed<T>(app: &AppState, operation: &'static str, call: impl Future<Output = T>) -> T {
+    let sent = std::time::Instant::now();
+    let answer = call.await;
+    app.metrics.upstream_call(operation, sent.elapsed());
+    answer
+}
+
 /// The form again, with a notice and what the user typed kept (never a secret).
 pub fn back_to_form(provider: &Provider, form: FormValues, notice: Option<Notice>) -> FlowState {
     FlowState {
@@ -72,7 +80,13 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     started.form = form.kept;
     app.metrics.started(provider.id);
     started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
-    match app.client.start_auth_intent(&body).await {
+    match timed(
+        app,
+        "start_auth_intent",
+        app.client.start_auth_intent(&body),
+    )
+    .await
+    {
         Ok(result) => advance(app, provider, started, result),
         Err(err) => {
             let mut notice = notice_for(&app.metrics, &err, provider.id, "start_auth_intent");
@@ -132,11 +146,8 @@ pub async fn solve(
         Ok(open) => open,
         Err(state) => return state,
     };
-    match app
-        .client
-        .solve_checkpoint(&intent_id, code.expose(), None)
-        .await
-    {
+    let call = app.client.solve_checkpoint(&intent_id, code.expose(), None);
+    match timed(app, "solve_checkpoint", call).await {
         Ok(result) => advance(app, provider, flow, result),
         Err(err) => refused_on_checkpoint(app, provider, flow, &err, "solve_checkpoint"),
     }
@@ -240,7 +251,13 @@ pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState
     if now_ms() < flow.code_sent_at_ms + app.settings.resend_cooldown().as_millis() as u64 {
         return with_notice(flow, Notice::new(ErrorCode::ResendTooSoon));
     }
-    match app.client.resend_checkpoint(&intent_id).await {
+    match timed(
+        app,
+        "resend_checkpoint",
+        app.client.resend_checkpoint(&intent_id),
+    )
+    .await
+    {
         Ok(()) => {
             flow.code_sent_at_ms = now_ms();
             if let FlowStep::Checkpoint(view) = &mut flow.step {
@@ -286,7 +303,8 @@ pub async fn request_other(
         (kind, None) if kind.can_switch() => {}
         _ => return with_notice(flow, Notice::new(ErrorCode::SwitchUnavailable)),
     }
-    match app.client.request_checkpoint(&intent_id, challenge).await {
+    let call = app.client.request_checkpoint(&intent_id, challenge);
+    match timed(app, "request_checkpoint", call).await {
         Ok(result) => advance(app, provider, flow, result),
         Err(err) => {
             let notice = notice_for(&app.metrics, &err, provider.id, "request_checkpoint");

@@ -1,6 +1,7 @@
 //! What an operator scrapes at `/metrics` (Prometheus' text format), once `METRICS_TOKEN` is set: sign-ins
 //! sent to Unipile and accounts linked per provider, the checkpoints Unipile asked for by type, refusals by
-//! the code the user is shown, and the browsers waiting on an in-app approval right now.
+//! the code the user is shown, the browsers waiting on an in-app approval right now, and how long Unipile
+//! takes to answer.
 //! Counts only: never a username, a typed value, an id or a reference. Counting is an atomic add, so the
 //! sign-in's hot path does not notice it.
 
@@ -12,6 +13,7 @@ use std::{
         atomic::{AtomicI64, AtomicU64, Ordering::Relaxed},
         Mutex,
     },
+    time::Duration,
 };
 
 /// The checkpoint types of the contract, as Unipile names them; any other counts as `other`.
@@ -27,6 +29,40 @@ const CHECKPOINT_TYPES: [&str; 9] = [
     "LOADING",
 ];
 
+/// The calls to Unipile that are timed; the wait for an in-app approval is long by design and is not.
+const OPERATIONS: [&str; 4] = [
+    "start_auth_intent",
+    "solve_checkpoint",
+    "resend_checkpoint",
+    "request_checkpoint",
+];
+
+/// Upper bounds of the latency buckets, in seconds (Unipile signs in to the provider: seconds are usual).
+const BOUNDS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
+
+/// A latency histogram: each bucket counts the calls at most its bound and above the one before (made
+/// cumulative when rendered), then the calls beyond the last bound, the count and the total.
+#[derive(Default)]
+struct Histogram {
+    buckets: [AtomicU64; BOUNDS.len() + 1],
+    count: AtomicU64,
+    total_micros: AtomicU64,
+}
+
+impl Histogram {
+    fn observe(&self, took: Duration) {
+        let secs = took.as_secs_f64();
+        let bucket = BOUNDS
+            .iter()
+            .position(|b| secs <= *b)
+            .unwrap_or(BOUNDS.len());
+        self.buckets[bucket].fetch_add(1, Relaxed);
+        self.count.fetch_add(1, Relaxed);
+        self.total_micros
+            .fetch_add(took.as_micros().min(u64::MAX as u128) as u64, Relaxed);
+    }
+}
+
 const PROVIDER_COUNT: usize = PROVIDERS.len();
 
 type PerProvider = [AtomicU64; PROVIDER_COUNT];
@@ -39,6 +75,7 @@ pub struct Metrics {
     /// (provider index, code): a refusal is rare next to a sign-in, so a map behind a lock will do.
     refusals: Mutex<HashMap<(usize, ErrorCode), u64>>,
     waiting: AtomicI64,
+    upstream: [Histogram; OPERATIONS.len()],
 }
 
 impl Default for Metrics {
@@ -49,6 +86,7 @@ impl Default for Metrics {
             checkpoints: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
             refusals: Mutex::new(HashMap::new()),
             waiting: AtomicI64::new(0),
+            upstream: Default::default(),
         }
     }
 }
@@ -96,6 +134,13 @@ impl Metrics {
     pub fn waiting(&self) -> Waiting<'_> {
         self.waiting.fetch_add(1, Relaxed);
         Waiting(&self.waiting)
+    }
+
+    /// A call to Unipile (one of [`OPERATIONS`]) answered, or failed, after `took`.
+    pub fn upstream_call(&self, operation: &str, took: Duration) {
+        if let Some(i) = OPERATIONS.iter().position(|o| *o == operation) {
+            self.upstream[i].observe(took);
+        }
     }
 
     /// The text a Prometheus server scrapes.
@@ -169,6 +214,31 @@ impl Metrics {
             "# HELP {name} Browsers waiting on an in-app approval right now.\n# TYPE {name} gauge\n{name} {}",
             self.waiting.load(Relaxed)
         );
+        let name = "credentials_flow_upstream_call_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} How long Unipile took to answer a call (or to fail), by operation; the wait for an in-app approval is not counted.\n# TYPE {name} histogram"
+        );
+        for (operation, histogram) in OPERATIONS.iter().zip(&self.upstream) {
+            let mut below = 0;
+            let bounds = BOUNDS
+                .iter()
+                .map(|b| b.to_string())
+                .chain(["+Inf".to_owned()]);
+            for (bound, bucket) in bounds.zip(&histogram.buckets) {
+                below += bucket.load(Relaxed);
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{{operation=\"{operation}\",le=\"{bound}\"}} {below}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "{name}_sum{{operation=\"{operation}\"}} {}\n{name}_count{{operation=\"{operation}\"}} {}",
+                histogram.total_micros.load(Relaxed) as f64 / 1e6,
+                histogram.count.load(Relaxed)
+            );
+        }
         out
     }
 }
@@ -229,6 +299,25 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
         }
+        m.upstream_call("start_auth_intent", Duration::from_millis(40));
+        m.upstream_call("start_auth_intent", Duration::from_millis(700));
+        m.upstream_call("start_auth_intent", Duration::from_secs(90));
+        m.upstream_call("not_an_operation", Duration::from_secs(1));
+        let text = m.render();
+        for line in [
+            "credentials_flow_upstream_call_seconds_bucket{operation=\"start_auth_intent\",le=\"0.05\"} 1",
+            "credentials_flow_upstream_call_seconds_bucket{operation=\"start_auth_intent\",le=\"0.5\"} 1",
+            "credentials_flow_upstream_call_seconds_bucket{operation=\"start_auth_intent\",le=\"1\"} 2",
+            "credentials_flow_upstream_call_seconds_bucket{operation=\"start_auth_intent\",le=\"60\"} 2",
+            "credentials_flow_upstream_call_seconds_bucket{operation=\"start_auth_intent\",le=\"+Inf\"} 3",
+            "credentials_flow_upstream_call_seconds_sum{operation=\"start_auth_intent\"} 90.74",
+            "credentials_flow_upstream_call_seconds_count{operation=\"start_auth_intent\"} 3",
+            "credentials_flow_upstream_call_seconds_count{operation=\"resend_checkpoint\"} 0",
+            "# TYPE credentials_flow_upstream_call_seconds histogram",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+        }
+        assert!(!text.contains("not_an_operation"));
         drop(second);
         assert!(m
             .render()
