@@ -10,7 +10,7 @@ use crate::arkose::{
     CAPTCHA_KEY, CAPTCHA_KEY_ERROR, CAPTCHA_KEY_FAIL_ONCE, CAPTCHA_KEY_LARGE, CAPTCHA_KEY_MISSING,
 };
 use crate::failure::{Failure, INVALID_CHECKPOINT_CODE, PROVIDER_TIMEOUT};
-use crate::util::{now_rfc3339, random_id};
+use crate::util::{now_rfc3339, pairing_code, random_id};
 use crate::validate::IntentRequest;
 use crate::SandboxConfig;
 
@@ -18,6 +18,11 @@ pub(crate) const GOOD_CODE: &str = "123456";
 const CONTRACTS: &[(&str, &str)] = &[
     ("ctr_1", "Acme Corp — Recruiter"),
     ("ctr_2", "Globex — Sales Navigator"),
+];
+/// What `user_consent` may activate: `(id, display_name)`.
+const PRODUCTS: &[(&str, &str)] = &[
+    ("classic", "LinkedIn"),
+    ("sales_navigator", "Sales Navigator"),
 ];
 const CHALLENGES: &[(&str, &str, &str)] = &[
     ("EMAIL", "Email", "j•••@example.com"),
@@ -41,6 +46,10 @@ pub(crate) enum Stage {
     ChallengeSelection,
     ContractSelection,
     Loading,
+    /// A CONSENT_SCREEN offering [`PRODUCTS`]; any non-empty subset of them is accepted.
+    Consent,
+    /// A PAIRING_CODE (the intent's own code), entered in the app a few seconds after it is shown.
+    Pairing,
 }
 
 /// The checkpoints a scenario username goes through; empty means Account at once.
@@ -63,6 +72,8 @@ pub(crate) fn scenario(user: &str) -> Vec<Stage> {
         "user_challenge" => vec![ChallengeSelection],
         "user_contract" => vec![ContractSelection],
         "user_loading" => vec![Loading, TwoFactor("SMS")],
+        "user_consent" => vec![Consent],
+        "user_pairing" => vec![Pairing],
         "user_chain" => vec![
             TwoFactor("SMS"),
             Captcha(CAPTCHA_KEY),
@@ -110,11 +121,13 @@ impl Stage {
             Stage::ChallengeSelection => "CHALLENGE_SELECTION",
             Stage::ContractSelection => "CONTRACT_SELECTION",
             Stage::Loading => "LOADING",
+            Stage::Consent => "CONSENT_SCREEN",
+            Stage::Pairing => "PAIRING_CODE",
         }
     }
 }
 
-fn checkpoint_json(intent_id: &str, stage: Stage) -> Value {
+fn checkpoint_json(intent_id: &str, stage: Stage, pairing_code: &str) -> Value {
     let mut checkpoint = json!({"type": stage.type_name()});
     let (field, value) = match stage {
         Stage::TwoFactor(platform) => ("platform", json!(platform)),
@@ -138,6 +151,14 @@ fn checkpoint_json(intent_id: &str, stage: Stage) -> Value {
                 .map(|(id, name)| json!({"id": id, "name": name}))
                 .collect(),
         ),
+        Stage::Consent => (
+            "products",
+            PRODUCTS
+                .iter()
+                .map(|(id, name)| json!({"id": id, "display_name": name}))
+                .collect(),
+        ),
+        Stage::Pairing => ("code", json!(pairing_code)),
         Stage::PhoneRegister | Stage::InApp { .. } | Stage::Loading => {
             return json!({"object": "AuthenticationCheckpoint", "intent_id": intent_id, "checkpoint": checkpoint})
         }
@@ -175,6 +196,24 @@ fn is_phone(code: &str) -> bool {
         .is_some_and(|(country, number)| digits(country, 1, 4) && digits(number, 4, 15))
 }
 
+/// A consent is answered with the chosen product ids, comma-separated: at least one, each offered, none twice.
+fn check_consent(code: &str) -> Result<(), Failure> {
+    let chosen: Vec<&str> = code.split(',').collect();
+    let offered = |id: &&str| PRODUCTS.iter().any(|(offered, _)| offered == id);
+    let once = |(i, id): (usize, &&str)| !chosen[..i].contains(id);
+    if chosen.iter().all(offered) && chosen.iter().enumerate().all(once) {
+        return Ok(());
+    }
+    Err(Failure::invalid(format!(
+        "`code` must be one or more of the listed product ids, comma-separated, each once: {}",
+        PRODUCTS
+            .iter()
+            .map(|(id, _)| *id)
+            .collect::<Vec<_>>()
+            .join(", ")
+    )))
+}
+
 fn check_code(code: &str) -> Result<(), Failure> {
     if code == GOOD_CODE {
         Ok(())
@@ -197,11 +236,17 @@ struct Intent {
     expires_at: Instant,
     /// Bumped whenever the current checkpoint changes, so a held solve can tell.
     generation: u64,
+    /// What a PAIRING_CODE checkpoint of this intent shows.
+    pairing_code: String,
 }
 
 impl Intent {
     fn current(&self) -> Option<Stage> {
         self.stages.front().copied()
+    }
+
+    fn checkpoint_json(&self, intent_id: &str, stage: Stage) -> Value {
+        checkpoint_json(intent_id, stage, &self.pairing_code)
     }
 
     fn replace_current(&mut self, stage: Stage, now: Instant) {
@@ -268,9 +313,11 @@ impl Flows {
             issued_at: now,
             expires_at: now + self.config.intent_ttl,
             generation: 0,
+            pairing_code: pairing_code(),
         };
+        let answer = intent.checkpoint_json(&intent_id, first);
         self.live(now).insert(intent_id.clone(), intent);
-        checkpoint_json(&intent_id, first)
+        answer
     }
 
     pub(crate) fn solve(&self, intent_id: &str, code: &str) -> Result<Solve, Failure> {
@@ -320,6 +367,7 @@ impl Flows {
                 )))
             }
             Stage::ContractSelection => {}
+            Stage::Consent => check_consent(code)?,
             Stage::ChallengeSelection => {
                 return Err(Failure::invalid(
                     "`code`: a CHALLENGE_SELECTION is answered with POST /v2/auth/checkpoint/request and `challenge`",
@@ -333,6 +381,8 @@ impl Flows {
             }
             Stage::OtpOrInApp => check_code(code)?,
             Stage::Loading => return wait(Some(self.config.loading_delay)),
+            // The code is entered in the app, not sent here: whatever is sent waits for it.
+            Stage::Pairing => return wait(Some(self.config.in_app_approval_delay)),
         }
         advance(&mut intents, intent_id, now).map(Solve::Answer)
     }
@@ -353,7 +403,7 @@ impl Flows {
             // Another call (a code, "try another way") changed the step while this one waited.
             return intent
                 .current()
-                .map(|stage| checkpoint_json(intent_id, stage))
+                .map(|stage| intent.checkpoint_json(intent_id, stage))
                 .ok_or_else(|| Failure::unknown_intent(intent_id));
         }
         if ready_at.is_some_and(|ready| now >= ready) {
@@ -419,7 +469,7 @@ impl Flows {
         if next != stage {
             intent.replace_current(next, now);
         }
-        Ok(checkpoint_json(intent_id, next))
+        Ok(intent.checkpoint_json(intent_id, next))
     }
 
     pub(crate) fn resend(&self, intent_id: &str) -> Result<(), Failure> {
@@ -448,7 +498,7 @@ fn advance(intents: &mut Intents, intent_id: &str, now: Instant) -> Result<Value
     if let Some(next) = intent.current() {
         intent.issued_at = now;
         intent.generation += 1;
-        return Ok(checkpoint_json(intent_id, next));
+        return Ok(intent.checkpoint_json(intent_id, next));
     }
     let done = intents
         .remove(intent_id)
@@ -520,6 +570,7 @@ mod tests {
 
     #[test]
     fn checkpoint_bodies() {
+        let checkpoint_json = |id, stage| checkpoint_json(id, stage, "K7QF-3XN9");
         let twofa = checkpoint_json("acc_1", Stage::TwoFactor("SMS"));
         assert_eq!(
             twofa["checkpoint"],
@@ -530,5 +581,41 @@ mod tests {
         assert_eq!(captcha["intent_id"], "acc_1");
         let loading = checkpoint_json("acc_1", Stage::Loading);
         assert_eq!(loading["checkpoint"], json!({"type": "LOADING"}));
+        let consent = checkpoint_json("acc_1", Stage::Consent);
+        assert_eq!(
+            consent["checkpoint"],
+            json!({"type": "CONSENT_SCREEN", "products": [
+                {"id": "classic", "display_name": "LinkedIn"},
+                {"id": "sales_navigator", "display_name": "Sales Navigator"},
+            ]})
+        );
+        let pairing = checkpoint_json("acc_1", Stage::Pairing);
+        assert_eq!(
+            pairing["checkpoint"],
+            json!({"type": "PAIRING_CODE", "code": "K7QF-3XN9"})
+        );
+    }
+
+    #[test]
+    fn a_consent_takes_any_non_empty_subset_of_the_products_once_each() {
+        for good in [
+            "classic",
+            "sales_navigator",
+            "classic,sales_navigator",
+            "sales_navigator,classic",
+        ] {
+            assert!(check_consent(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ",",
+            "classic,",
+            "recruiter",
+            "classic,classic",
+            "classic, sales_navigator",
+            "CLASSIC",
+        ] {
+            assert!(check_consent(bad).is_err(), "{bad}");
+        }
     }
 }

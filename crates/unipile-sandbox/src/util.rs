@@ -11,6 +11,19 @@ pub(crate) fn random_id(len: usize) -> String {
         .collect()
 }
 
+/// A pairing code as a provider shows it: two groups of four, without the characters that are easy
+/// to misread (0 and O, 1 and I).
+pub(crate) fn pairing_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    let mut group = || -> String {
+        (0..4)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect()
+    };
+    format!("{}-{}", group(), group())
+}
+
 /// Current time as RFC 3339 UTC with milliseconds, like Unipile's `created_at`.
 pub(crate) fn now_rfc3339() -> String {
     // A clock before 1970 is not worth failing a sandbox answer for.
@@ -47,6 +60,22 @@ mod tests {
         assert_eq!(rfc3339(0, 0), "1970-01-01T00:00:00.000Z");
         assert_eq!(rfc3339(951_782_400, 5), "2000-02-29T00:00:00.005Z");
         assert_eq!(rfc3339(1_735_689_599, 999), "2024-12-31T23:59:59.999Z");
+    }
+
+    #[test]
+    fn pairing_codes_are_two_groups_of_four_easy_to_read() {
+        let code = pairing_code();
+        let (first, second) = code.split_once('-').unwrap_or_default();
+        for group in [first, second] {
+            assert_eq!(group.len(), 4, "{code}");
+            assert!(
+                group
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+                "{code}"
+            );
+            assert!(!group.contains(['0', 'O', '1', 'I']), "{code}");
+        }
     }
 
     #[test]

@@ -19,5 +19,6 @@ pub use request::{
     Credentials, CustomProxy, Encryption, IntentConfig, MailServer, ProxyProtocol, StartAuthIntent,
 };
 pub use response::{
-    Account, AuthResult, Challenge, Channel, Checkpoint, Contract, TwoFactorPlatform,
+    consent_code, Account, AuthResult, Challenge, Channel, Checkpoint, Contract, PairingCode,
+    Product, TwoFactorPlatform,
 };

@@ -180,6 +180,12 @@ pub enum Checkpoint {
     ChallengeSelection { challenges: Vec<Challenge> },
     /// `"LOADING"`: the provider is still working; solve again to wait for the next step.
     Loading,
+    /// `"CONSENT_SCREEN"`: the user selects the products to activate on the account; the code is
+    /// made by [`consent_code`].
+    ConsentScreen { products: Vec<Product> },
+    /// `"PAIRING_CODE"`: the user enters `code` in the provider's app; solving with any code then
+    /// waits for that, as for an in-app validation.
+    PairingCode { code: PairingCode },
     /// Any other `type`.
     Unknown { kind: String },
 }
@@ -197,6 +203,8 @@ impl Checkpoint {
             Checkpoint::ContractSelection { .. } => "CONTRACT_SELECTION",
             Checkpoint::ChallengeSelection { .. } => "CHALLENGE_SELECTION",
             Checkpoint::Loading => "LOADING",
+            Checkpoint::ConsentScreen { .. } => "CONSENT_SCREEN",
+            Checkpoint::PairingCode { .. } => "PAIRING_CODE",
             Checkpoint::Unknown { kind } => kind,
         }
     }
@@ -230,6 +238,14 @@ impl Checkpoint {
         struct Challenges {
             challenges: Vec<Challenge>,
         }
+        #[derive(Deserialize)]
+        struct Products {
+            products: Vec<Product>,
+        }
+        #[derive(Deserialize)]
+        struct Pairing {
+            code: PairingCode,
+        }
         let Type { kind } = serde_json::from_str(text)?;
         Ok(match &*kind {
             "2FA" => Checkpoint::TwoFactor {
@@ -254,6 +270,12 @@ impl Checkpoint {
                 challenges: serde_json::from_str::<Challenges>(text)?.challenges,
             },
             "LOADING" => Checkpoint::Loading,
+            "CONSENT_SCREEN" => Checkpoint::ConsentScreen {
+                products: serde_json::from_str::<Products>(text)?.products,
+            },
+            "PAIRING_CODE" => Checkpoint::PairingCode {
+                code: serde_json::from_str::<Pairing>(text)?.code,
+            },
             _ => Checkpoint::Unknown {
                 kind: kind.into_owned(),
             },
@@ -290,6 +312,8 @@ impl Serialize for Checkpoint {
             Checkpoint::ChallengeSelection { challenges } => {
                 map.serialize_entry("challenges", challenges)?
             }
+            Checkpoint::ConsentScreen { products } => map.serialize_entry("products", products)?,
+            Checkpoint::PairingCode { code } => map.serialize_entry("code", code)?,
             Checkpoint::InAppValidation
             | Checkpoint::PhoneRegister
             | Checkpoint::Loading
@@ -332,6 +356,45 @@ pub struct Challenge {
     /// E.g. the masked destination.
     #[serde(default)]
     pub description: Option<String>,
+}
+
+/// A product a `CONSENT_SCREEN` offers to activate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    /// Sent back in the code, see [`consent_code`].
+    pub id: String,
+    /// Human name, e.g. "Sales Navigator".
+    pub display_name: String,
+}
+
+/// The code that answers a `CONSENT_SCREEN`: the chosen product ids, comma-separated, in the order
+/// given. Inferred: the contract only says that Solve's `code` is "the code to solve the
+/// checkpoint", and says nothing of how a choice of several products is written into it.
+pub fn consent_code<'a>(chosen: impl IntoIterator<Item = &'a str>) -> String {
+    chosen.into_iter().collect::<Vec<_>>().join(",")
+}
+
+/// The code of a `PAIRING_CODE` checkpoint. The user must see it, so it is plain text, but it is
+/// kept out of `Debug` output, so a checkpoint printed into a log line does not carry it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PairingCode(String);
+
+impl PairingCode {
+    pub fn new(code: impl Into<String>) -> PairingCode {
+        PairingCode(code.into())
+    }
+
+    /// The code as Unipile gave it, to show to the user.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PairingCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PairingCode([redacted])")
+    }
 }
 
 #[cfg(test)]
@@ -550,6 +613,27 @@ mod tests {
             ),
             (r#"{"type":"LOADING"}"#, Checkpoint::Loading),
             (
+                r#"{"type":"CONSENT_SCREEN","products":[{"id":"classic","display_name":"LinkedIn"},{"id":"sales_navigator","display_name":"Sales Navigator","status":"x"}]}"#,
+                Checkpoint::ConsentScreen {
+                    products: vec![
+                        Product {
+                            id: "classic".into(),
+                            display_name: "LinkedIn".into(),
+                        },
+                        Product {
+                            id: "sales_navigator".into(),
+                            display_name: "Sales Navigator".into(),
+                        },
+                    ],
+                },
+            ),
+            (
+                r#"{"type":"PAIRING_CODE","code":"K7QF-3XN9"}"#,
+                Checkpoint::PairingCode {
+                    code: PairingCode::new("K7QF-3XN9"),
+                },
+            ),
+            (
                 r#"{"type":"FACE_SCAN","hint":"smile"}"#,
                 Checkpoint::Unknown {
                     kind: "FACE_SCAN".into(),
@@ -590,5 +674,64 @@ mod tests {
         assert!(serde_json::from_str::<AuthResult>(text).is_err());
         let text = r#"{"object":"AuthenticationCheckpoint","intent_id":"acc_1","checkpoint":{}}"#;
         assert!(serde_json::from_str::<AuthResult>(text).is_err());
+        for checkpoint in [
+            r#"{"type":"CONSENT_SCREEN"}"#,
+            r#"{"type":"CONSENT_SCREEN","products":[{"id":"classic"}]}"#,
+            r#"{"type":"PAIRING_CODE"}"#,
+            r#"{"type":"PAIRING_CODE","code":1234}"#,
+        ] {
+            let text = format!(
+                r#"{{"object":"AuthenticationCheckpoint","intent_id":"acc_1","checkpoint":{checkpoint}}}"#
+            );
+            assert!(serde_json::from_str::<AuthResult>(&text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_consent_is_answered_with_the_chosen_ids_comma_separated_in_order() {
+        assert_eq!(consent_code(["classic"]), "classic");
+        assert_eq!(
+            consent_code(["sales_navigator", "classic"]),
+            "sales_navigator,classic"
+        );
+        let products = [
+            Product {
+                id: "classic".into(),
+                display_name: "LinkedIn".into(),
+            },
+            Product {
+                id: "company".into(),
+                display_name: "Company pages".into(),
+            },
+        ];
+        assert_eq!(
+            consent_code(products.iter().map(|p| p.id.as_str())),
+            "classic,company"
+        );
+    }
+
+    #[test]
+    fn a_pairing_code_is_read_and_written_as_given_but_never_printed() {
+        let step = checkpoint(r#"{"type":"PAIRING_CODE","code":"K7QF-3XN9"}"#);
+        let Checkpoint::PairingCode { code } = &step else {
+            panic!("not a pairing code: {step:?}");
+        };
+        assert_eq!(code.expose(), "K7QF-3XN9");
+        assert_eq!(step.type_name(), "PAIRING_CODE");
+        assert_eq!(
+            serde_json::to_value(&step).ok(),
+            Some(serde_json::json!({"type": "PAIRING_CODE", "code": "K7QF-3XN9"}))
+        );
+        let printed = format!(
+            "{:?}",
+            AuthResult::Checkpoint {
+                intent_id: "acc_1".into(),
+                checkpoint: step.clone(),
+            }
+        );
+        assert!(
+            printed.contains("PairingCode") && !printed.contains("K7QF"),
+            "{printed}"
+        );
     }
 }

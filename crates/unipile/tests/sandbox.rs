@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use unipile::{
-    Account, AuthResult, Channel, Checkpoint, Client, ClientConfig, Credentials, CustomProxy,
-    ErrorType, IntentConfig, MailServer, ProxyProtocol, StartAuthIntent, TwoFactorPlatform,
-    UnipileError,
+    consent_code, Account, AuthResult, Channel, Checkpoint, Client, ClientConfig, Credentials,
+    CustomProxy, ErrorType, IntentConfig, MailServer, ProxyProtocol, StartAuthIntent,
+    TwoFactorPlatform, UnipileError,
 };
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
@@ -708,6 +708,57 @@ async fn contract_selection() {
         400,
     );
     account(solve(&client, &intent_id, &contracts[1].id).await);
+}
+
+#[tokio::test]
+async fn consent_screen_links_with_any_non_empty_choice_of_the_products() {
+    let (sandbox, client) = setup(fast()).await;
+    let (intent_id, step) = checkpoint(start(&client, "user_consent").await);
+    assert_eq!(step.type_name(), "CONSENT_SCREEN");
+    let Checkpoint::ConsentScreen { products } = step else {
+        panic!("expected a consent screen, got {step:?}");
+    };
+    let names: Vec<&str> = products.iter().map(|p| p.display_name.as_str()).collect();
+    assert_eq!(names, ["LinkedIn", "Sales Navigator"]);
+    for refused in ["", "recruiter", "classic,classic"] {
+        api_error(
+            solve(&client, &intent_id, refused).await,
+            ErrorType::ApiInvalidParameters,
+            400,
+        );
+    }
+    let both = consent_code(products.iter().map(|p| p.id.as_str()));
+    let linked = account(solve(&client, &intent_id, &both).await);
+    assert_eq!(linked.name.as_deref(), Some("user_consent"));
+    let sent = sandbox.requests();
+    assert_eq!(
+        sent.last().map(|r| r.body["code"].clone()),
+        Some(serde_json::json!("classic,sales_navigator"))
+    );
+
+    let (intent_id, _) = checkpoint(start(&client, "user_consent").await);
+    account(solve(&client, &intent_id, &consent_code(["sales_navigator"])).await);
+}
+
+#[tokio::test]
+async fn pairing_code_is_shown_then_held_until_entered_in_the_app() {
+    let (_sandbox, client) = setup(fast()).await;
+    let (intent_id, step) = checkpoint(start(&client, "user_pairing").await);
+    let Checkpoint::PairingCode { code } = &step else {
+        panic!("expected a pairing code, got {step:?}");
+    };
+    assert_eq!(code.expose().len(), 9, "{}", code.expose());
+    assert_eq!(code.expose().as_bytes()[4], b'-');
+    // Each intent has its own code.
+    let (_, other) = checkpoint(start(&client, "user_pairing").await);
+    assert_ne!(other, step);
+    let began = Instant::now();
+    account(
+        client
+            .solve_checkpoint(&intent_id, "", Some(Duration::from_secs(5)))
+            .await,
+    );
+    assert!(began.elapsed() >= Duration::from_millis(200));
 }
 
 #[tokio::test]
