@@ -47,6 +47,16 @@ pub fn code_for(kind: &ErrorType) -> ErrorCode {
     }
 }
 
+/// The user-facing code for an answer that names no error type: only its HTTP status says anything.
+/// A rate limit and a missing intent are recognisable; anything else is a failure upstream.
+pub fn code_for_status(status: u16) -> ErrorCode {
+    match status {
+        404 | 410 => ErrorCode::Expired,
+        429 => ErrorCode::RateLimited,
+        _ => ErrorCode::ServiceUnavailable,
+    }
+}
+
 /// Classifies `err`, logs its technical cause, counts it and returns what the user is told.
 pub fn notice_for(
     metrics: &Metrics,
@@ -56,6 +66,10 @@ pub fn notice_for(
 ) -> Notice {
     let code = match err {
         UnipileError::Api(api) => code_for(&api.kind),
+        // A success status whose body cannot be read is no refusal, whatever its status.
+        UnipileError::UnexpectedResponse { status, .. } if *status >= 400 => {
+            code_for_status(*status)
+        }
         UnipileError::Timeout
         | UnipileError::Connect(_)
         | UnipileError::UnexpectedResponse { .. }
@@ -339,6 +353,25 @@ mod tests {
             assert_eq!(notice.code.next_step(), N::TryLater);
             assert!(notice.support_ref.is_some());
         }
+    }
+
+    #[test]
+    fn answers_without_a_type_are_classified_by_status() {
+        let by_status = |status: u16| {
+            let err = UnipileError::UnexpectedResponse {
+                status,
+                reason: "error body names no type".into(),
+                req_id: None,
+            };
+            notice_for(&Metrics::default(), &err, "linkedin", "test").code
+        };
+        assert_eq!(by_status(429), ErrorCode::RateLimited);
+        assert_eq!(by_status(404), ErrorCode::Expired);
+        assert_eq!(by_status(500), ErrorCode::ServiceUnavailable);
+        assert_eq!(by_status(401), ErrorCode::ServiceUnavailable);
+        // A success status with a body that cannot be read is a failure upstream, not a refusal.
+        assert_eq!(by_status(200), ErrorCode::ServiceUnavailable);
+        assert_eq!(by_status(307), ErrorCode::ServiceUnavailable);
     }
 
     #[test]

@@ -121,8 +121,11 @@ impl Default for ArkoseSettings {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct UnipileSettings {
-    /// Used only with an API key; `UNIPILE_BASE_URL` overrides it.
+    /// Used only with an API key; `UNIPILE_BASE_URL` overrides it. Scheme and host, optionally followed
+    /// by `/` or `/v2`.
     pub base_url: String,
+    /// Let live mode call an `http://` base_url (a local emulator); Unipile itself is https only.
+    pub allow_http: bool,
     pub connect_timeout_ms: u64,
     pub request_timeout_ms: u64,
     /// Most calls one connection to Unipile carries at once (HTTP/2); past it another is opened.
@@ -190,6 +193,7 @@ impl Default for UnipileSettings {
     fn default() -> Self {
         UnipileSettings {
             base_url: "https://api.unipile.com".to_owned(),
+            allow_http: false,
             connect_timeout_ms: 5_000,
             request_timeout_ms: 30_000,
             calls_per_connection: 100,
@@ -288,12 +292,10 @@ impl Settings {
                 });
             }
         }
-        if !(self.unipile.base_url.starts_with("https://")
-            || self.unipile.base_url.starts_with("http://"))
-        {
+        if let Err(e) = unipile::api_root(&self.unipile.base_url) {
             return Err(SettingsError::Invalid {
                 key: "unipile.base_url",
-                reason: "must start with https://".into(),
+                reason: format!("(or UNIPILE_BASE_URL) {e}"),
             });
         }
         if !(self.arkose.base_url.starts_with("https://")
@@ -554,6 +556,23 @@ mod tests {
     }
 
     #[test]
+    fn the_base_url_may_be_written_with_a_slash_or_v2() {
+        for url in [
+            "https://api.unipile.com",
+            "https://api.unipile.com/",
+            "https://api.unipile.com/v2",
+            "https://api.unipile.com/v2/",
+        ] {
+            let settings = Settings::load(
+                Path::new("/nonexistent.toml"),
+                &env(&[("UNIPILE_BASE_URL", url)]),
+            )
+            .expect(url);
+            assert!(!settings.unipile.allow_http, "{url}");
+        }
+    }
+
+    #[test]
     fn the_shipped_file_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
         let settings = Settings::load(&path, &[]).expect("Leptos.toml parses");
@@ -604,6 +623,12 @@ mod tests {
                 "0",
                 "unipile.idle_timeout_ms",
             ),
+            (
+                "UNIPILE_BASE_URL",
+                "https://api.unipile.com/api/v1",
+                "unipile.base_url",
+            ),
+            ("UNIPILE_BASE_URL", "api.unipile.com", "unipile.base_url"),
         ] {
             let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)]))
                 .expect_err(key);

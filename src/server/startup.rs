@@ -52,6 +52,8 @@ pub enum StartupError {
     WeakMetricsToken,
     #[error("the Unipile client could not be built: {0}")]
     Client(String),
+    #[error("unipile.base_url (UNIPILE_BASE_URL) is http://, and Unipile is served over https only: use https://, or set unipile.allow_http = true (CF_UNIPILE__ALLOW_HTTP=true) for a local emulator")]
+    PlainHttp,
     #[error("the sandbox could not start: {0}")]
     Sandbox(std::io::Error),
 }
@@ -139,6 +141,13 @@ pub async fn build(
         Mode::Live => settings.unipile.base_url.clone(),
         Mode::Sandbox { base_url } => base_url.clone(),
     };
+    // The API key would cross the network in clear.
+    if matches!(mode, Mode::Live)
+        && !settings.unipile.allow_http
+        && unipile::api_root(&base_url).is_ok_and(|url| url.scheme() == "http")
+    {
+        return Err(StartupError::PlainHttp);
+    }
     let extra_root_certificates = match &settings.unipile.extra_root_certificates {
         Some(path) => extra_roots(path)?,
         None => Vec::new(),
@@ -150,6 +159,7 @@ pub async fn build(
         calls_per_connection: settings.unipile.calls_per_connection,
         idle_timeout: Duration::from_millis(settings.unipile.idle_timeout_ms),
         cleartext_http2: settings.unipile.cleartext_http2 || matches!(mode, Mode::Sandbox { .. }),
+        user_agent: concat!("credentials-flow/", env!("CARGO_PKG_VERSION")).to_owned(),
         ..unipile::ClientConfig::new(base_url, api_key)
     })
     .map_err(|e| StartupError::Client(e.to_string()))?;

@@ -56,12 +56,14 @@ impl Default for SandboxConfig {
     }
 }
 
-/// One request received by the sandbox: its path and JSON body (a non-JSON body is kept as a
+/// One request received by the sandbox: its path, JSON body and user agent (a non-JSON body is kept as a
 /// JSON string). Bodies hold the credentials as sent, which is what tests want to inspect.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RecordedRequest {
     pub path: String,
     pub body: serde_json::Value,
+    /// The `User-Agent` header, if any.
+    pub user_agent: Option<String>,
 }
 
 /// The whole emulator as a router, for embedding. Served this way, `error_reset` cannot drop

@@ -6,13 +6,13 @@ use std::task::Poll;
 
 use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{ConnectInfo, State};
-use axum::http::header::CONTENT_TYPE;
+use axum::http::header::{CONTENT_TYPE, LOCATION, USER_AGENT};
 use axum::http::{Extensions, HeaderMap, Method, StatusCode, Uri, Version};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use http_body::Frame;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use crate::failure::{
     kind_for_suffix, Failure, EXPIRED_AUTHORIZATION, INVALID_CREDENTIALS, INVALID_PARAMETERS,
@@ -66,6 +66,10 @@ impl Sandbox {
             .push(RecordedRequest {
                 path: uri.path().to_owned(),
                 body: recorded,
+                user_agent: headers
+                    .get(USER_AGENT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
             });
 
         match headers.get("x-api-key") {
@@ -127,8 +131,15 @@ async fn start_intent(
             "html" => return Ok(html_page()),
             "truncated" => return Ok(json_bytes(r#"{"object":"Account","id":"acc_"#)),
             "empty" => return Ok(json_bytes("")),
+            "huge" => return Ok(huge_body()),
+            "redirect" => return Ok(redirect()),
             "reset" => return Ok(reset(version, &extensions)),
             _ => {
+                if let Some(shape) = suffix.strip_prefix("shape_") {
+                    if let Some(response) = odd_error_body(shape) {
+                        return Ok(response);
+                    }
+                }
                 if let Some(kind) = kind_for_suffix(suffix) {
                     return Err(Failure::new(
                         kind,
@@ -263,6 +274,54 @@ fn html_page() -> Response {
         axum::http::HeaderValue::from_static("text/html; charset=utf-8"),
     );
     response
+}
+
+/// A wrong password answered in one of the shapes error bodies take besides the documented one
+/// (`error_shape_<shape>`); `no_type` is a rate limit whose body says nothing but its status.
+fn odd_error_body(shape: &str) -> Option<Response> {
+    let (status, body) = match shape {
+        "no_title" => (
+            401,
+            json!({"object": "Error", "type": "provider/invalid_credentials", "status": 401}),
+        ),
+        "nulls" => (
+            401,
+            json!({"object": "Error", "type": "provider/invalid_credentials", "status": 401, "title": null, "detail": null, "req_id": null}),
+        ),
+        "detail_object" => (
+            401,
+            json!({"object": "Error", "type": "provider/invalid_credentials", "status": 401, "title": "Invalid credentials", "detail": {"field": "password", "reason": "rejected"}}),
+        ),
+        "detail_array" => (
+            401,
+            json!({"object": "Error", "type": "provider/invalid_credentials", "status": 401, "title": "Invalid credentials", "detail": [{"field": "password"}, "rejected"]}),
+        ),
+        "no_object" => (
+            401,
+            json!({"type": "provider/invalid_credentials", "status": 401, "title": "Invalid credentials"}),
+        ),
+        "no_type" => (429, json!({"status": 429, "message": "Slow down"})),
+        _ => return None,
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Some((status, Json(body)).into_response())
+}
+
+/// 5 MiB of valid JSON: more than a client should ever read from Unipile.
+fn huge_body() -> Response {
+    let filler = "x".repeat(5 * 1024 * 1024);
+    Json(json!({"object": "Account", "id": "acc_huge", "provider": "linkedin", "status": "running", "name": filler}))
+        .into_response()
+}
+
+/// Sends the call elsewhere, as a hijacked or misconfigured front would: a client that follows it
+/// sends the API key and the body a second time.
+fn redirect() -> Response {
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(LOCATION, "/v2/auth/intent?redirected=1")],
+    )
+        .into_response()
 }
 
 /// A 200 JSON response with exactly these bytes (possibly broken JSON).

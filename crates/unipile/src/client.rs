@@ -3,22 +3,27 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE, USER_AGENT};
 use reqwest::StatusCode;
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{ApiError, ErrorType, UnipileError};
 use crate::http2;
 use crate::lanes::{Checkout, Lane, Pool};
+use crate::proxy::Proxies;
 use crate::request::StartAuthIntent;
 use crate::response::AuthResult;
+
+/// The largest answer body read, on every path; Unipile's answers are a few kilobytes.
+pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Settings of a [`Client`].
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
-    /// Scheme and host, e.g. `https://api.unipile.com`, without `/v2`.
+    /// Scheme and host, e.g. `https://api.unipile.com`; a trailing `/` or `/v2` is allowed, any other
+    /// path is refused (see [`api_root`]).
     pub base_url: String,
     pub api_key: SecretString,
     pub connect_timeout: Duration,
@@ -38,11 +43,16 @@ pub struct ClientConfig {
     /// Certificates (DER) trusted as roots besides the built-in web PKI ones, e.g. the authority
     /// of a TLS-inspecting proxy between this server and Unipile.
     pub extra_root_certificates: Vec<Vec<u8>>,
+    /// Sent as `User-Agent` with every call, so that Unipile can tell whose calls these are.
+    pub user_agent: String,
+    /// The proxies calls go through, on every path (HTTP/1.1 and HTTP/2).
+    pub proxies: Proxies,
 }
 
 impl ClientConfig {
     /// The settings every deployment starts from: 5 s to connect, 30 s per call, 100 calls per
-    /// connection, connections unused for 90 s closed, HTTP/2 only where negotiated.
+    /// connection, connections unused for 90 s closed, HTTP/2 only where negotiated, proxies from
+    /// the environment.
     pub fn new(base_url: impl Into<String>, api_key: SecretString) -> ClientConfig {
         ClientConfig {
             base_url: base_url.into(),
@@ -53,8 +63,44 @@ impl ClientConfig {
             calls_per_connection: 100,
             idle_timeout: Duration::from_secs(90),
             extra_root_certificates: Vec::new(),
+            user_agent: concat!("credentials-flow/", env!("CARGO_PKG_VERSION")).to_owned(),
+            proxies: Proxies::from_env(),
         }
     }
+}
+
+/// Unipile's API root for a configured base URL: `https://api.unipile.com`, with or without a
+/// trailing `/` or `/v2`, is `https://api.unipile.com`, to which the client adds `/v2/auth/...`.
+/// Any other path, a query, a fragment or credentials in the URL are refused, since they would
+/// send every call somewhere else than the operator meant.
+pub fn api_root(base_url: &str) -> Result<reqwest::Url, UnipileError> {
+    let refuse = |why: String| {
+        UnipileError::InvalidConfig(format!(
+            "base_url {why}; give the scheme and host only, e.g. https://api.unipile.com \
+             (a trailing / or /v2 is allowed)"
+        ))
+    };
+    let mut url = reqwest::Url::parse(base_url.trim())
+        .map_err(|e| refuse(format!("is not an absolute URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(refuse("must start with https:// and name a host".into()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("must not carry a user name or password".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("must not have a query or a fragment".into()));
+    }
+    match url.path().trim_end_matches('/') {
+        "" | "/v2" => {}
+        path => {
+            return Err(refuse(format!(
+                "has the path {path}, which is not Unipile's API"
+            )))
+        }
+    }
+    url.set_path("");
+    Ok(url)
 }
 
 /// Client of the auth endpoints. Cheap to clone: clones share their connections.
@@ -97,20 +143,15 @@ struct Endpoint {
 
 impl Client {
     pub fn new(config: ClientConfig) -> Result<Client, UnipileError> {
-        let base_url = config.base_url.trim_end_matches('/');
-        let invalid_url =
-            || UnipileError::InvalidConfig("base_url must be an absolute http(s) URL".into());
-        let https = base_url.starts_with("https://");
-        if !https && !base_url.starts_with("http://") {
-            return Err(invalid_url());
-        }
+        let root = api_root(&config.base_url)?;
+        let https = root.scheme() == "https";
         let endpoint = |path: &str| {
-            let url =
-                reqwest::Url::parse(&format!("{base_url}{path}")).map_err(|_| invalid_url())?;
+            let mut url = root.clone();
+            url.set_path(path);
             let uri = url
                 .as_str()
                 .parse::<http::Uri>()
-                .map_err(|_| invalid_url())?;
+                .map_err(|_| UnipileError::InvalidConfig("base_url is not a usable URL".into()))?;
             Ok::<_, UnipileError>(Endpoint { url, uri })
         };
         let endpoints = Endpoints {
@@ -135,18 +176,34 @@ impl Client {
         headers.insert("x-api-key", key);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_str(&config.user_agent).map_err(|_| {
+                UnipileError::InvalidConfig("user_agent is not a valid header value".into())
+            })?,
+        );
 
         // One TLS setup for both protocols, made whatever the scheme (HTTP/1.1 may still be
         // redirected to https), so that a certificate that is no root is refused here.
         let tls = tls_config(&config.extra_root_certificates)?;
         let mut http1_tls = (*tls).clone();
         http1_tls.alpn_protocols = vec![b"http/1.1".to_vec()];
-        let http2 = if https {
-            Some(http2::Origin::of(&endpoints.intent.url, Some(tls))?)
-        } else if config.cleartext_http2 {
-            Some(http2::Origin::of(&endpoints.intent.url, None)?)
-        } else {
-            None
+        let origin_uri = root
+            .as_str()
+            .parse::<http::Uri>()
+            .map_err(|_| UnipileError::InvalidConfig("base_url is not a usable URL".into()))?;
+        let proxy = config.proxies.for_origin(&origin_uri);
+        // HTTP/2 through a proxy needs a CONNECT tunnel to an https origin via a plain-HTTP proxy;
+        // any other proxied call goes over reqwest, which speaks to every kind of proxy.
+        let tunnel = match proxy {
+            Some(proxy) if https && proxy.uri().scheme_str() == Some("http") => Some(Some(proxy)),
+            Some(_) => None,
+            None => Some(None),
+        };
+        let http2 = match tunnel {
+            Some(tunnel) if https => Some(http2::Origin::of(&root, Some(tls), tunnel)?),
+            Some(tunnel) if config.cleartext_http2 => Some(http2::Origin::of(&root, None, tunnel)?),
+            _ => None,
         }
         .map(|origin| {
             http2::Lanes::new(
@@ -163,6 +220,11 @@ impl Client {
             request_timeout: config.request_timeout,
             idle_timeout: config.idle_timeout,
             tls: http1_tls,
+            proxies: {
+                // Refused here, at start-up, rather than at the first call.
+                config.proxies.for_reqwest()?;
+                config.proxies.clone()
+            },
             pool: Pool::new(config.calls_per_connection, config.idle_timeout),
         };
         Ok(Client {
@@ -295,7 +357,7 @@ impl Client {
         body: Bytes,
     ) -> Result<http2::Answer, UnipileError> {
         let lane = self.inner.http1.checkout()?;
-        let response = lane
+        let mut response = lane
             .0
             .post(endpoint.url.clone())
             .body(body)
@@ -304,8 +366,23 @@ impl Client {
             .map_err(transport_error)?;
         let status = response.status();
         // Read bytes first so an HTML page or a cut-off body is reported with its status.
-        let body = response.bytes().await.map_err(transport_error)?;
-        Ok(http2::Answer { status, body })
+        let mut body = bytes::BytesMut::new();
+        if response
+            .content_length()
+            .is_some_and(|n| n > MAX_BODY as u64)
+        {
+            return Err(too_large(status));
+        }
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > MAX_BODY {
+                return Err(too_large(status));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(http2::Answer {
+            status,
+            body: body.freeze(),
+        })
     }
 }
 
@@ -359,6 +436,7 @@ struct Http1 {
     idle_timeout: Duration,
     /// The client's TLS settings, with ALPN offering only `http/1.1`.
     tls: rustls::ClientConfig,
+    proxies: Proxies,
     pool: Pool<Http1Client>,
 }
 
@@ -373,13 +451,21 @@ impl Http1 {
     }
 
     fn build(&self) -> Result<Http1Client, UnipileError> {
-        reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .default_headers(self.headers.clone())
             .connect_timeout(self.connect_timeout)
             .timeout(self.request_timeout)
             .pool_idle_timeout(self.idle_timeout)
             .http1_only()
-            .use_preconfigured_tls(self.tls.clone())
+            // The API key is a header of our own, which a redirect would hand to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            // The proxies come from the client's settings only (read from the environment once).
+            .no_proxy()
+            .use_preconfigured_tls(self.tls.clone());
+        for proxy in self.proxies.for_reqwest()? {
+            builder = builder.proxy(proxy);
+        }
+        builder
             .build()
             .map(Http1Client)
             .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))
@@ -417,53 +503,78 @@ fn parse_success(response: &Success) -> Result<AuthResult, UnipileError> {
     })
 }
 
-/// The error body; `status` is not read because the HTTP status is authoritative.
-#[derive(Deserialize)]
-struct ErrorBody {
-    object: String,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    detail: Option<String>,
-    #[serde(default)]
-    req_id: Option<String>,
-}
+/// Longest `detail` kept from an error body (it is logged, never shown to users).
+const MAX_DETAIL: usize = 1000;
 
+/// Classifies a non-success answer: by its `type` whenever the body is a JSON object naming one
+/// (whatever else it holds or lacks), otherwise as an unexpected response of that HTTP status,
+/// which the application classifies by status.
 fn error_from_body(status: StatusCode, bytes: &[u8]) -> UnipileError {
     let code = status.as_u16();
+    if status.is_redirection() {
+        return unexpected(
+            code,
+            "a redirect, which is not followed (it would send the API key to another address)"
+                .into(),
+            None,
+        );
+    }
     if bytes.is_empty() {
         return unexpected(code, "empty error body".into(), None);
     }
-    match serde_json::from_slice::<ErrorBody>(bytes) {
-        Ok(body) if body.object == "Error" => UnipileError::Api(ApiError {
-            status: code,
-            kind: ErrorType::parse(&body.kind),
-            title: body.title,
-            detail: body.detail,
-            req_id: body.req_id,
-        }),
-        Ok(body) => unexpected(
-            code,
-            format!(
-                "error body has object {:?} instead of \"Error\"",
-                body.object
-            ),
-            body.req_id,
-        ),
-        Err(e) => {
-            let req_id = serde_json::from_slice::<Value>(bytes)
-                .ok()
-                .and_then(|v| v.get("req_id").and_then(Value::as_str).map(str::to_owned));
-            let reason = if e.is_syntax() || e.is_eof() {
-                format!("error body is not JSON ({} bytes)", bytes.len())
-            } else {
-                format!("error body has an unexpected shape: {e}")
-            };
-            unexpected(code, reason, req_id)
+    // Unipile documents `{object:"Error", type, status, title, detail, req_id}`, but any field may
+    // be missing or `null`, and `detail` may be text, an object or an array: none of that may hide
+    // a known `type`.
+    let mut body = match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(body)) => body,
+        Ok(_) => return unexpected(code, "error body is not a JSON object".into(), None),
+        Err(_) => {
+            return unexpected(
+                code,
+                format!("error body is not JSON ({} bytes)", bytes.len()),
+                None,
+            )
         }
-    }
+    };
+    let kind = match body.remove("type") {
+        Some(Value::String(kind)) if !kind.is_empty() => Some(kind),
+        _ => None,
+    };
+    let mut text = |field: &str| match body.remove(field) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => Some(text),
+        Some(other) => Some(other.to_string()),
+    };
+    let req_id = text("req_id");
+    let Some(kind) = kind else {
+        return unexpected(code, "error body names no type".into(), req_id);
+    };
+    let detail = text("detail").map(|mut detail| {
+        if detail.len() > MAX_DETAIL {
+            let mut end = MAX_DETAIL;
+            while !detail.is_char_boundary(end) {
+                end -= 1;
+            }
+            detail.truncate(end);
+            detail.push('…');
+        }
+        detail
+    });
+    UnipileError::Api(ApiError {
+        status: code,
+        kind: ErrorType::parse(&kind),
+        title: text("title").unwrap_or_default(),
+        detail,
+        req_id,
+    })
+}
+
+fn too_large(status: StatusCode) -> UnipileError {
+    unexpected(
+        status.as_u16(),
+        format!("body is larger than {MAX_BODY} bytes"),
+        None,
+    )
 }
 
 fn unexpected(status: u16, reason: String, req_id: Option<String>) -> UnipileError {
@@ -512,22 +623,61 @@ mod tests {
         ));
         assert_eq!(api.req_id(), Some("req_1"));
 
-        let wrong_object = error_from_body(
-            status,
-            br#"{"object":"Account","type":"x","req_id":"req_2"}"#,
+        // Whatever else the body holds or lacks, a `type` classifies it.
+        for body in [
+            r#"{"type":"provider/invalid_credentials"}"#,
+            r#"{"object":"Error","type":"provider/invalid_credentials","title":null,"detail":null}"#,
+            r#"{"object":"Error","type":"provider/invalid_credentials","detail":{"field":"password"}}"#,
+            r#"{"object":"Error","type":"provider/invalid_credentials","detail":["a",{"b":1}],"status":"401"}"#,
+            r#"{"object":"Account","type":"provider/invalid_credentials","req_id":7}"#,
+        ] {
+            match error_from_body(StatusCode::UNAUTHORIZED, body.as_bytes()) {
+                UnipileError::Api(api) => {
+                    assert_eq!(api.kind, ErrorType::ProviderInvalidCredentials, "{body}");
+                    assert_eq!(api.status, 401, "{body}");
+                }
+                other => panic!("{body}: expected an API error, got {other:?}"),
+            }
+        }
+        let detailed = error_from_body(
+            StatusCode::BAD_REQUEST,
+            br#"{"type":"api/invalid_parameters","detail":{"field":"port","reason":"out of range"}}"#,
+        );
+        assert!(
+            matches!(&detailed, UnipileError::Api(ApiError { detail: Some(d), title, .. }) if d.contains("out of range") && title.is_empty()),
+            "{detailed:?}"
+        );
+        let long = format!(
+            r#"{{"type":"api/invalid_parameters","detail":"{}"}}"#,
+            "é".repeat(2000)
         );
         assert!(matches!(
-            wrong_object,
-            UnipileError::UnexpectedResponse { status: 403, .. }
+            error_from_body(StatusCode::BAD_REQUEST, long.as_bytes()),
+            UnipileError::Api(ApiError { detail: Some(d), .. }) if d.len() <= MAX_DETAIL + 3
         ));
-        assert_eq!(wrong_object.req_id(), Some("req_2"));
 
+        // Without a type, the status is all there is.
         let wrong_shape = error_from_body(status, br#"{"message":"nope","req_id":"req_3"}"#);
         assert!(matches!(
             wrong_shape,
-            UnipileError::UnexpectedResponse { .. }
+            UnipileError::UnexpectedResponse { status: 403, .. }
         ));
         assert_eq!(wrong_shape.req_id(), Some("req_3"));
+        for body in [
+            &br#"[1,2]"#[..],
+            br#""text""#,
+            br#"{"type":null}"#,
+            br#"{"type":""}"#,
+        ] {
+            assert!(matches!(
+                error_from_body(StatusCode::TOO_MANY_REQUESTS, body),
+                UnipileError::UnexpectedResponse { status: 429, .. }
+            ));
+        }
+        let redirect = error_from_body(StatusCode::TEMPORARY_REDIRECT, b"");
+        assert!(
+            matches!(&redirect, UnipileError::UnexpectedResponse { status: 307, reason, .. } if reason.contains("not followed"))
+        );
 
         let empty = error_from_body(StatusCode::BAD_GATEWAY, b"");
         assert_eq!(empty.status(), Some(502));

@@ -4,7 +4,8 @@
 //! state inside the connection and a small future, which matters when thousands of users wait for
 //! an in-app approval at once. Over `https://` the connection offers `h2` and `http/1.1` by ALPN;
 //! a server that picks HTTP/1.1 is answered with [`Failure::Http1Only`] and the caller goes on
-//! over its HTTP/1.1 client instead.
+//! over its HTTP/1.1 client instead. Behind an HTTP proxy, each connection is a CONNECT tunnel
+//! through it. Redirects are answers like any other: nothing here follows them.
 
 use std::convert::Infallible;
 use std::net::IpAddr;
@@ -19,11 +20,13 @@ use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
+use hyper_util::client::legacy::connect::{proxy::Tunnel, HttpConnector};
+use hyper_util::client::proxy::matcher::Intercept;
+use tower_service::Service;
+
+use crate::client::MAX_BODY;
 use crate::error::UnipileError;
 use crate::lanes::{Lane, Pool};
-
-/// The largest answer body read; Unipile's answers are a few kilobytes.
-const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// How to reach the origin every endpoint shares.
 #[derive(Debug)]
@@ -33,6 +36,8 @@ pub(crate) struct Origin {
     pub port: u16,
     /// `Some` for `https://`: the TLS settings, whose ALPN offers `h2` and `http/1.1`.
     pub tls: Option<(Arc<rustls::ClientConfig>, ServerName<'static>)>,
+    /// The HTTP proxy connections are tunnelled through, if any.
+    pub proxy: Option<Intercept>,
 }
 
 /// One answer, read whole.
@@ -139,9 +144,12 @@ impl Lanes {
     /// Opens a connection; `closed` is set when it ends.
     async fn open(&self, closed: Arc<AtomicBool>) -> Result<SendRequest<Bytes>, Failure> {
         let connecting = async {
-            let tcp = TcpStream::connect((self.origin.host.as_str(), self.origin.port))
-                .await
-                .map_err(|e| Failure::Failed(connect_error("connecting", &e)))?;
+            let tcp = match &self.origin.proxy {
+                None => TcpStream::connect((self.origin.host.as_str(), self.origin.port))
+                    .await
+                    .map_err(|e| Failure::Failed(connect_error("connecting", &e)))?,
+                Some(proxy) => self.tunnel(proxy).await.map_err(Failure::Failed)?,
+            };
             // Requests are small and sent whole; waiting to fill a segment only adds latency.
             let _ = tcp.set_nodelay(true);
             match &self.origin.tls {
@@ -164,11 +172,38 @@ impl Lanes {
     }
 }
 
+impl Lanes {
+    /// A connection to the origin through `proxy`'s CONNECT tunnel.
+    async fn tunnel(&self, proxy: &Intercept) -> Result<TcpStream, UnipileError> {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let mut tunnel = Tunnel::new(proxy.uri().clone(), connector);
+        if let Some(auth) = proxy.basic_auth() {
+            tunnel = tunnel.with_auth(auth.clone());
+        }
+        let destination = Uri::builder()
+            .scheme("https")
+            .authority(self.origin.authority())
+            .path_and_query("/")
+            .build()
+            .map_err(|e| connect_error("proxy tunnel", &e))?;
+        std::future::poll_fn(|cx| tunnel.poll_ready(cx))
+            .await
+            .map_err(|e| connect_error("proxy tunnel", &e))?;
+        let io = tunnel
+            .call(destination)
+            .await
+            .map_err(|e| connect_error("proxy tunnel", &e))?;
+        Ok(io.into_inner())
+    }
+}
+
 impl Origin {
-    /// The origin of an absolute `http(s)` URL.
+    /// The origin of an absolute `http(s)` URL, reached directly or through `proxy`.
     pub fn of(
         url: &reqwest::Url,
         tls: Option<Arc<rustls::ClientConfig>>,
+        proxy: Option<Intercept>,
     ) -> Result<Origin, UnipileError> {
         let invalid = || UnipileError::InvalidConfig("base_url must name a host".into());
         let host = match url.host().ok_or_else(invalid)? {
@@ -187,7 +222,21 @@ impl Origin {
                 Some((config, name))
             }
         };
-        Ok(Origin { host, port, tls })
+        Ok(Origin {
+            host,
+            port,
+            tls,
+            proxy,
+        })
+    }
+
+    /// `host:port`, with IPv6 hosts in brackets.
+    fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 }
 

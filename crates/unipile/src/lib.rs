@@ -9,12 +9,14 @@ mod client;
 mod error;
 mod http2;
 mod lanes;
+mod proxy;
 mod request;
 mod response;
 mod wire_enum;
 
-pub use client::{certificates_from_pem, Client, ClientConfig};
+pub use client::{api_root, certificates_from_pem, Client, ClientConfig};
 pub use error::{ApiError, ErrorType, UnipileError};
+pub use proxy::Proxies;
 pub use request::{
     Credentials, CustomProxy, Encryption, IntentConfig, MailServer, ProxyProtocol, StartAuthIntent,
 };

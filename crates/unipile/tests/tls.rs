@@ -1,5 +1,6 @@
 //! The client over TLS, as it reaches Unipile: a TLS front with a test certificate, forwarding
-//! each connection to the sandbox, offers HTTP/2 by ALPN or only HTTP/1.1.
+//! each connection to the sandbox, offers HTTP/2 by ALPN or only HTTP/1.1; directly or through
+//! an HTTP proxy's CONNECT tunnel.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -7,8 +8,11 @@ use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use secrecy::SecretString;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use unipile::{AuthResult, Client, ClientConfig, Credentials, StartAuthIntent, UnipileError};
+use unipile::{
+    AuthResult, Client, ClientConfig, Credentials, Proxies, StartAuthIntent, UnipileError,
+};
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 const KEY: &str = "test-key";
@@ -74,7 +78,12 @@ async fn tls_front(sandbox: &RunningSandbox, alpn: &[&[u8]]) -> TlsFront {
 }
 
 fn client(base_url: &str, trust_test_ca: bool) -> Client {
+    client_via(base_url, trust_test_ca, Proxies::default())
+}
+
+fn client_via(base_url: &str, trust_test_ca: bool, proxies: Proxies) -> Client {
     Client::new(ClientConfig {
+        proxies,
         connect_timeout: Duration::from_secs(2),
         request_timeout: Duration::from_secs(10),
         extra_root_certificates: if trust_test_ca {
@@ -183,4 +192,156 @@ async fn an_untrusted_certificate_is_refused() {
         other => panic!("expected a connect error, got {other:?}"),
     }
     assert!(sandbox.requests().is_empty(), "a request got through");
+}
+
+/// A forward proxy that only tunnels (CONNECT), as corporate egress proxies do; records the head
+/// of each CONNECT request it accepts.
+struct ConnectProxy {
+    url: String,
+    seen: Arc<Mutex<Vec<String>>>,
+}
+
+impl ConnectProxy {
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().expect("seen").clone()
+    }
+}
+
+async fn connect_proxy() -> ConnectProxy {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let recorded = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let recorded = Arc::clone(&recorded);
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+                    if client.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                recorded.lock().expect("seen").push(head.clone());
+                let Some(target) = head
+                    .strip_prefix("CONNECT ")
+                    .and_then(|rest| rest.split(' ').next())
+                else {
+                    let _ = client
+                        .write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                        .await;
+                    return;
+                };
+                let Ok(mut upstream) = TcpStream::connect(target).await else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .await
+                    .is_ok()
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+    });
+    ConnectProxy {
+        url: format!("http://127.0.0.1:{port}"),
+        seen,
+    }
+}
+
+fn https_proxy(url: &str, no: &str) -> Proxies {
+    Proxies {
+        https: url.into(),
+        no: no.into(),
+        ..Proxies::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http2_calls_go_through_the_https_proxy() {
+    let sandbox = sandbox().await;
+    let front = tls_front(&sandbox, &[b"h2", b"http/1.1"]).await;
+    let proxy = connect_proxy().await;
+    let client = client_via(&front.base_url, true, https_proxy(&proxy.url, ""));
+    three_waits(&client).await;
+    let target = front.base_url.trim_start_matches("https://");
+    let seen = proxy.seen();
+    assert_eq!(
+        seen.len(),
+        1,
+        "one tunnel for the one HTTP/2 connection: {seen:?}"
+    );
+    assert!(
+        seen[0].starts_with(&format!("CONNECT {target} HTTP/1.1")),
+        "{seen:?}"
+    );
+    assert_eq!(front.protocols(), vec![Some(b"h2".to_vec())]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http1_calls_go_through_the_https_proxy_with_its_login() {
+    let sandbox = sandbox().await;
+    let front = tls_front(&sandbox, &[b"http/1.1"]).await;
+    let proxy = connect_proxy().await;
+    let with_login = proxy.url.replace("http://", "http://egress:s3cret@");
+    let client = client_via(&front.base_url, true, https_proxy(&with_login, ""));
+    three_waits(&client).await;
+    let seen = proxy.seen();
+    assert!(seen.len() >= 4, "every connection is tunnelled: {seen:?}");
+    // "egress:s3cret" in Basic form.
+    assert!(
+        seen.iter()
+            .all(|head| head.starts_with("CONNECT ") && head.contains("ZWdyZXNzOnMzY3JldA==")),
+        "{seen:?}"
+    );
+    assert!(front
+        .protocols()
+        .iter()
+        .all(|p| p.as_deref() == Some(b"http/1.1")));
+    let debug = format!("{client:?}");
+    assert!(!debug.contains("s3cret"), "{debug}");
+}
+
+#[tokio::test]
+async fn hosts_in_no_proxy_are_reached_directly() {
+    let sandbox = sandbox().await;
+    let front = tls_front(&sandbox, &[b"h2", b"http/1.1"]).await;
+    let proxy = connect_proxy().await;
+    let client = client_via(
+        &front.base_url,
+        true,
+        https_proxy(&proxy.url, "example.com, 127.0.0.1"),
+    );
+    assert!(matches!(
+        start(&client, "user_good").await,
+        Ok(AuthResult::Account(_))
+    ));
+    assert!(proxy.seen().is_empty(), "{:?}", proxy.seen());
+}
+
+#[tokio::test]
+async fn a_proxy_that_cannot_be_reached_is_a_connect_error() {
+    let sandbox = sandbox().await;
+    let front = tls_front(&sandbox, &[b"h2", b"http/1.1"]).await;
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        listener.local_addr().expect("local address").port()
+    };
+    let client = client_via(
+        &front.base_url,
+        true,
+        https_proxy(&format!("http://127.0.0.1:{port}"), ""),
+    );
+    let refused = start(&client, "user_good").await;
+    assert!(
+        matches!(refused, Err(UnipileError::Connect(_))),
+        "{refused:?}"
+    );
+    assert!(sandbox.requests().is_empty());
 }
