@@ -20,6 +20,7 @@ fn state(kind: CheckpointKind) -> FlowState {
     FlowState {
         provider: "linkedin".into(),
         flow_id: "5fdbb0e28d2b30a7".into(),
+        generation: 2,
         intent_id: Some("intent_6MvZ1Xc0Q2yGm8rT4kPq".into()),
         form: FormValues {
             values: [("username".to_owned(), "jane.doe@example.com".to_owned())].into(),
@@ -34,6 +35,7 @@ fn state(kind: CheckpointKind) -> FlowState {
             resend_at_ms: Some(1_795_974_694_250),
             can_switch: true,
             flow_id: "5fdbb0e28d2b30a7".into(),
+            phone: None,
         }),
         wrong_codes: 0,
         code_sent_at_ms: 1_795_974_664_250,

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what building and testing need, and only what is missing: Debian Chromium and ChromeDriver, nginx, the
+# Installs what building and testing need, and only what is missing: Debian Chromium and ChromeDriver, nginx,
+# redis-server (the shared flow store of the scale-out tests; never started as a system service), the
 # wasm32 target, cargo-leptos and wasm-bindgen-cli at the versions that work here, and the npm packages of
 # end2end/ (Playwright, and binaryen's wasm-opt, which replaces Debian's broken one). Sourced by run and test.
 set -euo pipefail
@@ -15,6 +16,7 @@ missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (Debian)"
   as_root apt-get update -qq

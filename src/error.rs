@@ -39,7 +39,16 @@ pub enum ErrorCode {
     ResendFailed,
     SwitchUnavailable,
     ReplacedByNewerAttempt,
+    /// A consent screen sent without any product ticked.
+    NoProductChosen,
     InvalidLink,
+    /// A `success_url` or `failure_url` the host application has not allowed.
+    RedirectNotAllowed,
+    /// The call carried an older step of the flow than the server's record (a replayed cookie, or a second
+    /// submission racing the first): refused without calling Unipile.
+    OutOfDate,
+    /// The flow record could not be reached: nothing was sent to Unipile.
+    StoreUnavailable,
 }
 
 /// What the interface does after showing the error.
@@ -81,7 +90,11 @@ impl ErrorCode {
         ErrorCode::ResendFailed,
         ErrorCode::SwitchUnavailable,
         ErrorCode::ReplacedByNewerAttempt,
+        ErrorCode::NoProductChosen,
         ErrorCode::InvalidLink,
+        ErrorCode::RedirectNotAllowed,
+        ErrorCode::OutOfDate,
+        ErrorCode::StoreUnavailable,
     ];
 
     /// What happened, in one sentence. `provider` is the provider's display name.
@@ -113,7 +126,11 @@ impl ErrorCode {
             ErrorCode::ResendFailed => td_string!(locale, errors.resend_failed),
             ErrorCode::SwitchUnavailable => td_string!(locale, errors.switch_unavailable),
             ErrorCode::ReplacedByNewerAttempt => td_string!(locale, errors.replaced),
+            ErrorCode::NoProductChosen => td_string!(locale, errors.no_product_chosen),
             ErrorCode::InvalidLink => td_string!(locale, errors.invalid_link),
+            ErrorCode::RedirectNotAllowed => td_string!(locale, errors.redirect_not_allowed),
+            ErrorCode::OutOfDate => td_string!(locale, errors.out_of_date),
+            ErrorCode::StoreUnavailable => td_string!(locale, errors.store_unavailable),
         };
         fill(text, &[("provider", provider)])
     }
@@ -149,7 +166,11 @@ impl ErrorCode {
             ErrorCode::ResendFailed => td_string!(locale, errors.resend_failed_remedy),
             ErrorCode::SwitchUnavailable => td_string!(locale, errors.switch_unavailable_remedy),
             ErrorCode::ReplacedByNewerAttempt => td_string!(locale, errors.replaced_remedy),
+            ErrorCode::NoProductChosen => td_string!(locale, errors.no_product_chosen_remedy),
             ErrorCode::InvalidLink => td_string!(locale, errors.invalid_link_remedy),
+            ErrorCode::RedirectNotAllowed => td_string!(locale, errors.redirect_not_allowed_remedy),
+            ErrorCode::OutOfDate => td_string!(locale, errors.out_of_date_remedy),
+            ErrorCode::StoreUnavailable => td_string!(locale, errors.store_unavailable_remedy),
         };
         fill(text, &[("provider", provider)])
     }
@@ -173,14 +194,18 @@ impl ErrorCode {
             | ErrorCode::ResendTooSoon
             | ErrorCode::ResendFailed
             | ErrorCode::SwitchUnavailable
-            | ErrorCode::ReplacedByNewerAttempt => NextStep::StayOnCheckpoint,
+            | ErrorCode::ReplacedByNewerAttempt
+            | ErrorCode::NoProductChosen
+            | ErrorCode::OutOfDate => NextStep::StayOnCheckpoint,
             ErrorCode::TooManyWrongCodes
             | ErrorCode::Expired
             | ErrorCode::NoFlow
-            | ErrorCode::InvalidLink => NextStep::Restart,
+            | ErrorCode::InvalidLink
+            | ErrorCode::RedirectNotAllowed => NextStep::Restart,
             ErrorCode::ProviderUnavailable
             | ErrorCode::RateLimited
-            | ErrorCode::ServiceUnavailable => NextStep::TryLater,
+            | ErrorCode::ServiceUnavailable
+            | ErrorCode::StoreUnavailable => NextStep::TryLater,
         }
     }
 }
@@ -242,6 +267,9 @@ pub enum AppError {
     /// Too many sign-ins started from this address or for this username; try again after this long.
     #[error("too many attempts (retry after {retry_after_secs} s)")]
     RateLimited { retry_after_secs: u64 },
+    /// The flow store does not answer: nothing was sent to Unipile.
+    #[error("the flow store is unavailable")]
+    StoreUnavailable,
 }
 
 impl AppError {
@@ -254,6 +282,7 @@ impl AppError {
             },
             AppError::Transport(_) => Notice::new(ErrorCode::ServiceUnavailable),
             AppError::RateLimited { .. } => Notice::new(ErrorCode::RateLimited),
+            AppError::StoreUnavailable => Notice::new(ErrorCode::StoreUnavailable),
         }
     }
 
@@ -262,7 +291,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => 400,
             AppError::RateLimited { .. } => 429,
-            AppError::Unavailable { .. } => 503,
+            AppError::Unavailable { .. } | AppError::StoreUnavailable => 503,
             AppError::Transport(_) => 500,
         }
     }

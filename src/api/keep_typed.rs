@@ -20,7 +20,10 @@ pub async fn keep_typed(
         Err((kept, _)) => kept,
     };
     cx.return_to(&super::flow_page(provider, &typed));
-    if let Some(next) = flow::keep_typed(&cx.app, provider, cx.flow(provider.id), typed) {
+    let current = cx.flow(provider.id);
+    let flow_id = current.as_ref().map(|f| f.flow_id.as_str());
+    super::limit_action(&cx, provider, flow_id).await?;
+    if let Some(next) = flow::keep_typed(&cx.app, provider, current, typed) {
         cx.save(&next);
     }
     Ok(())

@@ -3,6 +3,7 @@
 
 mod choose_challenge;
 mod choose_contract;
+mod choose_products;
 mod get_site_info;
 mod keep_typed;
 mod load_flow_step;
@@ -16,6 +17,7 @@ mod wait_checkpoint;
 
 pub use choose_challenge::*;
 pub use choose_contract::*;
+pub use choose_products::*;
 pub use get_site_info::*;
 pub use keep_typed::*;
 pub use load_flow_step::*;
@@ -76,9 +78,55 @@ fn flow_page_of(provider: &Provider, flow: Option<&FlowState>) -> String {
     flow_page(provider, &flow.map(|f| f.form.clone()).unwrap_or_default())
 }
 
+/// Counts a call on the sign-in `flow` against the per-flow and per-address ceilings. Over one, the call
+/// fails with 429; without the store, with 503 (no limit is skipped).
+#[cfg(feature = "ssr")]
+async fn limit_action(
+    cx: &RequestCx,
+    provider: &Provider,
+    flow: Option<&str>,
+) -> Result<(), AppError> {
+    use crate::{error::ErrorCode, server::limits::retry_after_secs};
+    let counted = cx
+        .app
+        .limits
+        .action(cx.app.store.as_ref(), cx.client_ip(), flow)
+        .await;
+    match counted {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(refused)) => {
+            cx.app.metrics.refused(provider.id, ErrorCode::RateLimited);
+            tracing::warn!(provider = provider.id, limit = ?refused.limit, "call rate limit reached");
+            Err(AppError::RateLimited {
+                retry_after_secs: retry_after_secs(refused.retry_after),
+            })
+        }
+        Err(e) => {
+            crate::server::request::store_unavailable(&cx.app, &e);
+            Err(AppError::StoreUnavailable)
+        }
+    }
+}
+
+/// A step that says the flow store did not answer is sent with 503, as every failure of ours.
+#[cfg(feature = "ssr")]
+fn unavailable_status(cx: &RequestCx, step: &FlowStep) {
+    use crate::error::ErrorCode;
+    let notice = match step {
+        FlowStep::Form(form) => form.notice.as_ref(),
+        FlowStep::Checkpoint(view) => view.notice.as_ref(),
+        FlowStep::Connected(_) => None,
+    };
+    if notice.is_some_and(|n| n.code == ErrorCode::StoreUnavailable) {
+        cx.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
+
 /// The frame of every action on an open checkpoint: the provider must be offered, this browser must hold a
 /// flow for it, and the form must belong to that flow's current attempt (not to an older one left open in
-/// another tab). Then `op` computes the next state, which is stored in the cookie.
+/// another tab). The call is then counted, and the step's generation taken on the flow record: a cookie
+/// of an older generation (a replay, or a second submission racing the first) or of a finished flow is
+/// refused without calling Unipile. Then `op` computes the next state, which is stored in the cookie.
 #[cfg(feature = "ssr")]
 async fn on_checkpoint<Fut>(
     provider: &str,
@@ -90,7 +138,7 @@ where
 {
     use crate::{
         error::{ErrorCode, Notice},
-        server::flow,
+        server::{flow, store::Generation},
     };
     let cx = RequestCx::get()?;
     let provider = offered_provider(&cx, provider)?;
@@ -115,7 +163,44 @@ where
         cx.save(&shown);
         return Ok(flow::current_step(&cx.app, provider, Some(shown)));
     }
+    limit_action(&cx, provider, Some(&current.flow_id)).await?;
+    let mut current = current;
+    match cx
+        .app
+        .store
+        .advance(&current.flow_id, current.generation)
+        .await
+    {
+        Ok(Generation::Advanced(generation)) => current.generation = generation,
+        Ok(Generation::Stale | Generation::Finished) => {
+            tracing::warn!(
+                provider = provider.id,
+                "flow cookie of an older step refused (replayed, or sent twice)"
+            );
+            // The cookie is not written: the browser's own, newer one stays, and a reload shows it.
+            let shown = current.step.with_notice(Notice::new(ErrorCode::OutOfDate));
+            return Ok(shown);
+        }
+        Ok(Generation::Missing) => {
+            let next = flow::back_to_form(
+                provider,
+                current.form,
+                Some(Notice::new(ErrorCode::Expired)),
+            );
+            cx.save(&next);
+            return Ok(next.step);
+        }
+        Err(e) => {
+            let shown = current
+                .step
+                .with_notice(crate::server::request::store_unavailable(&cx.app, &e));
+            cx.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+            return Ok(shown);
+        }
+    }
     let next = op(cx.app.clone(), provider, current).await;
     cx.save(&next);
-    Ok(flow::current_step(&cx.app, provider, Some(next)))
+    let step = flow::current_step(&cx.app, provider, Some(next));
+    unavailable_status(&cx, &step);
+    Ok(step)
 }

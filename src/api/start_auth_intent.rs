@@ -35,8 +35,9 @@ pub(crate) async fn run_start_auth_intent(
             return Ok(next.step);
         }
     };
-    cx.limit_start(&checked)?;
+    cx.limit_start(&checked).await?;
     let next = flow::start(&cx.app, checked).await;
     cx.save(&next);
+    super::unavailable_status(&cx, &next.step);
     Ok(next.step)
 }

@@ -16,20 +16,91 @@ pub(crate) async fn run_wait_checkpoint(
     mut cx: crate::server::request::RequestCx,
     args: WaitCheckpoint,
 ) -> Result<FlowStep, AppError> {
-    use crate::server::flow::{self as service, Waited};
+    use crate::{
+        error::{ErrorCode, Notice},
+        server::{
+            flow::{self as service, Waited},
+            store::Generation,
+        },
+    };
     let (provider, current) = match waiting_flow(&cx, &args)? {
         ToWait::On(provider, current) => (provider, current),
         ToWait::Nothing(step) => return Ok(step),
     };
+    super::limit_action(&cx, provider, Some(&current.flow_id)).await?;
+    // Waiting changes nothing by itself: the generation is only checked here, and taken when the wait
+    // moves the flow on.
+    let (flow_id, generation) = (current.flow_id.clone(), current.generation);
+    if let Some(refused) = refused_generation(&cx, provider, &current).await {
+        return Ok(refused);
+    }
     cx.keep_only_cookies();
     let next = match service::wait(&cx.app, provider, current, || cx.flow(provider.id)).await {
         Waited::StillWaiting(current) => current,
-        Waited::Moved(next) | Waited::Ended(next) => {
+        Waited::Moved(mut next) | Waited::Ended(mut next) => {
+            if next.flow_id == flow_id {
+                match cx.app.store.advance(&flow_id, generation).await {
+                    Ok(Generation::Advanced(generation)) => next.generation = generation,
+                    // Another call moved the flow first: this browser's cookie already says where to.
+                    Ok(_) => return Ok(next.step.with_notice(Notice::new(ErrorCode::OutOfDate))),
+                    Err(e) => {
+                        let notice = crate::server::request::store_unavailable(&cx.app, &e);
+                        cx.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+                        return Ok(next.step.with_notice(notice));
+                    }
+                }
+            }
             cx.save(&next);
             next
         }
     };
     Ok(service::current_step(&cx.app, provider, Some(next)))
+}
+
+/// The step to answer instead of waiting when the flow's record refuses this cookie's generation (a
+/// replayed cookie, a finished or expired flow, or no store).
+#[cfg(feature = "ssr")]
+async fn refused_generation(
+    cx: &crate::server::request::RequestCx,
+    provider: &'static crate::catalogue::Provider,
+    current: &crate::server::session::FlowState,
+) -> Option<FlowStep> {
+    use crate::{
+        error::{ErrorCode, Notice},
+        server::{flow as service, store::Generation},
+    };
+    let found = cx
+        .app
+        .store
+        .check(&current.flow_id, current.generation)
+        .await;
+    match found {
+        Ok(Generation::Advanced(_)) => None,
+        Ok(Generation::Stale | Generation::Finished) => Some(
+            current
+                .step
+                .clone()
+                .with_notice(Notice::new(ErrorCode::OutOfDate)),
+        ),
+        Ok(Generation::Missing) => {
+            let next = service::back_to_form(
+                provider,
+                current.form.clone(),
+                Some(Notice::new(ErrorCode::Expired)),
+            );
+            cx.save(&next);
+            Some(next.step)
+        }
+        Err(e) => {
+            cx.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+            Some(
+                current
+                    .step
+                    .clone()
+                    .with_notice(crate::server::request::store_unavailable(&cx.app, &e)),
+            )
+        }
+    }
 }
 
 #[cfg(feature = "ssr")]

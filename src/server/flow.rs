@@ -1,7 +1,7 @@
 //! The flow service: one function per user action, each taking the current [`FlowState`] (from the cookie)
 //! and returning the next one. Server functions stay thin around these.
 
-use super::{errors::notice_for, session::FlowState, state::AppState};
+use super::{errors::notice_for, request::store_unavailable, session::FlowState, state::AppState};
 use crate::{
     catalogue::{CheckedForm, Provider},
     error::{ErrorCode, NextStep, Notice},
@@ -16,6 +16,12 @@ use std::{
 };
 use tracing::Instrument;
 use unipile::{AuthResult, Channel, Checkpoint, ErrorType, TwoFactorPlatform, UnipileError};
+
+/// How long a flow's record is kept: the attempt's lifetime, and a margin so that a late call on an
+/// expired attempt is still recognised as one.
+fn record_lifetime(app: &AppState) -> Duration {
+    app.settings.checkpoint_lifetime() + Duration::from_secs(600)
+}
 
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -43,6 +49,7 @@ pub fn back_to_form(provider: &Provider, form: FormValues, notice: Option<Notice
     FlowState {
         provider: provider.id.to_owned(),
         flow_id: new_flow_id(),
+        generation: 0,
         intent_id: None,
         step: FlowStep::Form(FormState {
             form: form.clone(),
@@ -80,6 +87,18 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     started.form = form.kept;
     app.metrics.started(provider.id);
     started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
+    // The record exists before anything is sent, so every later call of this attempt is checked on it.
+    match app
+        .store
+        .create(&started.flow_id, record_lifetime(app))
+        .await
+    {
+        Ok(generation) => started.generation = generation,
+        Err(e) => {
+            let notice = store_unavailable(app, &e);
+            return back_to_form(provider, started.form, Some(notice));
+        }
+    }
     match timed(
         app,
         "start_auth_intent",
@@ -87,7 +106,7 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     )
     .await
     {
-        Ok(result) => advance(app, provider, started, result),
+        Ok(result) => advance(app, provider, started, result).await,
         Err(err) => {
             let mut notice = notice_for(&app.metrics, &err, provider.id, "start_auth_intent");
             if without_mail_servers && is_type(&err, &ErrorType::ApiInvalidParameters) {
@@ -148,8 +167,8 @@ pub async fn solve(
     };
     let call = app.client.solve_checkpoint(&intent_id, code.expose(), None);
     match timed(app, "solve_checkpoint", call).await {
-        Ok(result) => advance(app, provider, flow, result),
-        Err(err) => refused_on_checkpoint(app, provider, flow, &err, "solve_checkpoint"),
+        Ok(result) => advance(app, provider, flow, result).await,
+        Err(err) => refused_on_checkpoint(app, provider, flow, &err, "solve_checkpoint").await,
     }
 }
 
@@ -198,7 +217,7 @@ pub fn wait<'a>(
         };
         match held {
             Err(_elapsed) => Waited::StillWaiting(flow),
-            Ok(Ok(result)) => Waited::Moved(advance(app, provider, flow, result)),
+            Ok(Ok(result)) => Waited::Moved(advance(app, provider, flow, result).await),
             Ok(Err(UnipileError::Api(api))) if api.kind == ErrorType::ProviderTimeout => {
                 Waited::StillWaiting(flow)
             }
@@ -248,8 +267,18 @@ pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState
     if !view.kind.can_resend() {
         return with_notice(flow, Notice::new(ErrorCode::ResendFailed));
     }
-    if now_ms() < flow.code_sent_at_ms + app.settings.resend_cooldown().as_millis() as u64 {
-        return with_notice(flow, Notice::new(ErrorCode::ResendTooSoon));
+    // The cooldown is taken on the record, so a replayed cookie or another replica cannot reset it.
+    let cooldown = app.settings.resend_cooldown().as_millis() as u64;
+    match app.store.resend(&flow.flow_id, now_ms(), cooldown).await {
+        Ok(Ok(())) => {}
+        Ok(Err(sent_at_ms)) => {
+            flow.code_sent_at_ms = sent_at_ms;
+            return refresh_view(
+                app,
+                with_notice(flow, Notice::new(ErrorCode::ResendTooSoon)),
+            );
+        }
+        Err(e) => return with_notice(flow, store_unavailable(app, &e)),
     }
     match timed(
         app,
@@ -305,7 +334,7 @@ pub async fn request_other(
     }
     let call = app.client.request_checkpoint(&intent_id, challenge);
     match timed(app, "request_checkpoint", call).await {
-        Ok(result) => advance(app, provider, flow, result),
+        Ok(result) => advance(app, provider, flow, result).await,
         Err(err) => {
             let notice = notice_for(&app.metrics, &err, provider.id, "request_checkpoint");
             match notice.code.next_step() {
@@ -342,6 +371,40 @@ pub async fn choose_contract(
         };
     }
     solve(app, provider, flow, &Secret::from(contract.to_owned())).await
+}
+
+/// The products ticked on a consent screen: at least one, each one offered. They are sent in the order the
+/// screen showed them, whatever order the browser posted them in.
+pub async fn choose_products(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: FlowState,
+    chosen: &[String],
+) -> FlowState {
+    let code = match &flow.step {
+        FlowStep::Checkpoint(CheckpointView {
+            kind: CheckpointKind::Consent { options },
+            ..
+        }) if chosen.iter().all(|id| options.iter().any(|o| o.id == *id)) => unipile::consent_code(
+            options
+                .iter()
+                .filter(|o| chosen.contains(&o.id))
+                .map(|o| o.id.as_str()),
+        ),
+        _ => String::new(),
+    };
+    let refusal = if chosen.is_empty() {
+        ErrorCode::NoProductChosen
+    } else {
+        ErrorCode::InvalidInput
+    };
+    if code.is_empty() {
+        return match open_checkpoint(provider, flow) {
+            Ok((flow, ..)) => with_notice(flow, Notice::new(refusal)),
+            Err(state) => state,
+        };
+    }
+    solve(app, provider, flow, &Secret::from(code)).await
 }
 
 /// What the page shows for `flow` now: an open checkpoint past its lifetime becomes "expired".
@@ -440,7 +503,7 @@ fn is_type(err: &UnipileError, kind: &ErrorType) -> bool {
 
 /// A refusal while a checkpoint is open: a wrong code keeps the checkpoint (until too many), an expired
 /// intent restarts, anything else is reported on the checkpoint or the form as the error table says.
-fn refused_on_checkpoint(
+async fn refused_on_checkpoint(
     app: &AppState,
     provider: &'static Provider,
     mut flow: FlowState,
@@ -452,7 +515,11 @@ fn refused_on_checkpoint(
         return back_to_form(provider, flow.form, Some(notice));
     };
     if notice.code == ErrorCode::InvalidCode {
-        flow.wrong_codes = flow.wrong_codes.saturating_add(1);
+        // Counted on the record: the count a replayed cookie carries is not the one that decides.
+        match app.store.wrong_code(&flow.flow_id).await {
+            Ok(count) => flow.wrong_codes = u8::try_from(count).unwrap_or(u8::MAX),
+            Err(e) => return refresh_view(app, with_notice(flow, store_unavailable(app, &e))),
+        }
         if flow.wrong_codes >= app.settings.flow.max_code_attempts {
             tracing::info!(
                 provider = provider.id,
@@ -484,8 +551,33 @@ fn refused_on_checkpoint(
     }
 }
 
-/// Moves the flow on after a successful answer from Unipile.
-fn advance(
+/// Moves the flow on after a successful answer from Unipile, and its record with it: a new checkpoint
+/// starts its own count of wrong codes and its own resend cooldown; a linked account finishes the flow.
+async fn advance(
+    app: &AppState,
+    provider: &'static Provider,
+    flow: FlowState,
+    result: AuthResult,
+) -> FlowState {
+    let sent_before = flow.code_sent_at_ms;
+    let next = advance_view(app, provider, flow, result);
+    let recorded = match &next.step {
+        FlowStep::Connected(_) => app.store.finish(&next.flow_id).await,
+        FlowStep::Checkpoint(_) if next.code_sent_at_ms != sent_before => {
+            app.store
+                .new_step(&next.flow_id, next.code_sent_at_ms)
+                .await
+        }
+        _ => Ok(()),
+    };
+    if let Err(e) = recorded {
+        tracing::warn!(provider = provider.id, store = app.store.name(), cause = %e, "flow record not updated");
+    }
+    next
+}
+
+/// The state after a successful answer from Unipile.
+fn advance_view(
     app: &AppState,
     provider: &'static Provider,
     mut flow: FlowState,
@@ -543,6 +635,7 @@ fn advance(
                 resend_at_ms: None,
                 can_switch: false,
                 flow_id: String::new(),
+                phone: None,
             });
             refresh_view(app, flow)
         }
@@ -619,31 +712,71 @@ pub fn checkpoint_kind(checkpoint: &Checkpoint) -> CheckpointKind {
                 .collect(),
         },
         Checkpoint::Loading => CheckpointKind::Loading,
+        // With nothing to choose or nothing to show, the step cannot be completed here.
+        Checkpoint::ConsentScreen { products } if !products.is_empty() => CheckpointKind::Consent {
+            options: products
+                .iter()
+                .map(|p| Choice {
+                    id: p.id.clone(),
+                    label: p.display_name.clone(),
+                    detail: None,
+                })
+                .collect(),
+        },
+        Checkpoint::PairingCode { code } if !code.expose().trim().is_empty() => {
+            CheckpointKind::PairingCode {
+                code: Secret::from(code.expose().to_owned()),
+            }
+        }
         other => CheckpointKind::Unsupported {
             type_name: other.type_name().to_owned(),
         },
     }
 }
 
-/// Validates a phone number typed as country code + number and writes it as the contract expects:
-/// `(+33)612345678`.
+/// Reads a phone number typed as a country code and the number as it is dialled in that country, and
+/// writes it as the contract expects: `(+44)7700900123`, the national number without its trunk prefix (the
+/// `0` of `07700 900123`, the `1` of `1 201 555 0123`). `None` when no such number can exist there.
 pub fn format_phone(country_code: &str, number: &str) -> Option<String> {
-    let cc = country_code.trim().trim_start_matches('+');
-    if cc.is_empty() || cc.len() > 4 || !cc.bytes().all(|b| b.is_ascii_digit()) {
+    use phonenumber::{country, metadata::DATABASE};
+    let cc = country_code.trim();
+    let cc = cc.strip_prefix('+').unwrap_or(cc);
+    if cc.is_empty()
+        || cc.len() > 3
+        || cc.starts_with('0')
+        || !cc.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
-    let mut digits = String::with_capacity(number.len());
-    for c in number.chars() {
-        match c {
-            '0'..='9' => digits.push(c),
-            ' ' | '-' | '.' | '(' | ')' => {}
-            _ => return None,
-        }
-    }
-    if !(4..=15).contains(&digits.len()) {
+    // Digits and the separators people write; letters or an extension are not a number to send a code to.
+    if !number
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'))
+    {
         return None;
     }
-    Some(format!("(+{cc}){digits}"))
+    let code: u16 = cc.parse().ok()?;
+    // The country that owns the code gives the trunk prefix to drop (+1: the United States, +44: the UK).
+    let regions = DATABASE.by_code(&code)?;
+    let region = regions
+        .iter()
+        .find(|m| m.is_main_country_for_code())
+        .or(regions.first())?;
+    let region: country::Id = region.id().parse().ok()?;
+    let parsed = phonenumber::parse(Some(region), number).ok()?;
+    if parsed.code().value() != code {
+        return None;
+    }
+    // Italian-style leading zeros belong to the number and are kept.
+    let national = parsed.national().to_string();
+    (parsed.is_valid() || reserved_for_drama(code, &national))
+        .then(|| format!("(+{code}){national}"))
+}
+
+/// Ofcom keeps 07700 900000–900999 for drama and examples. libphonenumber calls them invalid, as they are
+/// never assigned, but they are the UK's example mobile numbers, the ones people type to try the flow.
+fn reserved_for_drama(code: u16, national: &str) -> bool {
+    code == 44 && national.len() == 10 && national.starts_with("7700900")
 }
 
 #[cfg(test)]
@@ -651,25 +784,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn phone_numbers_take_the_contract_format() {
-        assert_eq!(
-            format_phone("+33", "6 12 34 56 78").as_deref(),
-            Some("(+33)612345678")
-        );
-        assert_eq!(
-            format_phone("44", "07700-900123").as_deref(),
-            Some("(+44)07700900123")
-        );
-        assert_eq!(
-            format_phone("+1", "(555) 010.4477").as_deref(),
-            Some("(+1)5550104477")
-        );
+    fn phone_numbers_are_sent_without_their_trunk_prefix() {
+        for (cc, number, sent) in [
+            ("+44", "07700 900123", "(+44)7700900123"),
+            ("44", "7700-900123", "(+44)7700900123"),
+            ("+44", "(0)7400 123456", "(+44)7400123456"),
+            ("+44", "020 7946 0958", "(+44)2079460958"),
+            ("+33", "06 12 34 56 78", "(+33)612345678"),
+            (" +33 ", "6.12.34.56.78", "(+33)612345678"),
+            ("+1", "(201) 555-0123", "(+1)2015550123"),
+            ("+1", "1 201 555 0123", "(+1)2015550123"),
+            ("+7", "8 912 345 67 89", "(+7)9123456789"),
+            ("+49", "0151 23456789", "(+49)15123456789"),
+            // In Italy the leading zero is part of the number, not a trunk prefix.
+            ("+39", "06 1234 5678", "(+39)0612345678"),
+        ] {
+            assert_eq!(
+                format_phone(cc, number).as_deref(),
+                Some(sent),
+                "{cc} {number}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_that_cannot_exist_for_the_country_are_refused() {
         for (cc, number) in [
             ("", "612345678"),
+            ("x", "612345678"),
+            ("+", "612345678"),
+            ("+0", "612345678"),
+            ("+1234", "612345678"),
+            // No country has these codes.
+            ("+999", "612345678"),
+            ("+33", ""),
             ("+33", "12"),
             ("+33", "6123abc"),
-            ("+12345", "612345678"),
-            ("x", "612345678"),
+            ("+33", "06 12 34 56 78 9"),
+            ("+33", "06 12 34 56 78 ext 12"),
+            ("+33", "+33 6 12 34 56 78"),
+            // The number of one country under the code of another.
+            ("+44", "06 12 34 56 78"),
+            ("+33", "07700 900123"),
+            ("+44", "07700 9001"),
+            // 555 is no US area code.
+            ("+1", "(555) 010-4477"),
         ] {
             assert_eq!(format_phone(cc, number), None, "{cc} {number}");
         }
@@ -744,6 +903,71 @@ mod tests {
                 type_name: "FACE_SCAN".into()
             }
         );
+    }
+
+    #[test]
+    fn consent_screens_and_pairing_codes_get_their_screens_when_they_can_be_completed() {
+        let products = vec![
+            unipile::Product {
+                id: "classic".into(),
+                display_name: "LinkedIn".into(),
+            },
+            unipile::Product {
+                id: "sales_navigator".into(),
+                display_name: "Sales Navigator".into(),
+            },
+        ];
+        let consent = checkpoint_kind(&Checkpoint::ConsentScreen { products });
+        let CheckpointKind::Consent { options } = &consent else {
+            panic!("not a consent screen: {consent:?}");
+        };
+        let shown: Vec<(&str, &str)> = options
+            .iter()
+            .map(|o| (o.id.as_str(), o.label.as_str()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("classic", "LinkedIn"),
+                ("sales_navigator", "Sales Navigator")
+            ]
+        );
+        assert!(!consent.waits() && !consent.can_switch() && !consent.can_resend());
+
+        let pairing = checkpoint_kind(&Checkpoint::PairingCode {
+            code: unipile::PairingCode::new("K7QF-3XN9"),
+        });
+        assert_eq!(
+            pairing,
+            CheckpointKind::PairingCode {
+                code: Secret::from("K7QF-3XN9".to_owned())
+            }
+        );
+        // It completes by waiting, as an approval in the app does; the code never prints.
+        assert!(pairing.waits() && !pairing.can_switch() && !pairing.can_resend());
+        assert!(!format!("{pairing:?}").contains("K7QF"));
+
+        for (checkpoint, type_name) in [
+            (
+                Checkpoint::ConsentScreen {
+                    products: Vec::new(),
+                },
+                "CONSENT_SCREEN",
+            ),
+            (
+                Checkpoint::PairingCode {
+                    code: unipile::PairingCode::new(" "),
+                },
+                "PAIRING_CODE",
+            ),
+        ] {
+            assert_eq!(
+                checkpoint_kind(&checkpoint),
+                CheckpointKind::Unsupported {
+                    type_name: type_name.into()
+                }
+            );
+        }
     }
 
     #[test]

@@ -1,52 +1,118 @@
-//! Rate limits on starting a sign-in, against credential stuffing: per client address and per username
-//! (`governor`, GCRA). The counters live in this process: behind a load balancer each replica enforces
-//! them on the requests it sees, so the effective limit grows with the number of replicas.
+//! Rate limits, counted on the flow store so that they hold across replicas: sign-ins started per client
+//! address (IPv6 per /64, what one subscriber usually holds) and per username, against credential stuffing;
+//! and calls on a started sign-in per flow and per address. Each is a count per fixed one-minute window.
+//!
+//! Usernames are never stored: their key is an HMAC of the provider and the lower-cased name, with a key
+//! derived from `SESSION_SECRET`, so every replica counts a name under the same key and nobody can pick
+//! two names that share one.
 
-use super::settings::LimitSettings;
-use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::{
-    borrow::Cow,
-    hash::{BuildHasher, Hash, RandomState},
-    net::IpAddr,
-    num::NonZeroU32,
-    time::Duration,
+use super::{
+    settings::LimitSettings,
+    store::{FlowRecords, StoreError},
 };
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+use std::{borrow::Cow, net::IpAddr, time::Duration};
 
-/// Above this many tracked keys, keys whose quota is full again are dropped.
-const RETAIN_ABOVE: usize = 10_000;
+const WINDOW: Duration = Duration::from_secs(60);
 
 /// Which limit refused a request, for the log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limit {
     ClientAddress,
     Username,
+    FlowActions,
+    AddressActions,
 }
 
-pub struct StartLimits {
-    per_ip: DefaultKeyedRateLimiter<IpAddr>,
-    /// Keyed by a hash of the provider and the username, with a key random to this process: the
-    /// limiter keeps no usernames, and no one can pick two names that share a budget.
-    per_username: DefaultKeyedRateLimiter<u64>,
-    names: RandomState,
+/// A refusal: which limit, and how long until its window ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub limit: Limit,
+    pub retry_after: Duration,
 }
 
-impl StartLimits {
-    pub fn new(settings: &LimitSettings) -> StartLimits {
-        let per_minute = |n: u32| Quota::per_minute(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN));
-        StartLimits {
-            per_ip: RateLimiter::keyed(per_minute(settings.start_per_ip_per_minute)),
-            per_username: RateLimiter::keyed(per_minute(settings.start_per_username_per_minute)),
-            names: RandomState::new(),
+pub struct Limits {
+    settings: LimitSettings,
+    names: Hmac<Sha256>,
+}
+
+impl Limits {
+    /// `master`: the deployment's secret (every replica must count a username under the same key).
+    pub fn new(settings: &LimitSettings, master: &[u8]) -> Limits {
+        let key = Sha256::new()
+            .chain_update(b"credentials-flow usernames\0")
+            .chain_update(master)
+            .finalize();
+        Limits {
+            settings: settings.clone(),
+            // HMAC takes a key of any length.
+            names: Hmac::new_from_slice(&key).unwrap_or_else(|_| unreachable!()),
         }
     }
 
-    /// Counts one sign-in from `ip`; `Err` holds how long until the next one is allowed.
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), Duration> {
-        check(&self.per_ip, &ip)
+    /// Counts one sign-in from `ip`, then for `username` of `provider` when there is one.
+    pub async fn start(
+        &self,
+        store: &dyn FlowRecords,
+        ip: IpAddr,
+        provider: &str,
+        username: Option<&str>,
+    ) -> Result<Result<(), Refused>, StoreError> {
+        let by_ip = format!("start:ip:{}", network(ip));
+        if let Err(refused) = count(
+            store,
+            &by_ip,
+            self.settings.start_per_ip_per_minute,
+            Limit::ClientAddress,
+        )
+        .await?
+        {
+            return Ok(Err(refused));
+        }
+        let Some(username) = username else {
+            return Ok(Ok(()));
+        };
+        let by_name = format!("start:user:{}", self.username_key(provider, username));
+        count(
+            store,
+            &by_name,
+            self.settings.start_per_username_per_minute,
+            Limit::Username,
+        )
+        .await
     }
 
-    /// Counts one sign-in for `username` of `provider` (case-insensitive).
-    pub fn check_username(&self, provider: &str, username: &str) -> Result<(), Duration> {
+    /// Counts one call from `ip`, on the sign-in `flow` when the call has one.
+    pub async fn action(
+        &self,
+        store: &dyn FlowRecords,
+        ip: IpAddr,
+        flow: Option<&str>,
+    ) -> Result<Result<(), Refused>, StoreError> {
+        if let Some(flow) = flow {
+            if let Err(refused) = count(
+                store,
+                &format!("act:flow:{flow}"),
+                self.settings.actions_per_flow_per_minute,
+                Limit::FlowActions,
+            )
+            .await?
+            {
+                return Ok(Err(refused));
+            }
+        }
+        count(
+            store,
+            &format!("act:ip:{}", network(ip)),
+            self.settings.actions_per_ip_per_minute,
+            Limit::AddressActions,
+        )
+        .await
+    }
+
+    /// The key a username is counted under (case-insensitive, surrounding spaces ignored).
+    fn username_key(&self, provider: &str, username: &str) -> String {
         let username = username.trim();
         let lower = if username
             .bytes()
@@ -56,23 +122,50 @@ impl StartLimits {
         } else {
             Cow::Borrowed(username)
         };
-        check(
-            &self.per_username,
-            &self.names.hash_one((provider, lower.as_ref())),
-        )
+        let mut mac = self.names.clone();
+        mac.update(provider.as_bytes());
+        mac.update(b"\0");
+        mac.update(lower.as_bytes());
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 }
 
-fn check<K: Hash + Eq + Clone>(
-    limiter: &DefaultKeyedRateLimiter<K>,
-    key: &K,
-) -> Result<(), Duration> {
-    if limiter.len() > RETAIN_ABOVE {
-        limiter.retain_recent();
+async fn count(
+    store: &dyn FlowRecords,
+    key: &str,
+    limit: u32,
+    which: Limit,
+) -> Result<Result<(), Refused>, StoreError> {
+    let n = store.hit(key, WINDOW).await?;
+    if n <= u64::from(limit) {
+        return Ok(Ok(()));
     }
-    limiter.check_key(key).map_err(|not_until| {
-        not_until.wait_time_from(governor::clock::DefaultClock::default().now())
-    })
+    let width = WINDOW.as_millis() as u64;
+    let now = super::flow::now_ms();
+    Ok(Err(Refused {
+        limit: which,
+        retry_after: Duration::from_millis(width - now % width),
+    }))
+}
+
+/// The address a limit counts: an IPv4 address, or the /64 an IPv6 address is in (IPv4-mapped IPv6
+/// addresses count as their IPv4 address).
+pub fn network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// Whole seconds for `Retry-After`, at least 1.
@@ -83,46 +176,109 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::server::store::MemoryStore;
 
-    fn limits(per_ip: u32, per_username: u32) -> StartLimits {
-        StartLimits::new(&LimitSettings {
-            start_per_ip_per_minute: per_ip,
-            start_per_username_per_minute: per_username,
-            ..LimitSettings::default()
-        })
+    fn limits(per_ip: u32, per_username: u32) -> Limits {
+        Limits::new(
+            &LimitSettings {
+                start_per_ip_per_minute: per_ip,
+                start_per_username_per_minute: per_username,
+                actions_per_flow_per_minute: 2,
+                actions_per_ip_per_minute: 3,
+                ..LimitSettings::default()
+            },
+            b"secret",
+        )
     }
 
-    #[test]
-    fn each_address_and_each_username_has_its_own_budget() {
+    async fn ok(
+        limits: &Limits,
+        store: &MemoryStore,
+        ip: IpAddr,
+        provider: &str,
+        name: &str,
+    ) -> bool {
+        limits
+            .start(store, ip, provider, Some(name))
+            .await
+            .expect("store")
+            .is_ok()
+    }
+
+    #[tokio::test]
+    async fn each_address_and_each_username_has_its_own_budget() {
+        let store = MemoryStore::default();
         let limits = limits(2, 1);
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
-        assert!(limits.check_ip(a).is_ok() && limits.check_ip(a).is_ok());
-        let wait = limits.check_ip(a).expect_err("third from a");
-        assert!(
-            wait > Duration::ZERO && wait <= Duration::from_secs(30),
-            "{wait:?}"
-        );
-        assert!(limits.check_ip(b).is_ok());
+        assert!(ok(&limits, &store, a, "linkedin", "u1").await);
+        assert!(ok(&limits, &store, a, "linkedin", "u2").await);
+        let refused = limits
+            .start(&store, a, "linkedin", Some("u3"))
+            .await
+            .expect("store")
+            .expect_err("third from a");
+        assert_eq!(refused.limit, Limit::ClientAddress);
+        assert!(refused.retry_after > Duration::ZERO && refused.retry_after <= WINDOW);
 
-        assert!(limits
-            .check_username("linkedin", "Alice@Example.com")
-            .is_ok());
+        assert!(ok(&limits, &store, b, "linkedin", "u4").await);
+
+        let limits = self::limits(100, 1);
+        assert!(ok(&limits, &store, b, "linkedin", "Alice@Example.com").await);
         assert!(
-            limits
-                .check_username("linkedin", " alice@example.com")
-                .is_err(),
+            !ok(&limits, &store, b, "linkedin", " alice@example.com").await,
             "same user, other case"
         );
-        assert!(limits
-            .check_username("instagram", "alice@example.com")
-            .is_ok());
-        assert!(limits.check_username("linkedin", "Élodie").is_ok());
+        assert!(ok(&limits, &store, b, "instagram", "alice@example.com").await);
+        let c: IpAddr = [10, 0, 0, 3].into();
+        assert!(ok(&limits, &store, c, "linkedin", "Élodie").await);
         assert!(
-            limits.check_username("linkedin", "éLODIE ").is_err(),
+            !ok(&limits, &store, c, "linkedin", "éLODIE ").await,
             "same user, other case, beyond ASCII"
         );
-        assert!(limits.check_username("linkedin", "elodie").is_ok());
+    }
+
+    #[tokio::test]
+    async fn ipv6_addresses_count_per_64() {
+        let store = MemoryStore::default();
+        let limits = limits(1, 100);
+        let one: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let same_64: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let other_64: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert!(ok(&limits, &store, one, "linkedin", "a").await);
+        assert!(!ok(&limits, &store, same_64, "linkedin", "b").await);
+        assert!(ok(&limits, &store, other_64, "linkedin", "c").await);
+        assert_eq!(network("::ffff:10.1.2.3".parse().expect("ip")), "10.1.2.3");
+    }
+
+    #[tokio::test]
+    async fn calls_on_a_sign_in_are_capped_per_flow_and_per_address() {
+        let store = MemoryStore::default();
+        let limits = limits(100, 100);
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let action = |flow: &'static str| {
+            let (limits, store) = (&limits, &store);
+            async move { limits.action(store, a, Some(flow)).await.expect("store") }
+        };
+        assert!(action("f1").await.is_ok() && action("f1").await.is_ok());
+        assert_eq!(
+            action("f1").await.map_err(|r| r.limit),
+            Err(Limit::FlowActions)
+        );
+        assert!(action("f2").await.is_ok());
+        assert_eq!(
+            action("f2").await.map_err(|r| r.limit),
+            Err(Limit::AddressActions)
+        );
+    }
+
+    #[test]
+    fn usernames_are_keyed_by_a_secret_and_never_kept() {
+        let a = limits(1, 1).username_key("linkedin", "alice");
+        assert_eq!(a, limits(1, 1).username_key("linkedin", " ALICE "));
+        assert!(!a.contains("alice"));
+        let other_secret = Limits::new(&LimitSettings::default(), b"other");
+        assert_ne!(a, other_secret.username_key("linkedin", "alice"));
     }
 
     #[test]

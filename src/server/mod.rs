@@ -14,3 +14,4 @@ pub mod session;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod store;

@@ -3,7 +3,7 @@
 
 use super::{
     flow,
-    limits::{retry_after_secs, Limit},
+    limits::{retry_after_secs, Refused},
     session::FlowState,
     state::AppState,
 };
@@ -63,7 +63,10 @@ impl RequestCx {
     }
 
     pub fn flow(&self, provider: &str) -> Option<FlowState> {
-        self.app.cookies.read(&self.parts.headers, provider)
+        let logged = self.parts.extensions.get::<super::session::RefusalLogged>();
+        self.app
+            .cookies
+            .read_once(&self.parts.headers, provider, logged)
     }
 
     /// True while rendering a page (a GET of `/connect/…`), false for a server-function call.
@@ -93,46 +96,70 @@ impl RequestCx {
 
     /// The client's address: the socket's peer, or with `limits.trust_forwarded_for` the last
     /// `X-Forwarded-For` entry (the one the nearest proxy added; earlier ones are the client's to choose).
-    pub fn client_ip(&self) -> Option<IpAddr> {
-        if self.app.settings.limits.trust_forwarded_for {
-            let last = self
-                .parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .map(str::trim)
-                .rfind(|v| !v.is_empty());
-            return last.and_then(|v| v.parse().ok());
-        }
-        self.parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(addr)| addr.ip())
+    /// A missing or unreadable entry falls back to the socket's peer, so a limit is never skipped.
+    pub fn client_ip(&self) -> IpAddr {
+        let forwarded = self
+            .app
+            .settings
+            .limits
+            .trust_forwarded_for
+            .then(|| {
+                self.parts
+                    .headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .map(str::trim)
+                    .rfind(|v| !v.is_empty())
+                    .and_then(|v| v.parse().ok())
+            })
+            .flatten();
+        forwarded
+            .or_else(|| {
+                self.parts
+                    .extensions
+                    .get::<ConnectInfo<SocketAddr>>()
+                    .map(|ConnectInfo(addr)| addr.ip())
+            })
+            // Served without connection info (never the case in `serve`): all such calls share a budget.
+            .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+    }
+
+    /// Sets the answer's status (the step is still drawn: a 503 page says what to do).
+    pub fn set_status(&self, status: StatusCode) {
+        self.response.set_status(status);
     }
 
     /// Counts a sign-in against the limits, per client address then per username. Over a limit, the form
     /// is shown again with the "too many attempts" notice (through the flow cookie, for plain form posts)
-    /// and the call fails with [`AppError::RateLimited`] (429 with `Retry-After`).
-    pub fn limit_start(&self, form: &CheckedForm) -> Result<(), AppError> {
+    /// and the call fails with [`AppError::RateLimited`] (429 with `Retry-After`). Without the store the
+    /// form comes back with "nothing was sent" and the call fails with 503: no limit is skipped.
+    pub async fn limit_start(&self, form: &CheckedForm) -> Result<(), AppError> {
         let provider = form.provider;
-        let limits = &self.app.limits;
-        let refused = self
-            .client_ip()
-            .and_then(|ip| limits.check_ip(ip).err())
-            .map(|wait| (Limit::ClientAddress, wait))
-            .or_else(|| {
-                let username = form.login_name()?;
-                limits
-                    .check_username(provider.id, username)
-                    .err()
-                    .map(|wait| (Limit::Username, wait))
-            });
-        let Some((limit, wait)) = refused else {
-            return Ok(());
+        let counted = self
+            .app
+            .limits
+            .start(
+                self.app.store.as_ref(),
+                self.client_ip(),
+                provider.id,
+                form.login_name(),
+            )
+            .await;
+        let Refused { limit, retry_after } = match counted {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(refused)) => refused,
+            Err(e) => {
+                self.save(&flow::back_to_form(
+                    provider,
+                    form.kept.clone(),
+                    Some(store_unavailable(&self.app, &e)),
+                ));
+                return Err(AppError::StoreUnavailable);
+            }
         };
-        let retry_after_secs = retry_after_secs(wait);
+        let retry_after_secs = retry_after_secs(retry_after);
         self.app
             .metrics
             .refused(provider.id, ErrorCode::RateLimited);
@@ -173,6 +200,12 @@ impl RequestCx {
             self.response.set_status(StatusCode::FOUND);
         }
     }
+}
+
+/// The notice for a flow store that does not answer, logged once here.
+pub fn store_unavailable(app: &AppState, e: &super::store::StoreError) -> Notice {
+    tracing::error!(store = app.store.name(), cause = %e, "flow store unavailable: nothing sent to Unipile");
+    Notice::new(ErrorCode::StoreUnavailable)
 }
 
 /// A form posted by the browser itself (it accepts HTML), not by the page's script (which asks for JSON).

@@ -1,5 +1,5 @@
 //! The flow cookie: the pending intent and the current step, encrypted and authenticated with AES-256-GCM,
-//! HttpOnly and SameSite=Strict. The server keeps no per-user state, so any replica holding the same
+//! HttpOnly and SameSite=Strict; when the site is https, Secure and named `__Host-cf_flow_…`. The server keeps no per-user state, so any replica holding the same
 //! `SESSION_SECRET` can continue a flow, and a reload resumes it.
 //!
 //! A sealed value is the `cookie` crate's private cookie: base64 (standard, padded) of a random 96-bit nonce,
@@ -18,17 +18,20 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use base64::{engine::general_purpose::STANDARD, Engine as _};
 use cookie::{Cookie, Key};
 use serde::{Deserialize, Serialize};
-use std::time::Duration;
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering::Relaxed},
+        Arc,
+    },
+    time::Duration,
+};
 
-/// One cookie per provider, so flows for two providers in two tabs do not overwrite each other.
-pub fn cookie_name(provider: &str) -> String {
-    let mut name = String::with_capacity(PREFIX.len() + provider.len());
-    name.push_str(PREFIX);
-    name.push_str(provider);
-    name
-}
-
+/// The start of every flow cookie's name; one cookie per provider, so flows for two providers in two tabs
+/// do not overwrite each other.
 const PREFIX: &str = "cf_flow_";
+/// The same for Secure cookies. A browser keeps a `__Host-` cookie only when this very host set it over
+/// https with `Path=/` and no `Domain`, so a sibling subdomain can neither plant one nor overwrite ours.
+const SECURE_PREFIX: &str = "__Host-cf_flow_";
 
 /// Everything the server remembers about one browser's sign-in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -36,7 +39,12 @@ pub struct FlowState {
     /// Catalogue id of the provider.
     pub provider: String,
     /// Random, non-secret id of this attempt; forms carry it so a stale tab cannot act on a newer attempt.
+    /// It names the attempt's record in the flow store.
     pub flow_id: String,
+    /// The step's generation in the flow record: a call carrying an older one is refused (single use).
+    /// 0 while the attempt has no record (the form).
+    #[serde(default)]
+    pub generation: u64,
     /// Unipile's intent while a checkpoint is open; never sent to the browser.
     pub intent_id: Option<String>,
     /// Kept so the form can be refilled after a refusal or expiry (never a secret).
@@ -54,6 +62,9 @@ const TAG_LEN: usize = 16;
 
 pub struct CookieCodec {
     cipher: Aes256Gcm,
+    secure: bool,
+    /// [`PREFIX`] or, for Secure cookies, [`SECURE_PREFIX`].
+    prefix: &'static str,
     /// What follows a flow cookie's value: `; HttpOnly; SameSite=Strict[; Secure]; Path=/; Max-Age=N`. The
     /// browser keeps the cookie a little longer than the attempt, so an expired attempt can be reported as
     /// "expired" rather than silently forgotten.
@@ -63,40 +74,92 @@ pub struct CookieCodec {
 }
 
 impl CookieCodec {
-    /// `master` must hold at least 32 bytes of secret material.
+    /// `master` must hold at least 32 bytes of secret material. `secure`: the site is served over https
+    /// (the cookies are then Secure and `__Host-` named, which also needs `Path=/` and no `Domain`).
     pub fn new(master: &[u8], secure: bool, lifetime: Duration) -> CookieCodec {
         let key = Key::derive_from(master);
-        let secure = if secure { "; Secure" } else { "" };
+        let flag = if secure { "; Secure" } else { "" };
         CookieCodec {
             // A derived key's encryption half is always 32 bytes, the length `from_slice` requires.
             cipher: Aes256Gcm::new(aes_gcm::Key::<Aes256Gcm>::from_slice(key.encryption())),
+            secure,
+            prefix: if secure { SECURE_PREFIX } else { PREFIX },
             attributes: format!(
-                "; HttpOnly; SameSite=Strict{secure}; Path=/; Max-Age={}",
+                "; HttpOnly; SameSite=Strict{flag}; Path=/; Max-Age={}",
                 (lifetime + Duration::from_secs(600)).as_secs()
             ),
-            removal: format!("; HttpOnly; SameSite=Strict{secure}; Path=/; Max-Age=0"),
+            removal: format!("; HttpOnly; SameSite=Strict{flag}; Path=/; Max-Age=0"),
         }
     }
 
-    /// The flow of `provider` in this browser, if its cookie is present, whole, authentic and ours.
+    /// Whether the cookies are Secure: the operator declared the site https.
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The name of the flow cookie of `provider` (the parts of a split state add `_1`, `_2`). Only this name
+    /// is read: with Secure cookies an unprefixed `cf_flow_…` is someone else's and ignored.
+    pub fn cookie_name(&self, provider: &str) -> String {
+        let mut name = String::with_capacity(self.prefix.len() + provider.len());
+        name.push_str(self.prefix);
+        name.push_str(provider);
+        name
+    }
+
+    /// The flow of `provider` in this browser, if its cookie is present, whole, authentic and ours. A cookie
+    /// sent but refused reads as no flow and is logged as a warning, without its value.
     pub fn read(&self, headers: &HeaderMap, provider: &str) -> Option<FlowState> {
-        let name = cookie_name(provider);
+        self.read_once(headers, provider, None)
+    }
+
+    /// [`Self::read`], with the warning of a refused cookie given only by the first read that shares
+    /// `logged` (every read of one request does).
+    pub fn read_once(
+        &self,
+        headers: &HeaderMap,
+        provider: &str,
+        logged: Option<&RefusalLogged>,
+    ) -> Option<FlowState> {
+        match self.examine(headers, provider) {
+            Ok(state) => state,
+            Err(refused) => {
+                if !logged.is_some_and(|l| l.0.swap(true, Relaxed)) {
+                    tracing::warn!(provider, "flow cookie refused: {}", refused.reason());
+                }
+                None
+            }
+        }
+    }
+
+    /// The flow of `provider`; `Ok(None)` when no flow cookie was sent.
+    fn examine(&self, headers: &HeaderMap, provider: &str) -> Result<Option<FlowState>, Refused> {
+        let name = self.cookie_name(provider);
         let sent: Vec<Cookie<'_>> = sent_cookies(headers).collect();
         let value_of = |wanted: &str| sent.iter().find(|c| c.name() == wanted).map(|c| c.value());
+        // An emptied cookie is what a removal leaves in a client that does not drop it.
+        let Some(first) = value_of(&name).filter(|v| !v.is_empty()) else {
+            return Ok(None);
+        };
         // A state too long for one cookie is split: the first says how many parts there are ("3.…").
-        let first = value_of(&name)?;
         let state = match first.split_once('.') {
             Some((parts, head)) => {
-                let parts: usize = parts.parse().ok().filter(|n| (2..=MAX_PARTS).contains(n))?;
+                let parts: usize = parts
+                    .parse()
+                    .ok()
+                    .filter(|n| (2..=MAX_PARTS).contains(n))
+                    .ok_or(Refused::Incomplete)?;
                 let mut whole = head.to_owned();
                 for i in 1..parts {
-                    whole.push_str(value_of(&part_name(&name, i))?);
+                    whole.push_str(value_of(&part_name(&name, i)).ok_or(Refused::Incomplete)?);
                 }
                 self.open(&name, &whole)
             }
             None => self.open(&name, first),
         }?;
-        (state.provider == provider).then_some(state)
+        if state.provider != provider {
+            return Err(Refused::NotAuthentic);
+        }
+        Ok(Some(state))
     }
 
     /// The `Set-Cookie` values that store `state`: one cookie, or up to [`MAX_PARTS`] when the sealed state
@@ -104,7 +167,7 @@ impl CookieCodec {
     /// longer earlier state left in `sent` (the request's headers). `None` when the state is too long even
     /// for that.
     pub fn write(&self, state: &FlowState, sent: &HeaderMap) -> Option<Vec<HeaderValue>> {
-        let name = cookie_name(&state.provider);
+        let name = self.cookie_name(&state.provider);
         let sealed = self.seal(&name, state)?;
         // Base64 is ASCII, so splitting by bytes keeps whole characters.
         let parts = sealed.len().div_ceil(PART_LEN).max(1);
@@ -142,7 +205,7 @@ impl CookieCodec {
 
     /// The `Set-Cookie` values that remove the flow cookie of `provider`, with any parts it had.
     pub fn clear(&self, provider: &str) -> Vec<HeaderValue> {
-        let name = cookie_name(provider);
+        let name = self.cookie_name(provider);
         (0..MAX_PARTS)
             .filter_map(|i| match i {
                 0 => set_cookie(&name, "", "", &self.removal),
@@ -167,10 +230,10 @@ impl CookieCodec {
     }
 
     /// The state sealed in `sealed` under `name`, if it is authentic and reads as a state.
-    fn open(&self, name: &str, sealed: &str) -> Option<FlowState> {
-        let mut data = STANDARD.decode(sealed).ok()?;
+    fn open(&self, name: &str, sealed: &str) -> Result<FlowState, Refused> {
+        let mut data = STANDARD.decode(sealed).map_err(|_| Refused::NotAuthentic)?;
         if data.len() < NONCE_LEN + TAG_LEN {
-            return None;
+            return Err(Refused::NotAuthentic);
         }
         let (nonce, rest) = data.split_at_mut(NONCE_LEN);
         let (text, tag) = rest.split_at_mut(rest.len() - TAG_LEN);
@@ -181,10 +244,39 @@ impl CookieCodec {
                 text,
                 Tag::from_slice(tag),
             )
-            .ok()?;
-        serde_json::from_slice(text).ok()
+            .map_err(|_| Refused::NotAuthentic)?;
+        serde_json::from_slice(text).map_err(|_| Refused::Unreadable)
     }
 }
+
+/// Why a flow cookie that was sent is not taken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refused {
+    /// Split in parts, of which one is missing or whose count is wrong.
+    Incomplete,
+    /// Not sealed under its name with this key: altered, forged, or from a replica with another secret.
+    NotAuthentic,
+    /// Authentic, but not a state this version reads.
+    Unreadable,
+}
+
+impl Refused {
+    /// For the operator's log: what was refused and where to look.
+    fn reason(self) -> &'static str {
+        match self {
+            Refused::Incomplete => "a part of it is missing",
+            Refused::NotAuthentic => {
+                "not authentic (altered, or sealed with another SESSION_SECRET than this replica's)"
+            }
+            Refused::Unreadable => "authentic but not a state this version reads",
+        }
+    }
+}
+
+/// Shared by every read of one request (the front door puts one among the request's extensions), so a
+/// refused flow cookie is logged once however many times the request reads it.
+#[derive(Clone, Debug, Default)]
+pub struct RefusalLogged(Arc<AtomicBool>);
 
 /// Longest value put in one cookie: with the name and attributes it stays under the 4,096 bytes browsers keep.
 const PART_LEN: usize = 3_800;
@@ -238,6 +330,7 @@ mod tests {
         FlowState {
             provider: "linkedin".into(),
             flow_id: "f1".into(),
+            generation: 3,
             intent_id: Some("acc_secret_intent".into()),
             form: FormValues {
                 values: [("username".to_owned(), "user_2fa_sms".to_owned())].into(),
@@ -300,6 +393,7 @@ mod tests {
                 resend_at_ms: None,
                 can_switch: false,
                 flow_id: "f1".into(),
+                phone: None,
             }),
             ..state()
         }
@@ -438,21 +532,214 @@ mod tests {
         );
     }
 
+    fn name_of(value: &HeaderValue) -> &str {
+        let text = value.to_str().expect("ascii");
+        text.split_once('=').expect("a pair").0
+    }
+
     #[test]
-    fn secure_flag_follows_the_setting() {
+    fn secure_cookies_are_host_prefixed_and_only_those_names_are_read() {
         let secure = CookieCodec::new(&[7u8; 64], true, Duration::from_secs(300));
-        assert!(write(&secure, &state())
-            .to_str()
-            .expect("ascii")
-            .contains("Secure"));
+        assert!(secure.is_secure() && !codec().is_secure());
+        let long = captcha_state(5_000);
+        let values = secure.write(&long, &HeaderMap::new()).expect("cookies");
+        let names: Vec<&str> = values.iter().map(name_of).collect();
+        assert_eq!(
+            names,
+            ["__Host-cf_flow_linkedin", "__Host-cf_flow_linkedin_1"]
+        );
         let cleared = secure.clear("linkedin");
         assert_eq!(cleared.len(), MAX_PARTS);
-        for value in cleared {
-            let text = value.to_str().expect("ascii");
-            assert!(
-                text.contains("Max-Age=0") && text.contains("Secure"),
-                "{text}"
+        for value in values.iter().chain(&cleared) {
+            // What a browser requires of a `__Host-` cookie: Secure, Path=/ and no Domain.
+            let cookie = Cookie::parse(value.to_str().expect("ascii")).expect("cookie");
+            assert_eq!(cookie.secure(), Some(true), "{value:?}");
+            assert_eq!(cookie.path(), Some("/"), "{value:?}");
+            assert_eq!(cookie.domain(), None, "{value:?}");
+            assert!(cookie.name().starts_with("__Host-cf_flow_linkedin"));
+        }
+        assert!(cleared
+            .iter()
+            .all(|v| v.to_str().expect("ascii").contains("Max-Age=0")));
+        assert_eq!(
+            secure.read(&as_request_all(&values), "linkedin"),
+            Some(long.clone())
+        );
+
+        // The same values under the plain names, as a sibling subdomain could plant them, read nothing; nor does
+        // a cookie sealed under the plain name with the same key (from a deployment over http).
+        let planted: Vec<HeaderValue> = values
+            .iter()
+            .map(|v| {
+                let text = v.to_str().expect("ascii").replace("__Host-", "");
+                HeaderValue::from_str(&text).expect("header")
+            })
+            .collect();
+        assert_eq!(secure.read(&as_request_all(&planted), "linkedin"), None);
+        let plain = codec().write(&long, &HeaderMap::new()).expect("cookies");
+        assert_eq!(
+            plain.iter().map(name_of).collect::<Vec<_>>(),
+            ["cf_flow_linkedin", "cf_flow_linkedin_1"]
+        );
+        assert_eq!(
+            secure.examine(&as_request_all(&plain), "linkedin"),
+            Ok(None)
+        );
+        // Without Secure, only the plain names are read.
+        assert_eq!(
+            codec().examine(&as_request_all(&values), "linkedin"),
+            Ok(None)
+        );
+        assert_eq!(
+            codec().read(&as_request_all(&plain), "linkedin"),
+            Some(long)
+        );
+    }
+
+    #[test]
+    fn a_sent_cookie_that_does_not_open_is_refused_and_says_why() {
+        let codec = codec();
+        let sent = |cookies: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                header::COOKIE,
+                HeaderValue::from_str(cookies).expect("header"),
+            );
+            headers
+        };
+        assert_eq!(codec.examine(&HeaderMap::new(), "linkedin"), Ok(None));
+        assert_eq!(
+            codec.examine(&sent("cf_flow_linkedin="), "linkedin"),
+            Ok(None)
+        );
+        let value = write(&codec, &state());
+        let pair = value
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let tampered = pair.replacen("cf_flow_linkedin=", "cf_flow_linkedin=A", 1);
+        let truncated = &pair[..pair.len() - 8];
+        let other_key = CookieCodec::new(&[8u8; 64], false, Duration::from_secs(300));
+        for refused in [tampered.as_str(), truncated, "cf_flow_linkedin=not-base64!"] {
+            assert_eq!(
+                codec.examine(&sent(refused), "linkedin"),
+                Err(Refused::NotAuthentic),
+                "{refused}"
             );
         }
+        assert_eq!(
+            other_key.examine(&sent(&pair), "linkedin"),
+            Err(Refused::NotAuthentic)
+        );
+
+        let split = codec
+            .write(&captcha_state(5_000), &HeaderMap::new())
+            .expect("cookies");
+        assert_eq!(
+            codec.examine(&as_request(&split[0]), "linkedin"),
+            Err(Refused::Incomplete)
+        );
+        assert_eq!(
+            codec.examine(&sent("cf_flow_linkedin=9.AAAA"), "linkedin"),
+            Err(Refused::Incomplete)
+        );
+
+        // Sealed with our key under its name, but not a state.
+        let key = Key::derive_from(&[7u8; 64]);
+        let mut jar = cookie::CookieJar::new();
+        jar.private_mut(&key)
+            .add(Cookie::new("cf_flow_linkedin", "{\"provider\":1}"));
+        let sealed = jar
+            .get("cf_flow_linkedin")
+            .expect("sealed")
+            .value()
+            .to_owned();
+        assert_eq!(
+            codec.examine(&sent(&format!("cf_flow_linkedin={sealed}")), "linkedin"),
+            Err(Refused::Unreadable)
+        );
+    }
+
+    /// Log lines written while `f` runs on this thread.
+    fn logged(f: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Lines(Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().expect("lock").extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .without_time()
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let bytes = lines.0.lock().expect("lock").clone();
+        String::from_utf8(bytes).expect("utf-8")
+    }
+
+    #[test]
+    fn a_refused_cookie_is_logged_once_per_request_without_its_value() {
+        let codec = codec();
+        let value = write(&codec, &state());
+        let pair = value
+            .to_str()
+            .expect("ascii")
+            .split(';')
+            .next()
+            .expect("pair")
+            .to_owned();
+        let tampered = pair.replacen("cf_flow_linkedin=", "cf_flow_linkedin=A", 1);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&tampered).expect("header"),
+        );
+
+        let request = RefusalLogged::default();
+        let logs = logged(|| {
+            for _ in 0..3 {
+                assert_eq!(codec.read_once(&headers, "linkedin", Some(&request)), None);
+            }
+        });
+        let warnings: Vec<&str> = logs
+            .lines()
+            .filter(|l| l.contains("flow cookie refused"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{logs}");
+        assert!(
+            warnings[0].contains("WARN") && warnings[0].contains("not authentic"),
+            "{logs}"
+        );
+        assert!(
+            warnings[0].contains("linkedin"),
+            "the provider is named: {logs}"
+        );
+        let sealed = tampered.split_once('=').expect("pair").1;
+        assert!(
+            !logs.contains(sealed) && !logs.contains(&sealed[..16]),
+            "{logs}"
+        );
+
+        // Another request warns again; a cookie that opens, or none, never does.
+        let again = logged(|| {
+            codec.read_once(&headers, "linkedin", Some(&RefusalLogged::default()));
+        });
+        assert_eq!(again.matches("flow cookie refused").count(), 1, "{again}");
+        let quiet = logged(|| {
+            assert!(codec.read(&as_request(&value), "linkedin").is_some());
+            assert!(codec.read(&HeaderMap::new(), "linkedin").is_none());
+        });
+        assert_eq!(quiet, "");
     }
 }

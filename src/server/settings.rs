@@ -52,6 +52,11 @@ pub struct LimitSettings {
     pub start_per_ip_per_minute: u32,
     /// Sign-ins that may be started per minute for one username of one provider, from any address.
     pub start_per_username_per_minute: u32,
+    /// Calls on a started sign-in (a code, a resend, another way, a choice, a wait, typing kept) per minute,
+    /// for one sign-in; counted across replicas like every limit.
+    pub actions_per_flow_per_minute: u32,
+    /// The same calls per minute from one client address, all its sign-ins together.
+    pub actions_per_ip_per_minute: u32,
     /// Take the client address from the last `X-Forwarded-For` entry (the one the nearest proxy added)
     /// instead of the socket. Only behind a proxy that sets it: otherwise clients choose their own address.
     pub trust_forwarded_for: bool,
@@ -64,6 +69,8 @@ impl Default for LimitSettings {
         LimitSettings {
             start_per_ip_per_minute: 20,
             start_per_username_per_minute: 5,
+            actions_per_flow_per_minute: 60,
+            actions_per_ip_per_minute: 600,
             trust_forwarded_for: false,
             max_body_bytes: 16 * 1024,
         }
@@ -158,8 +165,9 @@ pub struct FlowSettings {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct CookieSettings {
-    /// Mark the flow cookie `Secure` (set when the site is served over https).
-    pub secure: bool,
+    /// The site is served over https: the flow cookie is `Secure` and named `__Host-…`, and answers carry
+    /// `Strict-Transport-Security`. Unset, it follows the mode (see [`Settings::secure_cookies`]).
+    pub secure: Option<bool>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -352,6 +360,14 @@ impl Settings {
                 "limits.start_per_username_per_minute",
                 self.limits.start_per_username_per_minute,
             ),
+            (
+                "limits.actions_per_flow_per_minute",
+                self.limits.actions_per_flow_per_minute,
+            ),
+            (
+                "limits.actions_per_ip_per_minute",
+                self.limits.actions_per_ip_per_minute,
+            ),
         ] {
             if value == 0 {
                 return Err(SettingsError::Invalid {
@@ -431,6 +447,12 @@ impl Settings {
             .unwrap_or_else(|| provider.default_unipile_id.to_owned())
     }
 
+    /// Whether the site is declared https: `cookie.secure` when set, else true in live mode (a deploy
+    /// sits behind https) and false in sandbox mode (served over plain http on this machine).
+    pub fn secure_cookies(&self, live: bool) -> bool {
+        self.cookie.secure.unwrap_or(live)
+    }
+
     pub fn page_deadline(&self) -> Duration {
         Duration::from_secs(self.server.page_deadline_secs)
     }
@@ -483,6 +505,8 @@ pub struct Secrets {
     pub session_secret: Option<SecretString>,
     /// The bearer token `/metrics` asks for; without one `/metrics` is not served.
     pub metrics_token: Option<SecretString>,
+    /// `REDIS_URL`: the flow records shared by every replica. Without it they live in this process.
+    pub redis_url: Option<SecretString>,
 }
 
 impl Secrets {
@@ -496,6 +520,7 @@ impl Secrets {
             api_key: get("UNIPILE_API_KEY"),
             session_secret: get("SESSION_SECRET"),
             metrics_token: get("METRICS_TOKEN"),
+            redis_url: get("REDIS_URL"),
         }
     }
 }
@@ -671,6 +696,18 @@ mod tests {
                 .map(secrecy::ExposeSecret::expose_secret),
             Some("token")
         );
+    }
+
+    #[test]
+    fn cookies_are_secure_in_live_mode_unless_the_setting_says_otherwise() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
+        let by_mode = Settings::load(&shipped, &[]).expect("Leptos.toml parses");
+        assert!(by_mode.secure_cookies(true), "live mode");
+        assert!(!by_mode.secure_cookies(false), "sandbox mode");
+        let off = Settings::load(&shipped, &env(&[("CF_COOKIE__SECURE", "false")])).expect("load");
+        assert!(!off.secure_cookies(true));
+        let on = Settings::load(&shipped, &env(&[("CF_COOKIE__SECURE", "true")])).expect("load");
+        assert!(on.secure_cookies(false));
     }
 
     fn tempfile_in_target(name: &str) -> (std::path::PathBuf, std::fs::File) {

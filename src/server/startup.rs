@@ -2,11 +2,12 @@
 
 use super::{
     direct,
-    limits::StartLimits,
+    limits::Limits,
     security::{self, ContentSecurityPolicy},
     session::CookieCodec,
     settings::{url::origin_of, Secrets, Settings},
     state::{AppState, Mode, Shared},
+    store::{FlowRecords, MemoryStore, RedisStore, StoreError},
 };
 use crate::{
     api,
@@ -56,6 +57,8 @@ pub enum StartupError {
     PlainHttp,
     #[error("the sandbox could not start: {0}")]
     Sandbox(std::io::Error),
+    #[error("REDIS_URL cannot be used: {0}")]
+    Store(StoreError),
 }
 
 /// The running application: its router, its state and, in sandbox mode, the emulator it talks to.
@@ -165,7 +168,7 @@ pub async fn build(
     .map_err(|e| StartupError::Client(e.to_string()))?;
     let cookies = CookieCodec::new(
         &master,
-        settings.cookie.secure,
+        settings.secure_cookies(matches!(mode, Mode::Live)),
         settings.checkpoint_lifetime(),
     );
     // The CAPTCHA script comes from Arkose Labs, or in sandbox mode from the emulator's stand-in.
@@ -175,7 +178,12 @@ pub async fn build(
     }
     let dev_reload = std::env::var_os("LEPTOS_WATCH").is_some();
     let csp = ContentSecurityPolicy::new(external, &settings.embed.allowed_origins, dev_reload);
-    let limits = StartLimits::new(&settings.limits);
+    let limits = Limits::new(&settings.limits, &master);
+    let store: Box<dyn FlowRecords> = match &secrets.redis_url {
+        Some(url) => Box::new(RedisStore::new(url.expose_secret()).map_err(StartupError::Store)?),
+        None => Box::new(MemoryStore::default()),
+    };
+    tracing::info!(store = store.name(), "flow records");
     let state = AppState::new(Shared {
         settings,
         client,
@@ -183,6 +191,7 @@ pub async fn build(
         mode,
         leptos_options,
         limits,
+        store,
         csp,
         sandbox_probe: OnceLock::new(),
         metrics: Default::default(),
@@ -340,6 +349,14 @@ async fn metrics(
 /// Ready to serve: settings were valid and the client was built (or start-up would have failed); in
 /// sandbox mode the emulator must also answer.
 async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    // Without its store the server refuses every sign-in: not ready, and the store is named.
+    if let Err(e) = state.store.ping().await {
+        tracing::warn!(store = state.store.name(), cause = %e, "not ready: the flow store does not answer");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the flow store (REDIS_URL) does not answer\n",
+        );
+    }
     let Mode::Sandbox { base_url } = &state.mode else {
         return (StatusCode::OK, "ready\n");
     };

@@ -1,8 +1,9 @@
-//! What every request can reach: settings, the one Unipile client, the cookie codec, the rate limits and
-//! the page policy.
+//! What every request can reach: settings, the one Unipile client, the cookie codec, the flow store, the
+//! rate limits and the page policy.
 
 use super::{
-    limits::StartLimits, security::ContentSecurityPolicy, session::CookieCodec, settings::Settings,
+    limits::Limits, security::ContentSecurityPolicy, session::CookieCodec, settings::Settings,
+    store::FlowRecords,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -43,7 +44,9 @@ pub struct Shared {
     pub cookies: CookieCodec,
     pub mode: Mode,
     pub leptos_options: LeptosOptions,
-    pub limits: StartLimits,
+    pub limits: Limits,
+    /// The flow records and limit counters: in this process, or in Redis shared by every replica.
+    pub store: Box<dyn FlowRecords>,
     pub csp: ContentSecurityPolicy,
     /// The HTTP client `/readyz` asks the sandbox with, made on the first probe.
     pub sandbox_probe: OnceLock<Option<reqwest::Client>>,

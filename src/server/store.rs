@@ -1,0 +1,511 @@
+//! The flow record: what must not be forged or replayed about a sign-in lives here, on the server, and the
+//! flow cookie only points at it. Per flow id: the step's generation (a cookie of an older generation is
+//! refused), wrong codes so far, when a code was last sent, and whether the flow is finished. Beside the
+//! records, the counters of the rate limits.
+//!
+//! Two implementations of [`FlowRecords`]: [`MemoryStore`] (one replica, nothing to set up) and
+//! [`RedisStore`] (`REDIS_URL`: every replica shares the records and the counters). Every operation is
+//! atomic in both. No username, password, code or intent id is stored: keys are flow ids (random) and
+//! keyed hashes.
+
+use futures::future::BoxFuture;
+use std::{
+    collections::HashMap,
+    sync::{Mutex, PoisonError},
+    time::{Duration, Instant},
+};
+
+/// The store could not be reached or answered nonsense; the caller refuses to go on (nothing is sent to
+/// Unipile without its limits checked).
+#[derive(Debug, thiserror::Error)]
+#[error("flow store unavailable: {0}")]
+pub struct StoreError(pub String);
+
+/// A flow's generation, as a state-changing call finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Generation {
+    /// The call's generation was the current one; this is the next.
+    Advanced(u64),
+    /// The call carries an older generation: a replayed cookie, or a second call racing the first.
+    Stale,
+    /// The flow is over (linked, or cancelled); nothing may act on it again.
+    Finished,
+    /// No record: the flow expired, or never was.
+    Missing,
+}
+
+/// The flow records and the limit counters, as every replica sees them.
+pub trait FlowRecords: Send + Sync {
+    /// A new record at generation 1, kept for `ttl`.
+    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Moves the flow to its next generation if `generation` is the current one.
+    fn advance(&self, flow: &str, generation: u64)
+        -> BoxFuture<'_, Result<Generation, StoreError>>;
+    /// Whether `generation` is the current one, without moving it (`Advanced` holds it unchanged).
+    fn check(&self, flow: &str, generation: u64) -> BoxFuture<'_, Result<Generation, StoreError>>;
+    /// A new checkpoint: no wrong code yet, and its code was sent at `now_ms`.
+    fn new_step(&self, flow: &str, now_ms: u64) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Counts a wrong code; the count so far.
+    fn wrong_code(&self, flow: &str) -> BoxFuture<'_, Result<u32, StoreError>>;
+    /// Takes the right to resend the code if the last one was sent at least `cooldown_ms` before
+    /// `now_ms`; `Err(sent_at_ms)` with the last sending otherwise.
+    fn resend(
+        &self,
+        flow: &str,
+        now_ms: u64,
+        cooldown_ms: u64,
+    ) -> BoxFuture<'_, Result<Result<(), u64>, StoreError>>;
+    /// Ends the flow: every later call on it is refused.
+    fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Counts one event for `key` in the current fixed window of `window`; the count in that window.
+    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Whether the store answers.
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// For `/readyz` and logs.
+    fn name(&self) -> &'static str;
+}
+
+/// The start of the fixed window `now` falls in, and the time left in it.
+fn window_of(window: Duration) -> (u64, Duration) {
+    let now = super::flow::now_ms();
+    let width = (window.as_millis() as u64).max(1);
+    let index = now / width;
+    (index, Duration::from_millis((index + 1) * width - now))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// In memory
+
+#[derive(Debug)]
+struct Record {
+    generation: u64,
+    wrong_codes: u32,
+    code_sent_at_ms: u64,
+    finished: bool,
+    expires: Instant,
+}
+
+/// Records in this process only: enough for one replica.
+#[derive(Default)]
+pub struct MemoryStore {
+    records: Mutex<HashMap<String, Record>>,
+    counters: Mutex<HashMap<String, (u64, Instant)>>,
+}
+
+/// Above this many entries, expired ones are swept before a new one is added.
+const SWEEP_ABOVE: usize = 10_000;
+
+impl MemoryStore {
+    fn with_record<T>(&self, flow: &str, f: impl FnOnce(Option<&mut Record>) -> T) -> T {
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        let record = records.get_mut(flow).filter(|r| r.expires > now);
+        f(record)
+    }
+}
+
+fn ready<T: Send + 'static>(value: T) -> BoxFuture<'static, T> {
+    Box::pin(std::future::ready(value))
+}
+
+impl FlowRecords for MemoryStore {
+    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        if records.len() > SWEEP_ABOVE {
+            records.retain(|_, r| r.expires > now);
+        }
+        records.insert(
+            flow.to_owned(),
+            Record {
+                generation: 1,
+                wrong_codes: 0,
+                code_sent_at_ms: 0,
+                finished: false,
+                expires: now + ttl,
+            },
+        );
+        ready(Ok(1))
+    }
+
+    fn advance(
+        &self,
+        flow: &str,
+        generation: u64,
+    ) -> BoxFuture<'_, Result<Generation, StoreError>> {
+        ready(Ok(self.with_record(flow, |record| match record {
+            None => Generation::Missing,
+            Some(r) if r.finished => Generation::Finished,
+            Some(r) if r.generation != generation => Generation::Stale,
+            Some(r) => {
+                r.generation += 1;
+                Generation::Advanced(r.generation)
+            }
+        })))
+    }
+
+    fn check(&self, flow: &str, generation: u64) -> BoxFuture<'_, Result<Generation, StoreError>> {
+        ready(Ok(self.with_record(flow, |record| match record {
+            None => Generation::Missing,
+            Some(r) if r.finished => Generation::Finished,
+            Some(r) if r.generation != generation => Generation::Stale,
+            Some(r) => Generation::Advanced(r.generation),
+        })))
+    }
+
+    fn new_step(&self, flow: &str, now_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.with_record(flow, |record| {
+            if let Some(r) = record {
+                r.wrong_codes = 0;
+                r.code_sent_at_ms = now_ms;
+            }
+        });
+        ready(Ok(()))
+    }
+
+    fn wrong_code(&self, flow: &str) -> BoxFuture<'_, Result<u32, StoreError>> {
+        ready(Ok(self.with_record(flow, |record| match record {
+            Some(r) => {
+                r.wrong_codes += 1;
+                r.wrong_codes
+            }
+            // A flow without a record has nothing left to guess on.
+            None => u32::MAX,
+        })))
+    }
+
+    fn resend(
+        &self,
+        flow: &str,
+        now_ms: u64,
+        cooldown_ms: u64,
+    ) -> BoxFuture<'_, Result<Result<(), u64>, StoreError>> {
+        ready(Ok(self.with_record(flow, |record| match record {
+            Some(r) if now_ms >= r.code_sent_at_ms.saturating_add(cooldown_ms) => {
+                r.code_sent_at_ms = now_ms;
+                Ok(())
+            }
+            Some(r) => Err(r.code_sent_at_ms),
+            None => Err(now_ms),
+        })))
+    }
+
+    fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.with_record(flow, |record| {
+            if let Some(r) = record {
+                r.finished = true;
+            }
+        });
+        ready(Ok(()))
+    }
+
+    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let (index, left) = window_of(window);
+        let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        if counters.len() > SWEEP_ABOVE {
+            counters.retain(|_, (_, until)| *until > now);
+        }
+        let entry = counters
+            .entry(format!("{key}:{index}"))
+            .or_insert((0, now + left));
+        entry.0 += 1;
+        ready(Ok(entry.0))
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        ready(Ok(()))
+    }
+
+    fn name(&self) -> &'static str {
+        "memory"
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Redis
+
+/// Records in Redis, shared by every replica with the same `REDIS_URL`. Each operation is one script or
+/// command, so it is atomic whatever the other replicas do. Keys: `cf:flow:<id>` (a hash: `gen`, `wrong`,
+/// `sent`, `done`), `cf:hit:<key>:<window>` (a counter); all expire.
+pub struct RedisStore {
+    connection: redis::aio::ConnectionManager,
+    /// Longest wait for any answer: past it the store counts as unreachable.
+    timeout: Duration,
+}
+
+const ADVANCE: &str = r"
+local gen = redis.call('HGET', KEYS[1], 'gen')
+if not gen then return -1 end
+if redis.call('HGET', KEYS[1], 'done') == '1' then return -2 end
+if tonumber(gen) ~= tonumber(ARGV[1]) then return -3 end
+if ARGV[2] == '1' then return redis.call('HINCRBY', KEYS[1], 'gen', 1) end
+return tonumber(gen)
+";
+
+const RESEND: &str = r"
+local sent = redis.call('HGET', KEYS[1], 'sent')
+if not sent then return -1 end
+if tonumber(ARGV[1]) >= tonumber(sent) + tonumber(ARGV[2]) then
+  redis.call('HSET', KEYS[1], 'sent', ARGV[1])
+  return -2
+end
+return tonumber(sent)
+";
+
+const WRONG_CODE: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('HINCRBY', KEYS[1], 'wrong', 1)
+";
+
+const NEW_STEP: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'wrong', 0, 'sent', ARGV[1]) end
+return 0
+";
+
+const FINISH: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'done', 1) end
+return 0
+";
+
+const HIT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+";
+
+fn flow_key(flow: &str) -> String {
+    format!("cf:flow:{flow}")
+}
+
+impl RedisStore {
+    /// A store on `url` (`redis://[:password@]host:port[/db]`). No connection is made yet: the first
+    /// operation makes it, and a dropped one is made again, so a Redis that is down at start-up or
+    /// restarted later is used as soon as it answers.
+    pub fn new(url: &str) -> Result<RedisStore, StoreError> {
+        let client = redis::Client::open(url)
+            // The URL may hold a password: the error does not repeat it.
+            .map_err(|_| {
+                StoreError(
+                    "REDIS_URL is not a Redis URL (redis://[:password@]host:port[/db])".into(),
+                )
+            })?;
+        let timeout = Duration::from_secs(2);
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(timeout))
+            .set_response_timeout(Some(timeout))
+            .set_number_of_retries(1)
+            .set_max_delay(Duration::from_millis(500));
+        let connection = redis::aio::ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| StoreError(e.to_string()))?;
+        Ok(RedisStore {
+            connection,
+            timeout,
+        })
+    }
+
+    async fn script(&self, code: &str, key: &str, args: &[&str]) -> Result<i64, StoreError> {
+        let script = redis::Script::new(code);
+        let mut invocation = script.key(key);
+        for arg in args {
+            invocation.arg(*arg);
+        }
+        let mut connection = self.connection.clone();
+        match tokio::time::timeout(self.timeout, invocation.invoke_async(&mut connection)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(StoreError(e.to_string())),
+            Err(_) => Err(StoreError("no answer in time".into())),
+        }
+    }
+
+    async fn generation(
+        &self,
+        flow: &str,
+        generation: u64,
+        advance: bool,
+    ) -> Result<Generation, StoreError> {
+        let generation = generation.to_string();
+        let advance = if advance { "1" } else { "0" };
+        Ok(
+            match self
+                .script(ADVANCE, &flow_key(flow), &[&generation, advance])
+                .await?
+            {
+                -1 => Generation::Missing,
+                -2 => Generation::Finished,
+                -3 => Generation::Stale,
+                n => Generation::Advanced(n.max(0) as u64),
+            },
+        )
+    }
+}
+
+impl FlowRecords for RedisStore {
+    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let key = flow_key(flow);
+        Box::pin(async move {
+            let mut pipe = redis::pipe();
+            pipe.atomic()
+                .hset_multiple(
+                    &key,
+                    &[("gen", 1u64), ("wrong", 0), ("sent", 0), ("done", 0)],
+                )
+                .ignore()
+                .pexpire(&key, ttl.as_millis() as i64)
+                .ignore();
+            let mut connection = self.connection.clone();
+            match tokio::time::timeout(self.timeout, pipe.query_async::<()>(&mut connection)).await
+            {
+                Ok(Ok(())) => Ok(1),
+                Ok(Err(e)) => Err(StoreError(e.to_string())),
+                Err(_) => Err(StoreError("no answer in time".into())),
+            }
+        })
+    }
+
+    fn advance(
+        &self,
+        flow: &str,
+        generation: u64,
+    ) -> BoxFuture<'_, Result<Generation, StoreError>> {
+        let flow = flow.to_owned();
+        Box::pin(async move { self.generation(&flow, generation, true).await })
+    }
+
+    fn check(&self, flow: &str, generation: u64) -> BoxFuture<'_, Result<Generation, StoreError>> {
+        let flow = flow.to_owned();
+        Box::pin(async move { self.generation(&flow, generation, false).await })
+    }
+
+    fn new_step(&self, flow: &str, now_ms: u64) -> BoxFuture<'_, Result<(), StoreError>> {
+        let key = flow_key(flow);
+        Box::pin(async move {
+            self.script(NEW_STEP, &key, &[&now_ms.to_string()])
+                .await
+                .map(drop)
+        })
+    }
+
+    fn wrong_code(&self, flow: &str) -> BoxFuture<'_, Result<u32, StoreError>> {
+        let key = flow_key(flow);
+        Box::pin(async move {
+            let n = self.script(WRONG_CODE, &key, &[]).await?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+    }
+
+    fn resend(
+        &self,
+        flow: &str,
+        now_ms: u64,
+        cooldown_ms: u64,
+    ) -> BoxFuture<'_, Result<Result<(), u64>, StoreError>> {
+        let key = flow_key(flow);
+        Box::pin(async move {
+            let now = now_ms.to_string();
+            let cooldown = cooldown_ms.to_string();
+            Ok(match self.script(RESEND, &key, &[&now, &cooldown]).await? {
+                -2 => Ok(()),
+                -1 => Err(now_ms),
+                sent => Err(sent.max(0) as u64),
+            })
+        })
+    }
+
+    fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        let key = flow_key(flow);
+        Box::pin(async move { self.script(FINISH, &key, &[]).await.map(drop) })
+    }
+
+    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+        let (index, left) = window_of(window);
+        let key = format!("cf:hit:{key}:{index}");
+        Box::pin(async move {
+            let left = left.as_millis().max(1).to_string();
+            let n = self.script(HIT, &key, &[&left]).await?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            match tokio::time::timeout(
+                self.timeout,
+                redis::cmd("PING").query_async::<String>(&mut connection),
+            )
+            .await
+            {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(e)) => Err(StoreError(e.to_string())),
+                Err(_) => Err(StoreError("no answer in time".into())),
+            }
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn generations_are_single_use_and_a_finished_flow_refuses_everything() {
+        let store = MemoryStore::default();
+        let ttl = Duration::from_secs(60);
+        assert_eq!(store.create("f1", ttl).await.ok(), Some(1));
+        assert_eq!(
+            store.advance("f1", 1).await.ok(),
+            Some(Generation::Advanced(2))
+        );
+        // The same cookie again: refused.
+        assert_eq!(store.advance("f1", 1).await.ok(), Some(Generation::Stale));
+        assert_eq!(
+            store.check("f1", 2).await.ok(),
+            Some(Generation::Advanced(2))
+        );
+        store.finish("f1").await.ok();
+        assert_eq!(
+            store.advance("f1", 2).await.ok(),
+            Some(Generation::Finished)
+        );
+        assert_eq!(
+            store.advance("nope", 1).await.ok(),
+            Some(Generation::Missing)
+        );
+    }
+
+    #[tokio::test]
+    async fn wrong_codes_and_the_resend_cooldown_are_counted_on_the_record() {
+        let store = MemoryStore::default();
+        store.create("f", Duration::from_secs(60)).await.ok();
+        store.new_step("f", 1_000).await.ok();
+        assert_eq!(store.wrong_code("f").await.ok(), Some(1));
+        assert_eq!(store.wrong_code("f").await.ok(), Some(2));
+        assert_eq!(store.resend("f", 1_500, 1_000).await.ok(), Some(Err(1_000)));
+        assert_eq!(store.resend("f", 2_000, 1_000).await.ok(), Some(Ok(())));
+        assert_eq!(store.resend("f", 2_100, 1_000).await.ok(), Some(Err(2_000)));
+        store.new_step("f", 5_000).await.ok();
+        assert_eq!(store.wrong_code("f").await.ok(), Some(1));
+    }
+
+    #[tokio::test]
+    async fn a_record_expires_with_its_flow() {
+        let store = MemoryStore::default();
+        store.create("f", Duration::from_millis(20)).await.ok();
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        assert_eq!(store.advance("f", 1).await.ok(), Some(Generation::Missing));
+    }
+
+    #[tokio::test]
+    async fn hits_count_per_key_within_a_window() {
+        let store = MemoryStore::default();
+        let window = Duration::from_secs(3600);
+        assert_eq!(store.hit("a", window).await.ok(), Some(1));
+        assert_eq!(store.hit("a", window).await.ok(), Some(2));
+        assert_eq!(store.hit("b", window).await.ok(), Some(1));
+    }
+}

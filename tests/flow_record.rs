@@ -1,0 +1,455 @@
+//! The flow record on the server, over real HTTP: a copy of the flow cookie cannot be replayed, the limits
+//! hold whatever cookie is sent, replicas sharing Redis share every count, and without its store the server
+//! sends nothing and says so. Live mode against a sandbox started here, which records what reached it.
+//!
+//! The Redis tests start their own `redis-server` (Debian's package, which `scripts/setup.sh` installs) on a
+//! free loopback port, without persistence.
+#![cfg(feature = "ssr")]
+
+mod common;
+
+use common::{spawn_with, TestApp};
+use credentials_flow::server::settings::{Secrets, Settings};
+use serde_json::Value;
+use std::{
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+use unipile_sandbox::{RunningSandbox, SandboxConfig};
+
+const API_KEY: &str = "flow-record-test-key";
+const SESSION_SECRET: &str = "0123456789abcdef-session-secret-for-flow-record-tests";
+
+async fn sandbox() -> RunningSandbox {
+    unipile_sandbox::spawn(SandboxConfig {
+        api_key: API_KEY.to_owned(),
+        in_app_approval_delay: Duration::from_millis(200),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox")
+}
+
+fn settings(sandbox: &RunningSandbox) -> Settings {
+    let mut settings = Settings::default();
+    settings.unipile.base_url = sandbox.base_url();
+    settings.unipile.allow_http = true;
+    settings
+}
+
+fn secrets(redis_url: Option<String>) -> Secrets {
+    Secrets {
+        api_key: Some(API_KEY.to_owned().into()),
+        session_secret: Some(SESSION_SECRET.to_owned().into()),
+        metrics_token: None,
+        redis_url: redis_url.map(Into::into),
+    }
+}
+
+/// The cookies a browser holds: `name=value` pairs, updated from each answer's `Set-Cookie`.
+#[derive(Clone, Default)]
+struct Jar(Vec<(String, String)>);
+
+impl Jar {
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn update(&mut self, response: &reqwest::Response) {
+        for value in response.headers().get_all("set-cookie") {
+            let text = value.to_str().expect("ascii cookie");
+            let pair = text.split(';').next().unwrap_or_default();
+            let (name, value) = pair.split_once('=').expect("name=value");
+            let removed = text.contains("Max-Age=0");
+            self.0.retain(|(n, _)| n != name);
+            if !removed {
+                self.0.push((name.to_owned(), value.to_owned()));
+            }
+        }
+    }
+}
+
+/// A server-function call as the page's script makes it, with the cookies of `jar`; the jar takes the
+/// answer's cookies. Returns the status and the JSON answer.
+async fn call(app: &TestApp, jar: &mut Jar, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/{endpoint}", app.base))
+        .header("accept", "application/json")
+        .header("cookie", jar.header())
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    jar.update(&response);
+    let status = response.status().as_u16();
+    let text = response.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn start(app: &TestApp, jar: &mut Jar, username: &str) -> (u16, Value) {
+    call(
+        app,
+        jar,
+        "start_auth_intent",
+        &[
+            ("provider", "linkedin"),
+            ("username", username),
+            ("password", "pass_good"),
+        ],
+    )
+    .await
+}
+
+fn flow_id(step: &Value) -> String {
+    step["Checkpoint"]["flow_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not a checkpoint: {step}"))
+        .to_owned()
+}
+
+async fn solve(app: &TestApp, jar: &mut Jar, flow: &str, code: &str) -> (u16, Value) {
+    call(
+        app,
+        jar,
+        "solve_checkpoint",
+        &[("provider", "linkedin"), ("flow", flow), ("code", code)],
+    )
+    .await
+}
+
+fn solves(sandbox: &RunningSandbox) -> usize {
+    sandbox
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v2/auth/checkpoint")
+        .count()
+}
+
+fn notice(step: &Value) -> &Value {
+    match step.get("Checkpoint") {
+        Some(view) => &view["notice"]["code"],
+        None => &step["Form"]["notice"]["code"],
+    }
+}
+
+#[tokio::test]
+async fn a_replayed_cookie_is_refused_without_calling_unipile_and_cannot_reset_the_wrong_codes() {
+    let sandbox = sandbox().await;
+    let mut s = settings(&sandbox);
+    s.flow.max_code_attempts = 3;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+    // Someone who got hold of the cookie keeps this copy and sends it with every guess.
+    let stolen = browser.clone();
+
+    let (_, step) = solve(&app, &mut stolen.clone(), &flow, "000001").await;
+    assert_eq!(notice(&step), "invalid_code", "{step}");
+    assert_eq!(step["Checkpoint"]["attempts_left"], 2, "{step}");
+    for guess in ["000002", "000003", "000004", "123456"] {
+        let (status, step) = solve(&app, &mut stolen.clone(), &flow, guess).await;
+        assert_eq!(status, 200);
+        assert_eq!(notice(&step), "out_of_date", "{guess}: {step}");
+    }
+    assert_eq!(solves(&sandbox), 1, "only the first guess reached Unipile");
+    assert!(
+        !sandbox
+            .requests()
+            .iter()
+            .any(|r| r.body["code"] == "123456"),
+        "the right code, replayed, never reached Unipile"
+    );
+}
+
+#[tokio::test]
+async fn wrong_codes_are_counted_on_the_record_not_in_the_cookie() {
+    let sandbox = sandbox().await;
+    let mut s = settings(&sandbox);
+    s.flow.max_code_attempts = 3;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+    for left in [2, 1] {
+        let (_, step) = solve(&app, &mut browser, &flow, "000000").await;
+        assert_eq!(step["Checkpoint"]["attempts_left"], left, "{step}");
+    }
+    let (_, step) = solve(&app, &mut browser, &flow, "000000").await;
+    assert_eq!(notice(&step), "too_many_wrong_codes", "{step}");
+    assert_eq!(step["Form"]["form"]["values"]["username"], "user_2fa_sms");
+}
+
+#[tokio::test]
+async fn each_step_is_single_use_and_a_finished_flow_refuses_every_replay() {
+    let sandbox = sandbox().await;
+    let app = spawn_with(settings(&sandbox), secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+    let at_code_step = browser.clone();
+
+    let (_, step) = solve(&app, &mut browser, &flow, "000000").await;
+    assert_eq!(notice(&step), "invalid_code", "{step}");
+    let after_wrong_code = browser.clone();
+    let (_, step) = solve(&app, &mut browser, &flow, "123456").await;
+    assert!(step.get("Connected").is_some(), "{step}");
+    let linked = solves(&sandbox);
+
+    for (name, jar) in [
+        ("code step", at_code_step),
+        ("after a wrong code", after_wrong_code),
+    ] {
+        let (_, step) = solve(&app, &mut jar.clone(), &flow, "123456").await;
+        assert_eq!(notice(&step), "out_of_date", "{name}: {step}");
+        let (_, step) = call(
+            &app,
+            &mut jar.clone(),
+            "resend_code",
+            &[("provider", "linkedin"), ("flow", &flow)],
+        )
+        .await;
+        assert_eq!(notice(&step), "out_of_date", "{name}: {step}");
+    }
+    assert_eq!(solves(&sandbox), linked, "no replay reached Unipile");
+    assert!(sandbox
+        .requests()
+        .iter()
+        .all(|r| r.path != "/v2/auth/checkpoint/resend"));
+}
+
+#[tokio::test]
+async fn the_resend_cooldown_is_kept_on_the_record() {
+    let sandbox = sandbox().await;
+    let mut s = settings(&sandbox);
+    s.flow.resend_cooldown_secs = 3600;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+    for _ in 0..3 {
+        let (_, step) = call(
+            &app,
+            &mut browser,
+            "resend_code",
+            &[("provider", "linkedin"), ("flow", &flow)],
+        )
+        .await;
+        assert_eq!(notice(&step), "resend_too_soon", "{step}");
+    }
+    assert!(sandbox
+        .requests()
+        .iter()
+        .all(|r| r.path != "/v2/auth/checkpoint/resend"));
+}
+
+#[tokio::test]
+async fn calls_on_one_sign_in_have_a_ceiling() {
+    let sandbox = sandbox().await;
+    let mut s = settings(&sandbox);
+    s.limits.actions_per_flow_per_minute = 3;
+    s.flow.max_code_attempts = 20;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+    for _ in 0..3 {
+        let (status, _) = solve(&app, &mut browser, &flow, "000000").await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = solve(&app, &mut browser, &flow, "000000").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(solves(&sandbox), 3);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Redis, shared by replicas
+
+/// A `redis-server` of this test's own on a free loopback port; stopped when dropped.
+struct Redis {
+    child: Option<Child>,
+    port: u16,
+}
+
+impl Redis {
+    fn free_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts (or restarts) the server on this port and waits until it answers.
+    async fn start(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian package redis-server; scripts/setup.sh installs it)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn redis() -> Redis {
+    let mut redis = Redis {
+        child: None,
+        port: Redis::free_port(),
+    };
+    redis.start().await;
+    redis
+}
+
+#[tokio::test]
+async fn replicas_sharing_redis_share_the_record_and_the_limits() {
+    let sandbox = sandbox().await;
+    let redis = redis().await;
+    let mut s = settings(&sandbox);
+    s.limits.start_per_username_per_minute = 3;
+    let a = spawn_with(s.clone(), secrets(Some(redis.url()))).await;
+    let b = spawn_with(s, secrets(Some(redis.url()))).await;
+
+    // A cookie from replica a, replayed on replica b: refused there too.
+    let mut browser = Jar::default();
+    let (_, step) = start(&a, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+    let copy = browser.clone();
+    let (_, step) = solve(&b, &mut browser, &flow, "000000").await;
+    assert_eq!(notice(&step), "invalid_code", "{step}");
+    let (_, step) = solve(&a, &mut copy.clone(), &flow, "123456").await;
+    assert_eq!(notice(&step), "out_of_date", "{step}");
+    let (_, step) = solve(&a, &mut browser, &flow, "123456").await;
+    assert!(step.get("Connected").is_some(), "{step}");
+
+    // Three sign-ins for one username, spread over both replicas, then a fourth is refused on either.
+    for (app, name) in [(&a, "user_good"), (&b, "user_good"), (&a, "USER_GOOD")] {
+        let (status, step) = start(app, &mut Jar::default(), name).await;
+        assert_eq!(status, 200, "{step}");
+    }
+    for app in [&b, &a] {
+        let (status, step) = start(app, &mut Jar::default(), "user_good").await;
+        assert_eq!(status, 429, "{step}");
+    }
+}
+
+#[tokio::test]
+async fn without_its_store_nothing_is_sent_and_the_user_is_told_then_it_continues_when_redis_is_back(
+) {
+    let sandbox = sandbox().await;
+    let mut redis = redis().await;
+    let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
+    let ready = |app: &TestApp| {
+        let url = format!("{}/readyz", app.base);
+        async move {
+            let response = reqwest::get(url).await.expect("readyz");
+            (
+                response.status().as_u16(),
+                response.text().await.unwrap_or_default(),
+            )
+        }
+    };
+    assert_eq!(ready(&app).await.0, 200);
+    let mut pending = Jar::default();
+    let (_, step) = start(&app, &mut pending, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+
+    redis.stop();
+    let before = sandbox.requests().len();
+    let (status, step) = start(&app, &mut Jar::default(), "user_good").await;
+    assert_eq!(status, 503, "{step}");
+    let (status, answer) = solve(&app, &mut pending.clone(), &flow, "123456").await;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(
+        answer, "StoreUnavailable",
+        "the page shows this failure's notice"
+    );
+    assert_eq!(
+        sandbox.requests().len(),
+        before,
+        "nothing was sent to Unipile"
+    );
+    let (status, text) = ready(&app).await;
+    assert_eq!(status, 503);
+    assert!(text.contains("flow store"), "{text}");
+
+    // A plain form post keeps what was typed for the form drawn next.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(format!("{}/api/start_auth_intent", app.base))
+        .header("accept", "text/html")
+        .form(&[
+            ("provider", "linkedin"),
+            ("username", "user_good"),
+            ("password", "pass_good"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    let mut jar = Jar::default();
+    jar.update(&response);
+    let page = reqwest::Client::new()
+        .get(format!("{}/connect/linkedin", app.base))
+        .header("cookie", jar.header())
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("value=\"user_good\""), "username kept");
+    assert!(!page.contains("pass_good"), "never the password");
+    assert!(page.contains("Nothing was sent"), "the page says so");
+
+    redis.start().await;
+    let mut linked = false;
+    for _ in 0..40 {
+        let (status, step) = start(&app, &mut Jar::default(), "user_good").await;
+        if status == 200 && step.get("Connected").is_some() {
+            linked = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(
+        linked,
+        "a sign-in links again once Redis is back, without a restart"
+    );
+    assert_eq!(ready(&app).await.0, 200);
+}
