@@ -37,10 +37,12 @@ async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningS
     .await
     .expect("sandbox");
     settings.unipile.base_url = sandbox.base_url();
+    settings.unipile.allow_http = true;
     let secrets = Secrets {
         api_key: Some(api_key.to_owned().into()),
         session_secret: Some(SESSION_SECRET.to_owned().into()),
         metrics_token: Some(METRICS_TOKEN.to_owned().into()),
+        ..Secrets::default()
     };
     (spawn_with(settings, secrets).await, sandbox)
 }
@@ -83,13 +85,17 @@ impl Seen {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
     }
 
-    /// The value of the flow cookie this response set, if any.
+    /// The value of the flow cookie this response set, if any, whether `__Host-` named or not.
     fn flow_cookie(&self) -> Option<String> {
         self.headers
             .get_all("set-cookie")
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| v.strip_prefix("cf_flow_linkedin="))
+            .filter_map(|v| {
+                v.strip_prefix("__Host-")
+                    .unwrap_or(v)
+                    .strip_prefix("cf_flow_linkedin=")
+            })
             .map(|v| v.split(';').next().unwrap_or_default().to_owned())
             .find(|v| !v.is_empty())
     }
@@ -594,7 +600,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
 #[tokio::test]
 async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_secret() {
     let mut settings = Settings::default();
-    settings.cookie.secure = true;
+    settings.cookie.secure = Some(true);
     let (app, _sandbox) = spawn_live(settings.clone(), "key-a").await;
     let client = browser();
     let started = app.start(&client, "user_2fa_sms", "pass_good").await;
@@ -643,7 +649,7 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
     let replayed = reqwest::Client::new()
         .post(format!("http://{addr}/api/solve_checkpoint"))
         .header("accept", "application/json")
-        .header("cookie", format!("cf_flow_linkedin={cookie}"))
+        .header("cookie", format!("__Host-cf_flow_linkedin={cookie}"))
         .form(&[
             ("provider", "linkedin"),
             ("code", "123456"),
@@ -672,6 +678,10 @@ async fn cross_site_posts_are_refused_and_there_is_no_cors() {
         let mut request = browser()
             .post(format!("{}/api/get_site_info", app.base))
             .header("accept", "application/json");
+    assert!(
+        set_cookie.starts_with("__Host-cf_flow_linkedin="),
+        "{set_cookie}"
+    );
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -1420,4 +1430,289 @@ async fn shutdown_finishes_requests_in_flight_within_the_deadline() {
         "{took:?}"
     );
     request.abort();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cookie and transport hardening
+
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// The `Set-Cookie` values of an answer.
+fn set_cookies(seen: &Seen) -> Vec<String> {
+    seen.headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .collect()
+}
+
+impl TestApp {
+    /// The step `load_flow_step` answers to a client sending exactly `cookie` (and no cookie store).
+    async fn step_with_cookie(&self, cookie: &str) -> Value {
+        let response = reqwest::Client::new()
+            .post(format!("{}/api/load_flow_step", self.base))
+            .header("accept", "application/json")
+            .header("cookie", cookie)
+            .form(&[("provider", "linkedin"), ("wait", "false")])
+            .send()
+            .await
+            .expect("post");
+        Seen::from(response).await.json()
+    }
+}
+
+#[tokio::test]
+async fn in_live_mode_flow_cookies_are_secure_and_host_prefixed_and_carry_the_flow() {
+    let (app, _sandbox) = spawn_live(Settings::default(), "key").await;
+    let client = browser();
+    // A state long enough for two cookies: every part is Secure and prefixed, and is read back whole.
+    let captcha = app.start(&client, "user_captcha_large", "pass_good").await;
+    let set = set_cookies(&captcha);
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("__Host-cf_flow_linkedin_1=")),
+        "{set:?}"
+    );
+    for cookie in &set {
+        // What a browser requires before it keeps a `__Host-` cookie.
+        assert!(
+            cookie.starts_with("__Host-cf_flow_linkedin")
+                && cookie.contains("; Secure")
+                && cookie.contains("; Path=/")
+                && !cookie.to_ascii_lowercase().contains("domain="),
+            "{cookie}"
+        );
+    }
+    let step = app
+        .call(
+            &client,
+            "load_flow_step",
+            &[("provider", "linkedin"), ("wait", "false")],
+        )
+        .await
+        .json();
+    assert!(
+        step["Checkpoint"]["kind"]["Captcha"]["data"]
+            .as_str()
+            .is_some_and(|data| data.len() > 4_000),
+        "{step}"
+    );
+
+    // A 2FA sign-in carried to its end by the prefixed cookie.
+    let started = app.start(&client, "user_2fa_sms", "pass_good").await;
+    assert!(
+        started
+            .header("set-cookie")
+            .starts_with("__Host-cf_flow_linkedin="),
+        "{:?}",
+        set_cookies(&started)
+    );
+    let done = app
+        .act(
+            &client,
+            "solve_checkpoint",
+            &[("provider", "linkedin"), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(
+        done.json()["Connected"]["name"],
+        "user_2fa_sms",
+        "{}",
+        done.body
+    );
+}
+
+#[tokio::test]
+async fn in_live_mode_a_flow_cookie_without_the_host_prefix_is_not_even_read() {
+    let (logs, _guard) = Logs::capture();
+    let (app, _sandbox) = spawn_live(Settings::default(), "key").await;
+    let value = app
+        .start(&browser(), "user_2fa_sms", "pass_good")
+        .await
+        .flow_cookie()
+        .expect("flow cookie");
+    // The same value under the plain name, as a sibling subdomain could plant it: no sign-in here.
+    let planted = app
+        .step_with_cookie(&format!("cf_flow_linkedin={value}"))
+        .await;
+    assert!(
+        planted.get("Form").is_some() && planted.get("Checkpoint").is_none(),
+        "{planted}"
+    );
+    // The prefixed cookie goes on, whatever is planted beside it.
+    let own = app
+        .step_with_cookie(&format!(
+            "cf_flow_linkedin=planted; __Host-cf_flow_linkedin={value}"
+        ))
+        .await;
+    assert!(own["Checkpoint"]["flow_id"].is_string(), "{own}");
+    // A cookie read and refused would be logged: the plain names were never looked at.
+    let logs = logs.text();
+    assert!(!logs.contains("flow cookie refused"), "{logs}");
+}
+
+#[tokio::test]
+async fn hsts_and_secure_cookies_follow_the_mode_unless_the_setting_says_otherwise() {
+    let client = browser();
+    let header_on = |app: &TestApp, path: &'static str| {
+        let (client, base) = (client.clone(), app.base.clone());
+        async move {
+            let seen = Seen::from(
+                client
+                    .get(format!("{base}{path}"))
+                    .send()
+                    .await
+                    .expect("get"),
+            )
+            .await;
+            seen.header("strict-transport-security").to_owned()
+        }
+    };
+    let paths = ["/", "/connect/linkedin", "/healthz", "/no-such-page"];
+
+    // Live mode: the site is https unless said otherwise.
+    let (live, _sandbox) = spawn_live(Settings::default(), "key").await;
+    for path in paths {
+        assert_eq!(header_on(&live, path).await, HSTS, "{path}");
+    }
+    let answer = live.call(&client, "get_site_info", &[]).await;
+    assert_eq!(answer.header("strict-transport-security"), HSTS);
+
+    // Sandbox mode is served over plain http on this machine: no HSTS, plain cookie names, no Secure.
+    let sandbox = spawn_app(Settings::default()).await;
+    for path in paths {
+        assert_eq!(header_on(&sandbox, path).await, "", "{path}");
+    }
+    let started = sandbox.start(&browser(), "user_2fa_sms", "pass_good").await;
+    let set = started.header("set-cookie");
+    assert!(
+        set.starts_with("cf_flow_linkedin=") && !set.contains("Secure"),
+        "{set}"
+    );
+    assert_eq!(started.header("strict-transport-security"), "");
+
+    // Live mode served over plain http (cookie.secure = false): the same as sandbox mode.
+    let mut http = Settings::default();
+    http.cookie.secure = Some(false);
+    let (plain, _plain_sandbox) = spawn_live(http, "key").await;
+    assert_eq!(header_on(&plain, "/").await, "");
+    let started = plain.start(&browser(), "user_2fa_sms", "pass_good").await;
+    let set = started.header("set-cookie");
+    assert!(
+        set.starts_with("cf_flow_linkedin=") && !set.contains("Secure"),
+        "{set}"
+    );
+
+    // Sandbox mode declared https: HSTS and prefixed Secure cookies.
+    let mut https = Settings::default();
+    https.cookie.secure = Some(true);
+    let declared = spawn_app(https).await;
+    assert_eq!(header_on(&declared, "/").await, HSTS);
+    let started = declared
+        .start(&browser(), "user_2fa_sms", "pass_good")
+        .await;
+    assert!(
+        started
+            .header("set-cookie")
+            .starts_with("__Host-cf_flow_linkedin="),
+        "{}",
+        started.header("set-cookie")
+    );
+}
+
+#[tokio::test]
+async fn the_metrics_token_is_refused_when_its_length_or_any_character_differs() {
+    let (app, _sandbox) = spawn_live(Settings::default(), "key").await;
+    let scrape = |token: String| {
+        let base = app.base.clone();
+        async move {
+            let response = reqwest::Client::new()
+                .get(format!("{base}/metrics"))
+                .header("authorization", format!("Bearer {token}"))
+                .send()
+                .await
+                .expect("get");
+            Seen::from(response).await
+        }
+    };
+    let ok = scrape(METRICS_TOKEN.to_owned()).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert!(ok.body.contains("credentials_flow_"), "{}", ok.body);
+
+    let n = METRICS_TOKEN.len();
+    let with_char_at = |i: usize| {
+        let mut bytes = METRICS_TOKEN.as_bytes().to_vec();
+        bytes[i] = if bytes[i] == b'x' { b'y' } else { b'x' };
+        String::from_utf8(bytes).expect("ascii")
+    };
+    let wrong = [
+        // Another length: shorter, a prefix, longer, empty.
+        METRICS_TOKEN[..n - 1].to_owned(),
+        METRICS_TOKEN[..n / 2].to_owned(),
+        format!("{METRICS_TOKEN}0"),
+        String::new(),
+        // The right length, one character off: first, middle, last.
+        with_char_at(0),
+        with_char_at(n / 2),
+        with_char_at(n - 1),
+    ];
+    for token in wrong {
+        let refused = scrape(token.clone()).await;
+        assert_eq!(refused.status, 401, "{token:?}: {}", refused.body);
+        assert_eq!(refused.header("www-authenticate"), "Bearer", "{token:?}");
+        assert!(!refused.body.contains("credentials_flow_"), "{token:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_tampered_flow_cookie_is_logged_once_per_request_without_its_value() {
+    let (logs, _guard) = Logs::capture();
+    let (app, _sandbox) = spawn_live(Settings::default(), "key").await;
+    let value = app
+        .start(&browser(), "user_2fa_sms", "pass_good")
+        .await
+        .flow_cookie()
+        .expect("flow cookie");
+    // One base64 character changed in the middle of the sealed state.
+    let mid = value.len() / 2;
+    let swapped = if &value[mid..=mid] == "A" { "B" } else { "A" };
+    let tampered = format!("{}{swapped}{}", &value[..mid], &value[mid + 1..]);
+    let cookie = format!("__Host-cf_flow_linkedin={tampered}");
+    let warnings = || -> Vec<String> {
+        logs.text()
+            .lines()
+            .filter(|l| l.contains("flow cookie refused"))
+            .map(str::to_owned)
+            .collect()
+    };
+
+    // The page: the sign-in is not found, the form shows, one warning.
+    let page = Seen::from(
+        reqwest::Client::new()
+            .get(format!("{}/connect/linkedin", app.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("get"),
+    )
+    .await;
+    assert_eq!(page.status, 200);
+    let after_page = warnings();
+    assert_eq!(after_page.len(), 1, "{}", logs.text());
+    let line = &after_page[0];
+    assert!(
+        line.contains("WARN") && line.contains("not authentic") && line.contains("linkedin"),
+        "{line}"
+    );
+    // A server function called with it: the form, and one warning more.
+    let step = app.step_with_cookie(&cookie).await;
+    assert!(step.get("Form").is_some(), "{step}");
+    assert_eq!(warnings().len(), 2, "{}", logs.text());
+
+    // No part of the value reaches the logs.
+    let text = logs.text();
+    for chunk in tampered.as_bytes().chunks(16).filter(|c| c.len() == 16) {
+        let chunk = std::str::from_utf8(chunk).expect("ascii");
+        assert!(!text.contains(chunk), "{chunk} logged:\n{text}");
+    }
 }

@@ -69,7 +69,7 @@ pub fn choose(request: &mut Request) -> Choice {
 pub fn remember(state: &AppState, choice: Choice, response: &mut Response) {
     let headers = response.headers_mut();
     if let Some(asked) = choice.newly_asked {
-        let secure = if state.settings.cookie.secure {
+        let secure = if state.cookies.is_secure() {
             "; Secure"
         } else {
             ""

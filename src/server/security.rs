@@ -1,8 +1,9 @@
 //! The HTTP layer around the app ([`front_door`]): request ids and request logs, refusal of cross-site
 //! posts, the body limit, security headers (the Content-Security-Policy with a per-response nonce is set
-//! where the page is rendered, see [`ContentSecurityPolicy`]) and the HTTP status of failed server functions.
+//! where the page is rendered, see [`ContentSecurityPolicy`]; Strict-Transport-Security when the site is
+//! declared https) and the HTTP status of failed server functions.
 
-use super::{locale, settings::url::origin_of, state::AppState};
+use super::{locale, session::RefusalLogged, settings::url::origin_of, state::AppState};
 use crate::error::AppError;
 use crate::{catalogue::escape_html, i18n::Locale, text, tx};
 use axum::{
@@ -42,6 +43,7 @@ pub fn front_door(
     next: Next,
 ) -> impl Future<Output = Response<Body>> {
     let id = request_id(&mut request);
+    request.extensions_mut().insert(RefusalLogged::default());
     // The path only: a query string may carry an account id.
     let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
     let is_api = request.uri().path().starts_with("/api/");
@@ -205,7 +207,7 @@ fn is_cross_site(app: &AppState, request: &Request) -> bool {
             let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
             // A TLS-terminating proxy hides the scheme from us: https is always this site, plain http only
             // while the cookie is not marked Secure.
-            let schemes: &[&str] = if app.settings.cookie.secure {
+            let schemes: &[&str] = if app.cookies.is_secure() {
                 &["https"]
             } else {
                 &["https", "http"]
@@ -299,8 +301,8 @@ async fn server_fn_status(response: Response<Body>) -> Response<Body> {
 }
 
 /// Headers every answer gets: no MIME sniffing, no referrer, nothing cached for pages and server
-/// functions (pages carry a per-response nonce and flow state), the replica's name when configured,
-/// and a strict policy on any HTML page that was not rendered with its own.
+/// functions (pages carry a per-response nonce and flow state), HSTS on an https site, the replica's name
+/// when configured, and a strict policy on any HTML page that was not rendered with its own.
 fn headers(app: &AppState, is_api: bool, response: &mut Response<Body>) {
     let is_html = response
         .headers()
@@ -318,6 +320,15 @@ fn headers(app: &AppState, is_api: bool, response: &mut Response<Body>) {
     );
     if is_api || is_html {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // Browsers then refuse plain http to this host and its subdomains for a year, so no one on the network
+    // can strip https or plant a cookie over http. The proxy in front terminates TLS, so the request cannot
+    // say whether it came over https: the operator's declaration (the cookie setting) does.
+    if app.cookies.is_secure() {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
     }
     if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         if let Ok(value) = HeaderValue::from_str(&app.csp.header(None)) {

@@ -1,6 +1,7 @@
 //! The flow cookie: the pending intent and the current step, encrypted and authenticated with AES-256-GCM,
-//! HttpOnly and SameSite=Strict; when the site is https, Secure and named `__Host-cf_flow_…`. The server keeps no per-user state, so any replica holding the same
-//! `SESSION_SECRET` can continue a flow, and a reload resumes it.
+//! HttpOnly and SameSite=Strict; when the site is https, Secure and named `__Host-cf_flow_…`. The server
+//! keeps no per-user state, so any replica holding the same `SESSION_SECRET` can continue a flow, and a
+//! reload resumes it.
 //!
 //! A sealed value is the `cookie` crate's private cookie: base64 (standard, padded) of a random 96-bit nonce,
 //! the ciphertext and the 128-bit tag, with the cookie's name as associated data and the key the crate
