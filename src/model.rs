@@ -126,6 +126,33 @@ pub struct CheckpointView {
     pub can_switch: bool,
     /// Identifies this attempt, so a form left open in another tab cannot act on a newer attempt.
     pub flow_id: String,
+    /// Phone registration: the number last sent, shown again when it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<TypedPhone>,
+}
+
+/// A phone number as typed on the phone-registration step, so a refused number is corrected rather than
+/// typed again.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TypedPhone {
+    pub country_code: String,
+    pub number: String,
+}
+
+impl TypedPhone {
+    /// The longest values the form takes.
+    pub const COUNTRY_CODE_MAX: usize = 5;
+    pub const NUMBER_MAX: usize = 24;
+
+    /// What was typed, or `None` when it is longer than the form allows (only a forged post is).
+    pub fn new(country_code: &str, number: &str) -> Option<TypedPhone> {
+        let fits = country_code.chars().count() <= Self::COUNTRY_CODE_MAX
+            && number.chars().count() <= Self::NUMBER_MAX;
+        fits.then(|| TypedPhone {
+            country_code: country_code.trim().to_owned(),
+            number: number.trim().to_owned(),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -332,31 +332,59 @@ async fn too_many_wrong_codes_end_the_attempt() {
 }
 
 #[tokio::test]
-async fn phone_registration_sends_the_contract_format_then_asks_for_the_sms_code() {
+async fn phone_registration_sends_the_number_without_its_trunk_prefix_then_asks_for_the_sms_code() {
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app.start(&client, "user_phone", "pass_good").await;
     assert_eq!(step["Checkpoint"]["kind"], "PhoneRegister", "{step}");
 
     let phone = |cc: &'static str, n: &'static str| [("country_code", cc), ("phone_number", n)];
-    let refused = app
-        .act(&client, "register_phone", &phone("+33", "12ab"))
-        .await;
-    assert_eq!(
-        refused["Checkpoint"]["notice"]["code"], "invalid_phone",
-        "{refused}"
+    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
+    let sent_codes = || {
+        sandbox
+            .requests()
+            .iter()
+            .filter_map(|r| {
+                r.body
+                    .get("code")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .collect::<Vec<_>>()
+    };
+    // Letters, and a UK mobile under the French code: refused here, nothing sent.
+    for (cc, number) in [("+33", "12ab"), ("+33", "07700 900123")] {
+        let refused = app.act(&client, "register_phone", &phone(cc, number)).await;
+        assert_eq!(
+            refused["Checkpoint"]["notice"]["code"], "invalid_phone",
+            "{refused}"
+        );
+        assert_eq!(refused["Checkpoint"]["kind"], "PhoneRegister");
+    }
+    assert_eq!(sent_codes(), Vec::<String>::new());
+
+    // Without JavaScript the page shows the checkpoint again: how to write the number, and the number to correct.
+    let page = client
+        .get(format!("{}/connect/linkedin", app.base))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("not valid for the country code you entered"),
+        "{page}"
     );
-    assert_eq!(refused["Checkpoint"]["kind"], "PhoneRegister");
+    assert!(page.contains("as you dial it in that country"));
+    assert!(page.contains(r#"value="+33""#) && page.contains(r#"value="07700 900123""#));
+    assert!(page.contains(r#"aria-invalid="true""#));
 
     let otp = app
-        .act(&client, "register_phone", &phone("+33", "6 12 34 56 78"))
+        .act(&client, "register_phone", &phone("+44", "07700 900123"))
         .await;
     assert_eq!(code_source(&otp), "Sms", "{otp}");
-    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
-    assert!(sandbox
-        .requests()
-        .iter()
-        .any(|r| r.body["code"] == "(+33)612345678"));
+    assert_eq!(sent_codes(), ["(+44)7700900123"]);
 
     assert_eq!(
         app.solve(&client, "123456").await["Connected"]["name"],

@@ -186,16 +186,6 @@ pub(crate) fn new_intent_id() -> String {
     format!("acc_{}", random_id(22))
 }
 
-/// `^\(\+[0-9]{1,4}\)[0-9]{4,15}$`, e.g. `(+33)612345678`.
-fn is_phone(code: &str) -> bool {
-    let digits = |s: &str, min: usize, max: usize| {
-        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-    };
-    code.strip_prefix("(+")
-        .and_then(|rest| rest.split_once(')'))
-        .is_some_and(|(country, number)| digits(country, 1, 4) && digits(number, 4, 15))
-}
-
 /// A consent is answered with the chosen product ids, comma-separated: at least one, each offered, none twice.
 fn check_consent(code: &str) -> Result<(), Failure> {
     let chosen: Vec<&str> = code.split(',').collect();
@@ -347,12 +337,7 @@ impl Flows {
         };
         match stage {
             Stage::TwoFactor(_) | Stage::Otp(_) => check_code(code)?,
-            Stage::PhoneRegister if !is_phone(code) => {
-                return Err(Failure::invalid(
-                    "`code` must be a phone number with its country code in brackets, e.g. (+33)612345678",
-                ))
-            }
-            Stage::PhoneRegister => {}
+            Stage::PhoneRegister => crate::validate::phone(code)?,
             Stage::Captcha(_) if code != captcha_token(intent_id) => {
                 return Err(Failure::new(
                     INVALID_CHECKPOINT_CODE,
@@ -513,26 +498,6 @@ fn advance(intents: &mut Intents, intent_id: &str, now: Instant) -> Result<Value
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn phone_format() {
-        for good in ["(+33)612345678", "(+1)5551234", "(+1234)123456789012345"] {
-            assert!(is_phone(good), "{good}");
-        }
-        for bad in [
-            "",
-            "+33612345678",
-            "(33)612345678",
-            "(+)612345678",
-            "(+12345)612345678",
-            "(+33)123",
-            "(+33)6123456789012345",
-            "(+33)61234567a",
-            "(+33) 612345678",
-        ] {
-            assert!(!is_phone(bad), "{bad}");
-        }
-    }
 
     #[test]
     fn captcha_data_is_hostile_but_holds_the_token() {

@@ -224,6 +224,44 @@ pub(crate) fn resend(body: &Value) -> Result<String, Failure> {
     intent_id(root)
 }
 
+/// The `code` of a PHONE_REGISTER: `(+CC)NATIONAL`, e.g. `(+44)7700900123`, with a country code that
+/// exists and the national number as dialled from abroad, so without its trunk prefix: `(+44)07700900123`
+/// is refused (the emulator does not judge whether the number is assigned).
+pub(crate) fn phone(code: &str) -> Result<(), Failure> {
+    let digits = |s: &str, min: usize, max: usize| {
+        (min..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    let Some((country, national)) = code
+        .strip_prefix("(+")
+        .and_then(|rest| rest.split_once(')'))
+        .filter(|(country, national)| digits(country, 1, 3) && digits(national, 4, 15))
+    else {
+        return Err(Failure::invalid(
+            "`code` must be a phone number with its country code in brackets, e.g. (+33)612345678",
+        ));
+    };
+    let unknown = || Failure::invalid(format!("`code`: +{country} is not a country calling code"));
+    let code: u16 = country.parse().map_err(|_| unknown())?;
+    let regions = phonenumber::metadata::DATABASE
+        .by_code(&code)
+        .ok_or_else(unknown)?;
+    let Some(region) = regions
+        .iter()
+        .find(|m| m.is_main_country_for_code())
+        .or(regions.first())
+        .and_then(|m| m.id().parse::<phonenumber::country::Id>().ok())
+    else {
+        return Err(unknown());
+    };
+    match phonenumber::parse(Some(region), national) {
+        Ok(parsed) if parsed.national().to_string() != national => Err(Failure::invalid(format!(
+            "`code` keeps a prefix dialled only from inside the country: send (+{country}){}, not (+{country}){national}",
+            parsed.national()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 fn intent_id(root: &Map<String, Value>) -> Result<String, Failure> {
     let id = required_str(root, "", "intent_id")?;
     acc_pattern(id, "intent_id")?;
@@ -310,6 +348,49 @@ mod tests {
             Err(failure) => {
                 assert_eq!(failure.kind(), INVALID_PARAMETERS);
                 failure.detail().to_owned()
+            }
+        }
+    }
+
+    #[test]
+    fn phone_codes_are_international_numbers_without_a_trunk_prefix() {
+        for good in [
+            "(+33)612345678",
+            "(+44)7700900123",
+            "(+1)2015550123",
+            // In Italy the leading zero belongs to the number.
+            "(+39)0612345678",
+        ] {
+            assert!(phone(good).is_ok(), "{good}");
+        }
+        for (bad, says) in [
+            (
+                "(+44)07700900123",
+                "send (+44)7700900123, not (+44)07700900123",
+            ),
+            ("(+33)0612345678", "send (+33)612345678"),
+            ("(+1)12015550123", "send (+1)2015550123"),
+            ("(+999)612345678", "+999 is not a country calling code"),
+            ("", "in brackets"),
+            ("+33612345678", "in brackets"),
+            ("(33)612345678", "in brackets"),
+            ("(+)612345678", "in brackets"),
+            ("(+1234)612345678", "in brackets"),
+            ("(+33)123", "in brackets"),
+            ("(+33)6123456789012345", "in brackets"),
+            ("(+33)61234567a", "in brackets"),
+            ("(+33) 612345678", "in brackets"),
+        ] {
+            match phone(bad) {
+                Ok(()) => panic!("{bad} accepted"),
+                Err(failure) => {
+                    assert_eq!(failure.kind(), INVALID_PARAMETERS);
+                    assert!(
+                        failure.detail().contains(says),
+                        "{bad}: {}",
+                        failure.detail()
+                    );
+                }
             }
         }
     }
