@@ -3,6 +3,7 @@
 //! Unipile. The forms are drawn from this table; adding a provider or a method starts here.
 
 use crate::{
+    error::ErrorCode,
     model::{FieldError, FieldProblem, FormValues},
     same,
     text::Text,
@@ -555,6 +556,16 @@ pub enum LinkProblem {
     State,
     /// A `success_url` or `failure_url` outside `embed.allowed_origins`.
     RedirectUrl,
+}
+
+impl LinkProblem {
+    /// What the page says: a return address the application has not allowed is not a malformed link.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            LinkProblem::AccountId | LinkProblem::State => ErrorCode::InvalidLink,
+            LinkProblem::RedirectUrl => ErrorCode::RedirectNotAllowed,
+        }
+    }
 }
 
 /// Checks a reconnect `account_id` (`acc_` then letters, digits, `-` or `_`).

@@ -582,14 +582,26 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
     assert!(html.contains("http-equiv=\"refresh\""), "{html}");
     assert!(html.contains("Continue to the application"));
 
-    // URLs of other origins are refused, on the page and in a post.
+    // URLs of other origins are refused, on the page and in a post; the page says it is the return address.
+    for param in ["success_url", "failure_url"] {
+        let html = app
+            .page(
+                &browser(),
+                &format!("/connect/linkedin?{param}=https%3A%2F%2Fevil.example%2F"),
+            )
+            .await;
+        assert!(
+            html.contains("This return address is not allowed for this application.")
+                && !html.contains("name=\"password\""),
+            "{param}: {html}"
+        );
+        assert!(!html.contains("account reference or state is malformed"));
+    }
     let html = app
-        .page(
-            &browser(),
-            "/connect/linkedin?success_url=https%3A%2F%2Fevil.example%2F",
-        )
+        .page(&browser(), "/connect/linkedin?account_id=nope")
         .await;
-    assert!(html.contains("This link is not valid") && !html.contains("name=\"password\""));
+    assert!(html.contains("This link is not valid: its account reference or state is malformed."));
+    assert!(!html.contains("return address"));
     let mut evil = good.clone();
     evil.retain(|(k, _)| k != "success_url");
     evil.push((

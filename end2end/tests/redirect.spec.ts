@@ -36,8 +36,18 @@ test("failure_url hears that the user cancelled, or why the flow ended", async (
   await expect(param(page, "provider")).toHaveText("imap");
 });
 
-test("a redirect to a site outside the allow-list is refused", async ({ page }) => {
-  await gotoReady(page, `/connect/linkedin?success_url=${encodeURIComponent("https://elsewhere.example/")}`);
-  await expect(ui.alert(page, /This link is not valid/)).toBeVisible();
-  await expect(ui.passwordInput(page)).toHaveCount(0);
+test("a return address outside the allow-list is refused as such, not as a malformed link", async ({ page }) => {
+  for (const param of ["success_url", "failure_url"]) {
+    await gotoReady(page, `/connect/linkedin?${param}=${encodeURIComponent("https://elsewhere.example/")}`);
+    const alert = ui.alert(page, "This return address is not allowed for this application.");
+    await expect(alert).toBeVisible();
+    await expect(alert).toContainText("Go back to the application");
+    await expect(alert).not.toContainText("account reference");
+    await expect(ui.passwordInput(page)).toHaveCount(0);
+  }
+
+  // A malformed account reference is still called that.
+  await gotoReady(page, "/connect/linkedin?account_id=nope");
+  await expect(ui.alert(page, /This link is not valid: its account reference or state is malformed/)).toBeVisible();
+  await expect(page.getByRole("main")).not.toContainText("return address");
 });

@@ -249,6 +249,48 @@ fn hosts_ports_and_link_parameters() {
 }
 
 #[test]
+fn a_return_address_outside_the_allowed_origins_is_refused_as_such() {
+    let allowed = ["https://app.example.com".to_owned()];
+    assert_eq!(
+        redirect_params(
+            "https://app.example.com/done?x=1",
+            " https://app.example.com/failed ",
+            &allowed
+        ),
+        Ok((
+            Some("https://app.example.com/done?x=1".to_owned()),
+            Some("https://app.example.com/failed".to_owned())
+        ))
+    );
+    assert_eq!(redirect_params("", "", &allowed), Ok((None, None)));
+    for refused in [
+        "https://elsewhere.example/",
+        "https://app.example.com.evil.test/",
+        "http://app.example.com/",
+        "javascript:alert(1)",
+        "https://app.example.com/#top",
+    ] {
+        for (success, failure) in [(refused, ""), ("", refused)] {
+            assert_eq!(
+                redirect_params(success, failure, &allowed),
+                Err(LinkProblem::RedirectUrl),
+                "{refused}"
+            );
+        }
+    }
+    assert_eq!(
+        LinkProblem::RedirectUrl.code(),
+        ErrorCode::RedirectNotAllowed
+    );
+    assert_eq!(LinkProblem::AccountId.code(), ErrorCode::InvalidLink);
+    assert_eq!(LinkProblem::State.code(), ErrorCode::InvalidLink);
+    assert_eq!(
+        ErrorCode::RedirectNotAllowed.message(Locale::en, "LinkedIn"),
+        "This return address is not allowed for this application."
+    );
+}
+
+#[test]
 fn debug_output_never_shows_values() {
     let f = form(
         "password",

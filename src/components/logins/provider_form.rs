@@ -38,7 +38,7 @@ pub fn ProviderForm(
             account_id.or(kept.account_id.clone()),
             state.or(kept.state.clone()),
         ),
-        Err(_) => return view! { <InvalidLink provider/> }.into_any(),
+        Err(problem) => return view! { <InvalidLink provider code=problem.code()/> }.into_any(),
     };
     let (success_url, failure_url) =
         match catalogue::redirect_params(&param("success_url"), &param("failure_url"), &origins) {
@@ -46,7 +46,9 @@ pub fn ProviderForm(
                 success.or(kept.success_url.clone()),
                 failure.or(kept.failure_url.clone()),
             ),
-            Err(_) => return view! { <InvalidLink provider/> }.into_any(),
+            Err(problem) => {
+                return view! { <InvalidLink provider code=problem.code()/> }.into_any()
+            }
         };
     let method_id = Some(param("method"))
         .filter(|m| provider.methods.iter().any(|x| x.id == m))
@@ -298,13 +300,13 @@ impl Shown {
     }
 }
 
-/// A reconnect or state parameter that cannot be used: no form, a way out.
+/// A reconnect, state or return-address parameter that cannot be used: no form, what is wrong, a way out.
 #[component]
-fn InvalidLink(provider: &'static Provider) -> impl IntoView {
+fn InvalidLink(provider: &'static Provider, code: ErrorCode) -> impl IntoView {
     let locale = crate::text::locale();
     view! {
         <StepHeading>{fill(td_string!(locale, form.connect_heading), &[("provider", provider.label.get(locale))])}</StepHeading>
-        <NoticeView provider notice=Some(Notice::new(ErrorCode::InvalidLink))/>
+        <NoticeView provider notice=Some(Notice::new(code))/>
         <p><a class="button" href=format!("/connect/{}", provider.id) rel="external">{td_string!(locale, form.new_account)}</a></p>
         <p class="back"><a href="/">{td_string!(locale, form.other_provider)}</a></p>
     }
