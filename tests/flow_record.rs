@@ -453,3 +453,115 @@ async fn without_its_store_nothing_is_sent_and_the_user_is_told_then_it_continue
     );
     assert_eq!(ready(&app).await.0, 200);
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// One upstream wait per approval
+
+async fn sandbox_approving_after(delay: Duration) -> RunningSandbox {
+    unipile_sandbox::spawn(SandboxConfig {
+        api_key: API_KEY.to_owned(),
+        in_app_approval_delay: delay,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox")
+}
+
+async fn wait(app: &TestApp, jar: &mut Jar, flow: &str) -> (u16, Value) {
+    call(
+        app,
+        jar,
+        "wait_checkpoint",
+        &[("provider", "linkedin"), ("flow", flow)],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_approval_made_while_the_page_was_closed_is_there_when_the_user_comes_back() {
+    let sandbox = sandbox_approving_after(Duration::from_millis(600)).await;
+    let mut s = settings(&sandbox);
+    s.flow.wait_secs = 1;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+
+    // The page asks once, then goes away (closed, asleep) long before the approval.
+    let gone = reqwest::Client::new()
+        .post(format!("{}/api/wait_checkpoint", app.base))
+        .header("accept", "application/json")
+        .header("cookie", browser.header())
+        .form(&[("provider", "linkedin"), ("flow", flow.as_str())])
+        .timeout(Duration::from_millis(150))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the browser left before an answer");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(solves(&sandbox), 1, "the wait went on without the browser");
+
+    // Back: the outcome is waiting, and nothing more is asked of Unipile.
+    let asked = std::time::Instant::now();
+    let (_, step) = wait(&app, &mut browser, &flow).await;
+    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    assert!(
+        asked.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        asked.elapsed()
+    );
+    assert_eq!(solves(&sandbox), 1);
+}
+
+#[tokio::test]
+async fn many_waits_of_one_sign_in_share_one_upstream_call() {
+    let sandbox = sandbox_approving_after(Duration::from_millis(1500)).await;
+    let mut s = settings(&sandbox);
+    s.flow.wait_secs = 3;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+    // Three tabs of the same browser, waiting at once.
+    let tabs = (0..3).map(|_| {
+        let (app, mut jar, flow) = (&app, browser.clone(), flow.clone());
+        async move { wait(app, &mut jar, &flow).await }
+    });
+    let answers = futures::future::join_all(tabs).await;
+    let connected = answers
+        .iter()
+        .filter(|(_, step)| step.get("Connected").is_some())
+        .count();
+    assert!(connected >= 1, "{answers:?}");
+    assert_eq!(solves(&sandbox), 1, "{answers:?}");
+}
+
+#[tokio::test]
+async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
+    let sandbox = sandbox_approving_after(Duration::from_millis(300)).await;
+    let redis = redis().await;
+    let mut s = settings(&sandbox);
+    s.flow.wait_secs = 15;
+    let app = spawn_with(s, secrets(Some(redis.url()))).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+
+    // A replica that took the lease and died without a word: nobody holds the call to Unipile.
+    use credentials_flow::server::store::{FlowRecords, RedisStore};
+    let store = RedisStore::new(&redis.url()).expect("store");
+    let taken = store
+        .lease(&flow, "replica-that-died", Duration::from_secs(3))
+        .await
+        .expect("redis");
+    assert!(taken);
+
+    let asked = std::time::Instant::now();
+    let (_, step) = wait(&app, &mut browser, &flow).await;
+    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    let took = asked.elapsed();
+    assert!(
+        took >= Duration::from_millis(2500) && took < Duration::from_secs(12),
+        "taken over once the lease ran out, not before: {took:?}"
+    );
+    assert_eq!(solves(&sandbox), 1);
+}

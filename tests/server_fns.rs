@@ -621,6 +621,134 @@ async fn contract_selection_solves_with_the_chosen_contract() {
 }
 
 #[tokio::test]
+async fn a_consent_needs_a_product_and_sends_the_ones_ticked_in_the_order_shown() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    let step = app.start(&client, "user_consent", "pass_good").await;
+    let options = kind(&step)["Consent"]["options"].clone();
+    let shown: Vec<(&str, &str)> = options
+        .as_array()
+        .expect("options")
+        .iter()
+        .map(|o| {
+            (
+                o["id"].as_str().unwrap_or_default(),
+                o["label"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("classic", "LinkedIn"),
+            ("sales_navigator", "Sales Navigator")
+        ],
+        "{step}"
+    );
+    assert_eq!(step["Checkpoint"]["can_switch"], false);
+
+    // Nothing ticked: the form posts no product at all.
+    let none = app.act(&client, "choose_products", &[]).await;
+    assert_eq!(
+        none["Checkpoint"]["notice"]["code"], "no_product_chosen",
+        "{none}"
+    );
+    assert!(kind(&none).get("Consent").is_some(), "{none}");
+    let forged = app
+        .act(&client, "choose_products", &[("product[]", "recruiter")])
+        .await;
+    assert_eq!(
+        forged["Checkpoint"]["notice"]["code"], "invalid_input",
+        "{forged}"
+    );
+    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
+    let solves = || {
+        sandbox
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/v2/auth/checkpoint")
+            .map(|r| r.body["code"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(solves().is_empty(), "nothing sent before a valid choice");
+
+    // Ticked in another order than shown, with the brackets encoded as a browser sends them.
+    let done = app
+        .act(
+            &client,
+            "choose_products",
+            &[("product[]", "sales_navigator"), ("product[]", "classic")],
+        )
+        .await;
+    assert_eq!(done["Connected"]["name"], "user_consent", "{done}");
+    assert_eq!(solves(), ["classic,sales_navigator"]);
+
+    let one = browser();
+    app.start(&one, "user_consent", "pass_good").await;
+    let done = app
+        .act(&one, "choose_products", &[("product[]", "sales_navigator")])
+        .await;
+    assert_eq!(done["Connected"]["name"], "user_consent", "{done}");
+    assert_eq!(solves(), ["classic,sales_navigator", "sales_navigator"]);
+}
+
+#[tokio::test]
+async fn a_pairing_code_is_shown_and_then_waited_on_like_an_approval_in_the_app() {
+    let app = spawn_app(quick_settings()).await;
+    let client = browser();
+    let step = app.start(&client, "user_pairing", "pass_good").await;
+    let code = kind(&step)["PairingCode"]["code"]
+        .as_str()
+        .expect("pairing code")
+        .to_owned();
+    assert!(
+        code.len() == 9 && code.as_bytes()[4] == b'-',
+        "as the sandbox groups it: {code}"
+    );
+    assert_eq!(step["Checkpoint"]["can_switch"], false);
+    assert!(step["Checkpoint"]["resend_at_ms"].is_null());
+
+    // Without JavaScript: the code on the page, which reloads itself into the wait.
+    let page = client
+        .get(format!("{}/connect/linkedin", app.base))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("Enter the pairing code in the app") && page.contains(&code),
+        "{page}"
+    );
+    assert!(
+        page.contains("http-equiv=\"refresh\"") && page.contains("?wait=1"),
+        "the page reloads itself"
+    );
+
+    // The same bounded waits as an approval: still waiting after the first (1 s < 1.5 s), then linked.
+    let first = app.act(&client, "wait_checkpoint", &[]).await;
+    assert_eq!(
+        kind(&first)["PairingCode"]["code"],
+        code.as_str(),
+        "{first}"
+    );
+    let step = app
+        .poll_wait(&client, 5, |s| s.get("Connected").is_some())
+        .await;
+    assert_eq!(step["Connected"]["name"], "user_pairing", "{step}");
+    let sandbox = app.built.sandbox.as_ref().expect("sandbox");
+    let solves: Vec<_> = sandbox
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v2/auth/checkpoint")
+        .map(|r| r.body["code"].clone())
+        .collect();
+    // One upstream call answers every wait of the browser: held until Unipile says it is done.
+    assert_eq!(solves, vec![serde_json::json!("")], "{solves:?}");
+}
+
+#[tokio::test]
 async fn loading_turns_into_the_next_checkpoint_by_waiting() {
     let app = spawn_app(quick_settings()).await;
     let client = browser();

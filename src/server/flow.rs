@@ -1,7 +1,10 @@
 //! The flow service: one function per user action, each taking the current [`FlowState`] (from the cookie)
 //! and returning the next one. Server functions stay thin around these.
 
-use super::{errors::notice_for, request::store_unavailable, session::FlowState, state::AppState};
+use super::{
+    errors::notice_for, request::store_unavailable, session::FlowState, state::AppState,
+    store::Generation,
+};
 use crate::{
     catalogue::{CheckedForm, Provider},
     error::{ErrorCode, NextStep, Notice},
@@ -183,11 +186,33 @@ pub enum Waited {
     Ended(FlowState),
 }
 
-/// Holds a solve request on a waiting checkpoint for at most the configured bound.
+/// How long a replica's lease on a flow's wait lasts without renewal: when the replica dies, another takes
+/// the wait over within this long.
+const LEASE: Duration = Duration::from_secs(10);
+/// How often a browser's wait looks at the record besides being told (a notice lost while Redis
+/// reconnects), and takes the lease if its holder is gone.
+const LOOK_AGAIN: Duration = Duration::from_secs(2);
+
+/// What the one upstream wait of a flow came to, as kept on its record. Never the intent id: a next
+/// checkpoint is of the same intent, which the cookie holds.
+#[derive(serde::Serialize, serde::Deserialize)]
+enum Outcome {
+    Account(unipile::Account),
+    Checkpoint(Checkpoint),
+    Refused(Notice),
+    /// An answer that is no part of the credentials flow (its `object`).
+    Unexpected(String),
+}
+
+/// Waits, for at most the configured bound, for the outcome of a waiting checkpoint (an in-app approval,
+/// a pairing code, a loading step).
 ///
-/// Thousands of browsers may wait at once, each holding this future, so it keeps only the intent and
-/// the call: the checks are made before it starts, and the flow state is not kept through the wait but
-/// read again afterwards with `again` (from the request's cookie, which holds it unchanged).
+/// The browser's request does not call Unipile itself: one replica takes the flow's lease and holds the
+/// one solve call for as long as Unipile keeps it open ([`hold`]), whether or not any browser is still
+/// there; its outcome goes to the flow record, where every browser's wait, on any replica, finds it. So an
+/// approval made while the page was closed is there when the user comes back, and a replica that dies
+/// hands the wait over when its lease runs out. The flow state is not kept through the wait but read
+/// again afterwards with `again` (from the request's cookie, which holds it unchanged).
 pub fn wait<'a>(
     app: &'a AppState,
     provider: &'static Provider,
@@ -197,16 +222,12 @@ pub fn wait<'a>(
     let span = tracing::info_span!("wait", provider = provider.id);
     let waitable = span.in_scope(|| waitable(app, provider, flow));
     async move {
-        let (intent_id, bound) = match waitable {
-            Ok(waitable) => waitable,
+        let held = match waitable {
+            Ok(held) => held,
             Err(waited) => return *waited,
         };
-        // The upstream request may take a little longer than our bound; ours decides.
-        let call =
-            app.client
-                .solve_checkpoint(&intent_id, "", Some(bound + Duration::from_secs(5)));
         let waiting = app.metrics.waiting();
-        let held = tokio::time::timeout(bound, call).await;
+        let outcome = watch(app, provider, &held).await;
         drop(waiting);
         let Some(flow) = again() else {
             return Waited::Ended(back_to_form(
@@ -215,25 +236,167 @@ pub fn wait<'a>(
                 Some(Notice::new(ErrorCode::NoFlow)),
             ));
         };
-        match held {
-            Err(_elapsed) => Waited::StillWaiting(flow),
-            Ok(Ok(result)) => Waited::Moved(advance(app, provider, flow, result).await),
-            Ok(Err(UnipileError::Api(api))) if api.kind == ErrorType::ProviderTimeout => {
-                Waited::StillWaiting(flow)
+        match outcome {
+            None => Waited::StillWaiting(flow),
+            Some(Outcome::Account(account)) => {
+                Waited::Moved(advance(app, provider, flow, AuthResult::Account(account)).await)
             }
-            Ok(Err(UnipileError::Timeout)) => Waited::StillWaiting(flow),
-            Ok(Err(err)) => {
-                let notice = notice_for(&app.metrics, &err, provider.id, "wait_checkpoint");
-                match notice.code.next_step() {
-                    NextStep::TryLater | NextStep::StayOnCheckpoint => Waited::StillWaiting(flow),
-                    NextStep::StayOnForm | NextStep::Restart => {
-                        Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
-                    }
-                }
+            Some(Outcome::Checkpoint(checkpoint)) => {
+                let result = AuthResult::Checkpoint {
+                    intent_id: held.intent_id,
+                    checkpoint,
+                };
+                Waited::Moved(advance(app, provider, flow, result).await)
+            }
+            Some(Outcome::Unexpected(object)) => {
+                Waited::Moved(advance(app, provider, flow, AuthResult::Unknown { object }).await)
+            }
+            Some(Outcome::Refused(notice)) => {
+                Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
             }
         }
     }
     .instrument(span)
+}
+
+/// A flow on a waiting checkpoint: what the upstream wait needs, and how long the browser waits.
+#[derive(Clone)]
+struct Held {
+    flow_id: String,
+    generation: u64,
+    intent_id: String,
+    kind: CheckpointKind,
+    expires_at_ms: u64,
+    bound: Duration,
+}
+
+/// Watches the record until the wait of this generation has an outcome or the bound has passed, making
+/// sure meanwhile that some replica holds the upstream call.
+async fn watch(app: &AppState, provider: &'static Provider, held: &Held) -> Option<Outcome> {
+    let deadline = tokio::time::Instant::now() + held.bound;
+    let notify = app.store.watch(&held.flow_id);
+    loop {
+        let told = notify.notified();
+        tokio::pin!(told);
+        told.as_mut().enable();
+        match app.store.outcome(&held.flow_id).await {
+            Ok(Some((generation, outcome))) if generation == held.generation => {
+                match serde_json::from_str(&outcome) {
+                    Ok(outcome) => return Some(outcome),
+                    Err(e) => tracing::error!(cause = %e, "wait outcome unreadable"),
+                }
+            }
+            Ok(_) => {}
+            // The next wait is refused with the store's own notice; this one only ends.
+            Err(_) => return None,
+        }
+        if let Ok(true) = app.store.lease(&held.flow_id, &app.replica, LEASE).await {
+            tokio::spawn(hold(app.clone(), provider, held.clone()));
+        }
+        let now = tokio::time::Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        let _ = tokio::time::timeout((deadline - now).min(LOOK_AGAIN), told).await;
+    }
+}
+
+/// The one upstream wait of a flow, held by the replica with its lease: a solve call kept open for as
+/// long as Unipile keeps it, made again only when Unipile itself answers that it is still waiting, never
+/// because a browser left. Its outcome goes to the record. Ends with the flow (moved on, finished,
+/// expired) or when the lease is lost to another replica.
+async fn hold(app: AppState, provider: &'static Provider, held: Held) {
+    let span = tracing::info_span!("upstream_wait", provider = provider.id);
+    async {
+        let outcome = loop {
+            let left = Duration::from_millis(held.expires_at_ms.saturating_sub(now_ms()));
+            if left.is_zero() {
+                break None;
+            }
+            // A code typed meanwhile, or another tab, moved the flow on: nothing is waited for any more.
+            if !matches!(
+                app.store.check(&held.flow_id, held.generation).await,
+                Ok(Generation::Advanced(_))
+            ) {
+                break None;
+            }
+            let call = app.client.solve_checkpoint(&held.intent_id, "", Some(left));
+            let Some(answer) = renewing(&app, &held.flow_id, timed(&app, "wait_checkpoint", call)).await
+            else {
+                tracing::info!("wait lease lost to another replica");
+                return;
+            };
+            match answer {
+                Ok(AuthResult::Checkpoint { checkpoint, .. })
+                    if checkpoint_kind(&checkpoint) == held.kind => {}
+                Ok(AuthResult::Account(account)) => break Some(Outcome::Account(account)),
+                Ok(AuthResult::Checkpoint { checkpoint, .. }) => {
+                    break Some(Outcome::Checkpoint(checkpoint))
+                }
+                Ok(other) => break Some(Outcome::Unexpected(object_of(&other).to_owned())),
+                Err(UnipileError::Timeout) => {}
+                Err(UnipileError::Api(api)) if api.kind == ErrorType::ProviderTimeout => {}
+                Err(err) => {
+                    let notice = notice_for(&app.metrics, &err, provider.id, "wait_checkpoint");
+                    match notice.code.next_step() {
+                        // Unipile or the network failing for a moment: ask again shortly.
+                        NextStep::TryLater | NextStep::StayOnCheckpoint => {
+                            tokio::time::sleep(Duration::from_secs(1)).await
+                        }
+                        NextStep::StayOnForm | NextStep::Restart => {
+                            break Some(Outcome::Refused(notice))
+                        }
+                    }
+                }
+            }
+        };
+        if let Some(outcome) = outcome {
+            match serde_json::to_string(&outcome) {
+                Ok(text) => {
+                    if let Err(e) = app
+                        .store
+                        .put_outcome(&held.flow_id, held.generation, &text)
+                        .await
+                    {
+                        tracing::error!(cause = %e, "wait outcome not kept: the next wait asks Unipile again");
+                    }
+                }
+                Err(e) => tracing::error!(cause = %e, "wait outcome not written"),
+            }
+        }
+        let _ = app.store.release(&held.flow_id, &app.replica).await;
+    }
+    .instrument(span)
+    .await
+}
+
+/// Runs `call` while renewing this replica's lease on `flow`; `None` if the lease was lost (another
+/// replica took the wait over), in which case the call is dropped.
+async fn renewing<T>(app: &AppState, flow: &str, call: impl Future<Output = T>) -> Option<T> {
+    tokio::pin!(call);
+    let mut renew = tokio::time::interval(LEASE / 3);
+    renew.tick().await;
+    loop {
+        tokio::select! {
+            answer = &mut call => return Some(answer),
+            _ = renew.tick() => {
+                // An unreachable store keeps the call: its outcome is written when the store is back.
+                if let Ok(false) = app.store.renew(flow, &app.replica, LEASE).await {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn object_of(result: &AuthResult) -> &str {
+    match result {
+        AuthResult::QrCode { .. } => "AuthenticationQrCode",
+        AuthResult::OauthUrl { .. } => "OauthUrl",
+        AuthResult::Unknown { object } => object.as_str(),
+        AuthResult::Account(_) => "Account",
+        AuthResult::Checkpoint { .. } => "AuthenticationCheckpoint",
+    }
 }
 
 /// The intent of a flow on a checkpoint that waits, and how long to wait; otherwise what [`wait`]
@@ -242,7 +405,7 @@ fn waitable(
     app: &AppState,
     provider: &'static Provider,
     flow: FlowState,
-) -> Result<(String, Duration), Box<Waited>> {
+) -> Result<Held, Box<Waited>> {
     let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
         Ok(open) => open,
         Err(state) if matches!(state.step, FlowStep::Connected(_)) => {
@@ -254,7 +417,14 @@ fn waitable(
         return Err(Box::new(Waited::StillWaiting(flow)));
     }
     let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(now_ms()));
-    Ok((intent_id, app.settings.wait_bound().min(left)))
+    Ok(Held {
+        flow_id: flow.flow_id,
+        generation: flow.generation,
+        intent_id,
+        kind: view.kind,
+        expires_at_ms: flow.expires_at_ms,
+        bound: app.settings.wait_bound().min(left),
+    })
 }
 
 /// "Resend code": asks Unipile to send the code again, at most once per cooldown.

@@ -192,6 +192,7 @@ pub async fn build(
         leptos_options,
         limits,
         store,
+        replica: hex(&random_bytes::<8>()),
         csp,
         sandbox_probe: OnceLock::new(),
         metrics: Default::default(),

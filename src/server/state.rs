@@ -47,6 +47,8 @@ pub struct Shared {
     pub limits: Limits,
     /// The flow records and limit counters: in this process, or in Redis shared by every replica.
     pub store: Box<dyn FlowRecords>,
+    /// This process among the replicas: the holder named on the wait leases it takes.
+    pub replica: String,
     pub csp: ContentSecurityPolicy,
     /// The HTTP client `/readyz` asks the sandbox with, made on the first probe.
     pub sandbox_probe: OnceLock<Option<reqwest::Client>>,

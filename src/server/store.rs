@@ -11,9 +11,10 @@
 use futures::future::BoxFuture;
 use std::{
     collections::HashMap,
-    sync::{Mutex, PoisonError},
+    sync::{Arc, Mutex, PoisonError, Weak},
     time::{Duration, Instant},
 };
+use tokio::sync::Notify;
 
 /// The store could not be reached or answered nonsense; the caller refuses to go on (nothing is sent to
 /// Unipile without its limits checked).
@@ -59,6 +60,34 @@ pub trait FlowRecords: Send + Sync {
     fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Counts one event for `key` in the current fixed window of `window`; the count in that window.
     fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Takes the flow's lease for `holder` if nobody holds it: the holder alone keeps the one call to
+    /// Unipile that waits for an approval. True when taken by this call.
+    fn lease(
+        &self,
+        flow: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Extends `holder`'s lease; false when it has lost it.
+    fn renew(
+        &self,
+        flow: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<bool, StoreError>>;
+    /// Gives the lease up, if `holder` has it.
+    fn release(&self, flow: &str, holder: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Keeps what the wait of `generation` came to, and tells every replica's waiters.
+    fn put_outcome(
+        &self,
+        flow: &str,
+        generation: u64,
+        outcome: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// The last wait outcome kept for the flow, with the generation it answers.
+    fn outcome(&self, flow: &str) -> BoxFuture<'_, Result<Option<(u64, String)>, StoreError>>;
+    /// Woken when an outcome is put for `flow`, by any replica.
+    fn watch(&self, flow: &str) -> Arc<Notify>;
     /// Whether the store answers.
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// For `/readyz` and logs.
@@ -73,6 +102,32 @@ fn window_of(window: Duration) -> (u64, Duration) {
     (index, Duration::from_millis((index + 1) * width - now))
 }
 
+/// The waiters of this process, by flow: woken when an outcome is put (here or, through Redis, elsewhere).
+#[derive(Default)]
+pub struct Watchers(Mutex<HashMap<String, Weak<Notify>>>);
+
+impl Watchers {
+    fn watch(&self, flow: &str) -> Arc<Notify> {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(notify) = map.get(flow).and_then(Weak::upgrade) {
+            return notify;
+        }
+        if map.len() > SWEEP_ABOVE {
+            map.retain(|_, w| w.strong_count() > 0);
+        }
+        let notify = Arc::new(Notify::new());
+        map.insert(flow.to_owned(), Arc::downgrade(&notify));
+        notify
+    }
+
+    fn wake(&self, flow: &str) {
+        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(notify) = map.get(flow).and_then(Weak::upgrade) {
+            notify.notify_waiters();
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // In memory
 
@@ -83,6 +138,9 @@ struct Record {
     code_sent_at_ms: u64,
     finished: bool,
     expires: Instant,
+    /// Who holds the wait's lease, until when.
+    lease: Option<(String, Instant)>,
+    outcome: Option<(u64, String)>,
 }
 
 /// Records in this process only: enough for one replica.
@@ -90,6 +148,7 @@ struct Record {
 pub struct MemoryStore {
     records: Mutex<HashMap<String, Record>>,
     counters: Mutex<HashMap<String, (u64, Instant)>>,
+    watchers: Watchers,
 }
 
 /// Above this many entries, expired ones are swept before a new one is added.
@@ -123,6 +182,8 @@ impl FlowRecords for MemoryStore {
                 code_sent_at_ms: 0,
                 finished: false,
                 expires: now + ttl,
+                lease: None,
+                outcome: None,
             },
         );
         ready(Ok(1))
@@ -213,6 +274,77 @@ impl FlowRecords for MemoryStore {
         ready(Ok(entry.0))
     }
 
+    fn lease(
+        &self,
+        flow: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let now = Instant::now();
+        ready(Ok(self.with_record(flow, |record| match record {
+            Some(r) if r.lease.as_ref().is_none_or(|(_, until)| *until <= now) => {
+                r.lease = Some((holder.to_owned(), now + ttl));
+                true
+            }
+            _ => false,
+        })))
+    }
+
+    fn renew(
+        &self,
+        flow: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let now = Instant::now();
+        ready(Ok(self.with_record(flow, |record| match record {
+            Some(r) => match &mut r.lease {
+                Some((by, until)) if by == holder => {
+                    *until = now + ttl;
+                    true
+                }
+                _ => false,
+            },
+            None => false,
+        })))
+    }
+
+    fn release(&self, flow: &str, holder: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.with_record(flow, |record| {
+            if let Some(r) = record {
+                if r.lease.as_ref().is_some_and(|(by, _)| by == holder) {
+                    r.lease = None;
+                }
+            }
+        });
+        ready(Ok(()))
+    }
+
+    fn put_outcome(
+        &self,
+        flow: &str,
+        generation: u64,
+        outcome: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.with_record(flow, |record| {
+            if let Some(r) = record {
+                r.outcome = Some((generation, outcome.to_owned()));
+            }
+        });
+        self.watchers.wake(flow);
+        ready(Ok(()))
+    }
+
+    fn outcome(&self, flow: &str) -> BoxFuture<'_, Result<Option<(u64, String)>, StoreError>> {
+        ready(Ok(self.with_record(flow, |record| {
+            record.and_then(|r| r.outcome.clone())
+        })))
+    }
+
+    fn watch(&self, flow: &str) -> Arc<Notify> {
+        self.watchers.watch(flow)
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(Ok(()))
     }
@@ -232,7 +364,11 @@ pub struct RedisStore {
     connection: redis::aio::ConnectionManager,
     /// Longest wait for any answer: past it the store counts as unreachable.
     timeout: Duration,
+    watchers: Arc<Watchers>,
 }
+
+/// The channel outcomes are announced on; a message is the flow id.
+const OUTCOMES: &str = "cf:outcomes";
 
 const ADVANCE: &str = r"
 local gen = redis.call('HGET', KEYS[1], 'gen')
@@ -268,6 +404,33 @@ if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'done', 1
 return 0
 ";
 
+const LEASE: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+";
+
+const RENEW: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+";
+
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+";
+
+const PUT_OUTCOME: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HSET', KEYS[1], 'outcome', ARGV[1])
+  redis.call('PUBLISH', ARGV[2], ARGV[3])
+end
+return 0
+";
+
 const HIT: &str = r"
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -276,6 +439,10 @@ return n
 
 fn flow_key(flow: &str) -> String {
     format!("cf:flow:{flow}")
+}
+
+fn lease_key(flow: &str) -> String {
+    format!("cf:lease:{flow}")
 }
 
 impl RedisStore {
@@ -296,17 +463,24 @@ impl RedisStore {
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(1)
             .set_max_delay(Duration::from_millis(500));
-        let connection = redis::aio::ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| StoreError(e.to_string()))?;
+        let connection =
+            redis::aio::ConnectionManager::new_lazy_with_config(client.clone(), config)
+                .map_err(|e| StoreError(e.to_string()))?;
+        let watchers = Arc::new(Watchers::default());
+        tokio::spawn(listen(client, Arc::downgrade(&watchers)));
         Ok(RedisStore {
             connection,
             timeout,
+            watchers,
         })
     }
 
-    async fn script(&self, code: &str, key: &str, args: &[&str]) -> Result<i64, StoreError> {
+    async fn scripted(&self, code: &str, keys: &[&str], args: &[&str]) -> Result<i64, StoreError> {
         let script = redis::Script::new(code);
-        let mut invocation = script.key(key);
+        let mut invocation = script.prepare_invoke();
+        for key in keys {
+            invocation.key(*key);
+        }
         for arg in args {
             invocation.arg(*arg);
         }
@@ -316,6 +490,10 @@ impl RedisStore {
             Ok(Err(e)) => Err(StoreError(e.to_string())),
             Err(_) => Err(StoreError("no answer in time".into())),
         }
+    }
+
+    async fn script(&self, code: &str, key: &str, args: &[&str]) -> Result<i64, StoreError> {
+        self.scripted(code, &[key], args).await
     }
 
     async fn generation(
@@ -427,6 +605,78 @@ impl FlowRecords for RedisStore {
         })
     }
 
+    fn lease(
+        &self,
+        flow: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let (record, lease, holder) = (flow_key(flow), lease_key(flow), holder.to_owned());
+        Box::pin(async move {
+            let ttl = ttl.as_millis().to_string();
+            Ok(self
+                .scripted(LEASE, &[&record, &lease], &[&holder, &ttl])
+                .await?
+                == 1)
+        })
+    }
+
+    fn renew(
+        &self,
+        flow: &str,
+        holder: &str,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let (lease, holder) = (lease_key(flow), holder.to_owned());
+        Box::pin(async move {
+            let ttl = ttl.as_millis().to_string();
+            Ok(self.script(RENEW, &lease, &[&holder, &ttl]).await? == 1)
+        })
+    }
+
+    fn release(&self, flow: &str, holder: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        let (lease, holder) = (lease_key(flow), holder.to_owned());
+        Box::pin(async move { self.script(RELEASE, &lease, &[&holder]).await.map(drop) })
+    }
+
+    fn put_outcome(
+        &self,
+        flow: &str,
+        generation: u64,
+        outcome: &str,
+    ) -> BoxFuture<'_, Result<(), StoreError>> {
+        let (key, flow) = (flow_key(flow), flow.to_owned());
+        let value = format!("{generation}\n{outcome}");
+        Box::pin(async move {
+            self.script(PUT_OUTCOME, &key, &[&value, OUTCOMES, &flow])
+                .await
+                .map(drop)
+        })
+    }
+
+    fn outcome(&self, flow: &str) -> BoxFuture<'_, Result<Option<(u64, String)>, StoreError>> {
+        let key = flow_key(flow);
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            let mut command = redis::cmd("HGET");
+            command.arg(&key).arg("outcome");
+            let read = command.query_async::<Option<String>>(&mut connection);
+            let value = match tokio::time::timeout(self.timeout, read).await {
+                Ok(Ok(value)) => value,
+                Ok(Err(e)) => return Err(StoreError(e.to_string())),
+                Err(_) => return Err(StoreError("no answer in time".into())),
+            };
+            Ok(value.and_then(|v| {
+                let (generation, outcome) = v.split_once('\n')?;
+                Some((generation.parse().ok()?, outcome.to_owned()))
+            }))
+        })
+    }
+
+    fn watch(&self, flow: &str) -> Arc<Notify> {
+        self.watchers.watch(flow)
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
@@ -445,6 +695,29 @@ impl FlowRecords for RedisStore {
 
     fn name(&self) -> &'static str {
         "redis"
+    }
+}
+
+/// Listens for outcomes put by any replica and wakes this process's waiters, for as long as the store
+/// lives; a dropped subscription is made again. Waiters also look at the record every few seconds, so a
+/// message lost while reconnecting only delays them.
+async fn listen(client: redis::Client, watchers: Weak<Watchers>) {
+    use futures::StreamExt;
+    while watchers.strong_count() > 0 {
+        if let Ok(mut pubsub) = client.get_async_pubsub().await {
+            if pubsub.subscribe(OUTCOMES).await.is_ok() {
+                let mut messages = pubsub.on_message();
+                while let Some(message) = messages.next().await {
+                    let Some(watchers) = watchers.upgrade() else {
+                        return;
+                    };
+                    if let Ok(flow) = message.get_payload::<String>() {
+                        watchers.wake(&flow);
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
