@@ -188,6 +188,11 @@ pub enum CheckpointKind {
     ContractSelection { options: Vec<Choice> },
     /// The provider is still preparing the next step; the page waits.
     Loading,
+    /// The user ticks the products to activate on the account (at least one).
+    Consent { options: Vec<Choice> },
+    /// The user enters `code` in the provider's app; the page shows it and waits, as for an approval in
+    /// the app.
+    PairingCode { code: Secret },
     /// Any checkpoint type this version does not support.
     Unsupported { type_name: String },
 }
@@ -197,7 +202,10 @@ impl CheckpointKind {
     pub fn waits(&self) -> bool {
         matches!(
             self,
-            CheckpointKind::InApp | CheckpointKind::CodeOrInApp { .. } | CheckpointKind::Loading
+            CheckpointKind::InApp
+                | CheckpointKind::CodeOrInApp { .. }
+                | CheckpointKind::Loading
+                | CheckpointKind::PairingCode { .. }
         )
     }
 
@@ -233,6 +241,8 @@ impl CheckpointKind {
             CheckpointKind::ChallengeSelection { .. } => td_string!(locale, steps.challenge),
             CheckpointKind::ContractSelection { .. } => td_string!(locale, steps.contract),
             CheckpointKind::Loading => td_string!(locale, steps.loading),
+            CheckpointKind::Consent { .. } => td_string!(locale, steps.consent),
+            CheckpointKind::PairingCode { .. } => td_string!(locale, steps.pairing),
             CheckpointKind::Unsupported { .. } => td_string!(locale, steps.unsupported),
         }
     }
@@ -281,7 +291,8 @@ pub struct AccountSummary {
     pub state: Option<String>,
 }
 
-/// A secret typed by the user (password, code): sent to the server, never printed.
+/// A secret: what the user types (password, code), sent to the server, or a pairing code shown to them.
+/// Never printed.
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Secret(String);

@@ -594,6 +594,49 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
     }
 }
 
+/// A pairing code is shown to the user, so it reaches their browser; it never reaches a log line, through the
+/// whole step: shown, drawn again on a reload, waited on until the account is linked.
+#[tokio::test]
+async fn a_pairing_code_never_reaches_the_logs() {
+    let (logs, _guard) = Logs::capture();
+    let mut settings = Settings::default();
+    settings.flow.wait_secs = 1;
+    let (app, _sandbox) = spawn_live(settings, &format!("sk_live_{}", random_hex(32))).await;
+    let client = browser();
+    let step = app.start(&client, "user_pairing", "pass_good").await.json();
+    let code = step["Checkpoint"]["kind"]["PairingCode"]["code"]
+        .as_str()
+        .expect("a pairing code")
+        .to_owned();
+    assert!(app
+        .get(&client, "/connect/linkedin")
+        .await
+        .text()
+        .contains(&code));
+    let mut last = Value::Null;
+    for _ in 0..10 {
+        last = app
+            .act(&client, "wait_checkpoint", &[("provider", "linkedin")])
+            .await
+            .json();
+        if last.get("Connected").is_some() {
+            break;
+        }
+    }
+    assert_eq!(last["Connected"]["name"], "user_pairing", "{last}");
+    let logs = logs.text();
+    assert!(
+        logs.contains("checkpoint_type=\"PAIRING_CODE\"") && logs.contains("account linked"),
+        "the step is logged, by its type: {logs}"
+    );
+    for shown in [code.clone(), code.replace('-', "")] {
+        assert!(
+            !logs.contains(&shown),
+            "the pairing code reached the logs:\n{logs}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Session cookie
 

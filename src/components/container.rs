@@ -7,8 +7,8 @@ use super::{
 use crate::{
     api::SiteInfo,
     api::{
-        load_flow_step, ChooseChallenge, ChooseContract, RegisterPhone, ResendCode, RestartFlow,
-        SolveCheckpoint, StartAuthIntent, TryAnotherWay, WaitCheckpoint,
+        load_flow_step, ChooseChallenge, ChooseContract, ChooseProducts, RegisterPhone, ResendCode,
+        RestartFlow, SolveCheckpoint, StartAuthIntent, TryAnotherWay, WaitCheckpoint,
     },
     catalogue::Provider,
     error::AppError,
@@ -32,6 +32,7 @@ pub struct FlowActions {
     pub switch: ServerAction<TryAnotherWay>,
     pub challenge: ServerAction<ChooseChallenge>,
     pub contract: ServerAction<ChooseContract>,
+    pub products: ServerAction<ChooseProducts>,
     pub restart: ServerAction<RestartFlow>,
 }
 
@@ -46,6 +47,7 @@ impl FlowActions {
             switch: ServerAction::new(),
             challenge: ServerAction::new(),
             contract: ServerAction::new(),
+            products: ServerAction::new(),
             restart: ServerAction::new(),
         }
     }
@@ -59,6 +61,7 @@ impl FlowActions {
             + self.switch.version().get()
             + self.challenge.version().get()
             + self.contract.version().get()
+            + self.products.version().get()
             + self.restart.version().get()
     }
 
@@ -71,6 +74,7 @@ impl FlowActions {
             || self.switch.pending().get()
             || self.challenge.pending().get()
             || self.contract.pending().get()
+            || self.products.pending().get()
             || self.restart.pending().get()
     }
 }
@@ -299,10 +303,12 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                             CheckpointKind::Captcha { public_key, data } => {
                                 view! { <CaptchaCheckpoint provider public_key data checkpoint/> }.into_any()
                             }
-                            CheckpointKind::InApp | CheckpointKind::Loading => {
+                            CheckpointKind::InApp | CheckpointKind::Loading | CheckpointKind::PairingCode { .. } => {
                                 view! { <ActionCheckpoint provider checkpoint/> }.into_any()
                             }
-                            CheckpointKind::ChallengeSelection { .. } | CheckpointKind::ContractSelection { .. } => {
+                            CheckpointKind::ChallengeSelection { .. }
+                            | CheckpointKind::ContractSelection { .. }
+                            | CheckpointKind::Consent { .. } => {
                                 view! { <ChoiceCheckpoint provider checkpoint/> }.into_any()
                             }
                             CheckpointKind::Unsupported { .. } => {

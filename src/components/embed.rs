@@ -24,6 +24,8 @@ pub fn step_name(step: &FlowStep) -> &'static str {
             K::ChallengeSelection { .. } => "challenge_selection",
             K::ContractSelection { .. } => "contract_selection",
             K::Loading => "loading",
+            K::Consent { .. } => "consent",
+            K::PairingCode { .. } => "pairing_code",
             K::Unsupported { .. } => "unsupported",
         },
     }

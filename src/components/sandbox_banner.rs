@@ -17,6 +17,8 @@ const SCENARIOS: &[(&str, Text)] = &[
     ("user_challenge", tx!(sandbox.challenge)),
     ("user_contract", tx!(sandbox.contract)),
     ("user_loading", tx!(sandbox.loading)),
+    ("user_consent", tx!(sandbox.consent)),
+    ("user_pairing", tx!(sandbox.pairing)),
     ("user_chain", tx!(sandbox.chain)),
     ("error_unknown_authentication_context, error_account_restricted, error_already_exists, error_server, error_slow", tx!(sandbox.errors)),
 ];

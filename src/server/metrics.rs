@@ -17,7 +17,7 @@ use std::{
 };
 
 /// The checkpoint types of the contract, as Unipile names them; any other counts as `other`.
-const CHECKPOINT_TYPES: [&str; 9] = [
+const CHECKPOINT_TYPES: [&str; 11] = [
     "2FA",
     "OTP",
     "PHONE_REGISTER",
@@ -27,6 +27,8 @@ const CHECKPOINT_TYPES: [&str; 9] = [
     "CHALLENGE_SELECTION",
     "CONTRACT_SELECTION",
     "LOADING",
+    "CONSENT_SCREEN",
+    "PAIRING_CODE",
 ];
 
 /// The calls to Unipile that are timed; the wait for an in-app approval is long by design and is not.
@@ -285,6 +287,8 @@ mod tests {
         m.started("linkedin");
         m.linked("imap");
         m.checkpoint("linkedin", "2FA");
+        m.checkpoint("linkedin", "PAIRING_CODE");
+        m.checkpoint("linkedin", "CONSENT_SCREEN");
         m.checkpoint("x", "SOMETHING_NEW");
         m.refused("instagram", ErrorCode::InvalidCredentials);
         let first = m.waiting();
@@ -296,6 +300,8 @@ mod tests {
             "credentials_flow_sign_ins_started_total{provider=\"x\"} 0",
             "credentials_flow_accounts_linked_total{provider=\"imap\"} 1",
             "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"2FA\"} 1",
+            "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"PAIRING_CODE\"} 1",
+            "credentials_flow_checkpoints_total{provider=\"linkedin\",type=\"CONSENT_SCREEN\"} 1",
             "credentials_flow_checkpoints_total{provider=\"x\",type=\"other\"} 1",
             "credentials_flow_refusals_total{provider=\"instagram\",code=\"invalid_credentials\"} 1",
             "credentials_flow_waits_in_progress 1",

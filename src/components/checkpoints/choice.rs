@@ -8,7 +8,14 @@ use crate::{
 use leptos::prelude::*;
 use leptos_i18n::td_string;
 
-fn options(name: &'static str, choices: Vec<Choice>) -> impl IntoView {
+/// One input per option: radios (exactly one, the first preselected), or with `several` checkboxes posted as
+/// `name[]` (any number, none ticked beforehand: a consent is given, not assumed).
+fn options(name: &'static str, choices: Vec<Choice>, several: bool) -> impl IntoView {
+    let (kind, field) = if several {
+        ("checkbox", format!("{name}[]"))
+    } else {
+        ("radio", name.to_owned())
+    };
     choices
         .into_iter()
         .enumerate()
@@ -16,7 +23,7 @@ fn options(name: &'static str, choices: Vec<Choice>) -> impl IntoView {
             let id = format!("{name}-{i}");
             view! {
                 <div class="choice">
-                    <input type="radio" id=id.clone() name=name value=choice.id required checked=i == 0/>
+                    <input type=kind id=id.clone() name=field.clone() value=choice.id required=!several checked=!several && i == 0/>
                     <label for=id>
                         <span class="choice-label">{choice.label}</span>
                         {choice.detail.map(|d| view! { <span class="choice-detail">{d}</span> })}
@@ -27,7 +34,8 @@ fn options(name: &'static str, choices: Vec<Choice>) -> impl IntoView {
         .collect_view()
 }
 
-/// A choice among options Unipile offers: how to receive a code, or which contract to use.
+/// A choice among options Unipile offers: how to receive a code, which contract to use, or which products to
+/// activate.
 #[component]
 pub fn ChoiceCheckpoint(provider: &'static Provider, checkpoint: CheckpointView) -> impl IntoView {
     let actions = expect_context::<FlowActions>();
@@ -42,7 +50,7 @@ pub fn ChoiceCheckpoint(provider: &'static Provider, checkpoint: CheckpointView)
                 <FlowFields provider flow_id/>
                 <fieldset>
                     <legend>{td_string!(locale, checkpoint.send_by)}</legend>
-                    {options("challenge", choices)}
+                    {options("challenge", choices, false)}
                 </fieldset>
                 <button type="submit" class="button" disabled=pending>{td_string!(locale, checkpoint.send_code)}</button>
             </ActionForm>
@@ -54,7 +62,19 @@ pub fn ChoiceCheckpoint(provider: &'static Provider, checkpoint: CheckpointView)
                 <FlowFields provider flow_id/>
                 <fieldset>
                     <legend>{td_string!(locale, checkpoint.contract)}</legend>
-                    {options("contract", choices)}
+                    {options("contract", choices, false)}
+                </fieldset>
+                <button type="submit" class="button" disabled=pending>{td_string!(locale, checkpoint.proceed)}</button>
+            </ActionForm>
+        }
+        .into_any(),
+        CheckpointKind::Consent { options: choices } => view! {
+            <p class="lead">{fill(td_string!(locale, checkpoint.consent_lead), &name)}</p>
+            <ActionForm action=actions.products attr:class="form">
+                <FlowFields provider flow_id/>
+                <fieldset>
+                    <legend>{td_string!(locale, checkpoint.products)}</legend>
+                    {options("product", choices, true)}
                 </fieldset>
                 <button type="submit" class="button" disabled=pending>{td_string!(locale, checkpoint.proceed)}</button>
             </ActionForm>

@@ -4,6 +4,7 @@ mod action;
 mod captcha;
 mod choice;
 mod code_input;
+mod pairing_code;
 mod phone_register;
 mod unsupported;
 
@@ -11,6 +12,7 @@ pub use action::ActionCheckpoint;
 pub use captcha::CaptchaCheckpoint;
 pub use choice::ChoiceCheckpoint;
 pub use code_input::CodeInputCheckpoint;
+pub use pairing_code::PairingCodeShown;
 pub use phone_register::PhoneRegisterCheckpoint;
 pub use unsupported::UnsupportedCheckpoint;
 
