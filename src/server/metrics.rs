@@ -266,10 +266,10 @@ impl Drop for Waiting<'_> {
 /// compared in constant time: digests all have one length, so neither where a guess differs nor how long
 /// the token is shows in the time taken (comparing the texts would end early on a length that differs).
 pub fn authorized(header: Option<&str>, token: &str) -> bool {
-    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
-        return false;
     use sha2::{Digest, Sha256};
     use subtle::ConstantTimeEq;
+    let Some(given) = header.and_then(|h| h.strip_prefix("Bearer ")) else {
+        return false;
     };
     let given = Sha256::digest(given.trim().as_bytes());
     let token = Sha256::digest(token.as_bytes());
