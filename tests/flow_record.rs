@@ -510,6 +510,15 @@ async fn an_approval_made_while_the_page_was_closed_is_there_when_the_user_comes
         asked.elapsed()
     );
     assert_eq!(solves(&sandbox), 1);
+    // The browser keeps it: the step it reads next is the linked account.
+    let (_, step) = call(
+        &app,
+        &mut browser,
+        "load_flow_step",
+        &[("provider", "linkedin"), ("wait", "false")],
+    )
+    .await;
+    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
 }
 
 #[tokio::test]
@@ -564,4 +573,26 @@ async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
         "taken over once the lease ran out, not before: {took:?}"
     );
     assert_eq!(solves(&sandbox), 1);
+}
+
+#[tokio::test]
+async fn an_outcome_planted_in_redis_is_not_believed() {
+    let sandbox = sandbox_approving_after(Duration::from_secs(30)).await;
+    let redis = redis().await;
+    let mut s = settings(&sandbox);
+    s.flow.wait_secs = 1;
+    let app = spawn_with(s, secrets(Some(redis.url()))).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+
+    // Whoever can write to Redis writes "linked" for this very flow and step.
+    use credentials_flow::server::store::{FlowRecords, RedisStore};
+    let store = RedisStore::new(&redis.url()).expect("store");
+    let forged = r#"{"Account":{"id":"acc_forged","provider":"linkedin","status":"running","name":"mallory"}}"#;
+    store.put_outcome(&flow, 1, forged).await.expect("redis");
+
+    let (_, step) = wait(&app, &mut browser, &flow).await;
+    assert!(step.get("Checkpoint").is_some(), "still waiting: {step}");
+    assert!(!step.to_string().contains("acc_forged"), "{step}");
 }

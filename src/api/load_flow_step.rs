@@ -6,23 +6,15 @@ use leptos::prelude::*;
 /// on the form) rendered as a page is shown once: the next visit starts afresh.
 #[server(endpoint = "load_flow_step")]
 pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, AppError> {
-    use crate::server::{
-        flow::{self, Waited},
-        request::RequestCx,
-    };
-    let cx = RequestCx::get()?;
+    use crate::server::{flow, request::RequestCx};
+    let mut cx = RequestCx::get()?;
     let provider = super::offered_provider(&cx, &provider)?;
     let mut stored = cx.flow(provider.id);
     if let Some(current) = stored.take_if(|_| wait) {
-        stored = Some(
-            match flow::wait(&cx.app, provider, current, || cx.flow(provider.id)).await {
-                Waited::StillWaiting(current) => current,
-                Waited::Moved(next) | Waited::Ended(next) => {
-                    cx.save(&next);
-                    next
-                }
-            },
-        );
+        match super::wait_on(&mut cx, provider, current).await? {
+            Ok(next) => stored = Some(next),
+            Err(step) => return Ok(step),
+        }
     }
     let mut step = flow::current_step(&cx.app, provider, stored.clone());
     if let FlowStep::Form(form) = &mut step {

@@ -16,6 +16,27 @@ pub(crate) async fn run_wait_checkpoint(
     mut cx: crate::server::request::RequestCx,
     args: WaitCheckpoint,
 ) -> Result<FlowStep, AppError> {
+    use crate::server::flow as service;
+    let (provider, current) = match waiting_flow(&cx, &args)? {
+        ToWait::On(provider, current) => (provider, current),
+        ToWait::Nothing(step) => return Ok(step),
+    };
+    Ok(match wait_on(&mut cx, provider, current).await? {
+        Ok(next) => service::current_step(&cx.app, provider, Some(next)),
+        Err(step) => step,
+    })
+}
+
+/// A browser's bounded wait on its flow, for the script's long poll and the page without JavaScript alike:
+/// counted against the call ceilings; refused for a cookie of an older step, a finished or expired flow;
+/// and when the wait moves the flow on, the step's generation is taken on the record and the new state
+/// stored in the cookie. `Ok(state)`: the state to draw; `Err(step)`: the step to answer instead.
+#[cfg(feature = "ssr")]
+pub(super) async fn wait_on(
+    cx: &mut crate::server::request::RequestCx,
+    provider: &'static crate::catalogue::Provider,
+    current: crate::server::session::FlowState,
+) -> Result<Result<crate::server::session::FlowState, FlowStep>, AppError> {
     use crate::{
         error::{ErrorCode, Notice},
         server::{
@@ -23,38 +44,43 @@ pub(crate) async fn run_wait_checkpoint(
             store::Generation,
         },
     };
-    let (provider, current) = match waiting_flow(&cx, &args)? {
-        ToWait::On(provider, current) => (provider, current),
-        ToWait::Nothing(step) => return Ok(step),
-    };
-    super::limit_action(&cx, provider, Some(&current.flow_id)).await?;
+    super::limit_action(cx, provider, Some(&current.flow_id)).await?;
     // Waiting changes nothing by itself: the generation is only checked here, and taken when the wait
     // moves the flow on.
     let (flow_id, generation) = (current.flow_id.clone(), current.generation);
-    if let Some(refused) = refused_generation(&cx, provider, &current).await {
-        return Ok(refused);
+    if let Some(refused) = refused_generation(cx, provider, &current).await {
+        return Ok(Err(refused));
     }
     cx.keep_only_cookies();
-    let next = match service::wait(&cx.app, provider, current, || cx.flow(provider.id)).await {
-        Waited::StillWaiting(current) => current,
-        Waited::Moved(mut next) | Waited::Ended(mut next) => {
-            if next.flow_id == flow_id {
-                match cx.app.store.advance(&flow_id, generation).await {
-                    Ok(Generation::Advanced(generation)) => next.generation = generation,
-                    // Another call moved the flow first: this browser's cookie already says where to.
-                    Ok(_) => return Ok(next.step.with_notice(Notice::new(ErrorCode::OutOfDate))),
-                    Err(e) => {
-                        let notice = crate::server::request::store_unavailable(&cx.app, &e);
-                        cx.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
-                        return Ok(next.step.with_notice(notice));
+    let cx = &*cx;
+    Ok(Ok(
+        match service::wait(&cx.app, provider, current, || cx.flow(provider.id)).await {
+            Waited::StillWaiting(current) => current,
+            Waited::Moved(mut next) | Waited::Ended(mut next) => {
+                if next.flow_id == flow_id {
+                    match cx.app.store.advance(&flow_id, generation).await {
+                        Ok(Generation::Advanced(generation)) => next.generation = generation,
+                        // Linking the account finished the flow on its record, as it should.
+                        Ok(Generation::Finished) if matches!(next.step, FlowStep::Connected(_)) => {
+                        }
+                        // Another call moved the flow first: this browser's cookie already says where.
+                        Ok(_) => {
+                            return Ok(Err(next
+                                .step
+                                .with_notice(Notice::new(ErrorCode::OutOfDate))))
+                        }
+                        Err(e) => {
+                            let notice = crate::server::request::store_unavailable(&cx.app, &e);
+                            cx.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
+                            return Ok(Err(next.step.with_notice(notice)));
+                        }
                     }
                 }
+                cx.save(&next);
+                next
             }
-            cx.save(&next);
-            next
-        }
-    };
-    Ok(service::current_step(&cx.app, provider, Some(next)))
+        },
+    ))
 }
 
 /// The step to answer instead of waiting when the flow's record refuses this cookie's generation (a

@@ -193,8 +193,9 @@ const LEASE: Duration = Duration::from_secs(10);
 /// reconnects), and takes the lease if its holder is gone.
 const LOOK_AGAIN: Duration = Duration::from_secs(2);
 
-/// What the one upstream wait of a flow came to, as kept on its record. Never the intent id: a next
-/// checkpoint is of the same intent, which the cookie holds.
+/// What the one upstream wait of a flow came to, as kept on its record: sealed with the deployment's key
+/// (the account's name may be the user's e-mail address). Never the intent id: a next checkpoint is of the
+/// same intent, which the cookie holds.
 #[derive(serde::Serialize, serde::Deserialize)]
 enum Outcome {
     Account(unipile::Account),
@@ -270,6 +271,13 @@ struct Held {
     bound: Duration,
 }
 
+impl Held {
+    /// What an outcome is sealed under: this flow and this step, so it can answer no other.
+    fn outcome_label(&self) -> String {
+        format!("cf-outcome:{}:{}", self.flow_id, self.generation)
+    }
+}
+
 /// Watches the record until the wait of this generation has an outcome or the bound has passed, making
 /// sure meanwhile that some replica holds the upstream call.
 async fn watch(app: &AppState, provider: &'static Provider, held: &Held) -> Option<Outcome> {
@@ -280,10 +288,10 @@ async fn watch(app: &AppState, provider: &'static Provider, held: &Held) -> Opti
         tokio::pin!(told);
         told.as_mut().enable();
         match app.store.outcome(&held.flow_id).await {
-            Ok(Some((generation, outcome))) if generation == held.generation => {
-                match serde_json::from_str(&outcome) {
-                    Ok(outcome) => return Some(outcome),
-                    Err(e) => tracing::error!(cause = %e, "wait outcome unreadable"),
+            Ok(Some((generation, sealed))) if generation == held.generation => {
+                match app.cookies.open_record(&held.outcome_label(), &sealed) {
+                    Some(outcome) => return Some(outcome),
+                    None => tracing::warn!("wait outcome on the record refused: not authentic"),
                 }
             }
             Ok(_) => {}
@@ -351,17 +359,17 @@ async fn hold(app: AppState, provider: &'static Provider, held: Held) {
             }
         };
         if let Some(outcome) = outcome {
-            match serde_json::to_string(&outcome) {
-                Ok(text) => {
+            match app.cookies.seal_record(&held.outcome_label(), &outcome) {
+                Some(sealed) => {
                     if let Err(e) = app
                         .store
-                        .put_outcome(&held.flow_id, held.generation, &text)
+                        .put_outcome(&held.flow_id, held.generation, &sealed)
                         .await
                     {
                         tracing::error!(cause = %e, "wait outcome not kept: the next wait asks Unipile again");
                     }
                 }
-                Err(e) => tracing::error!(cause = %e, "wait outcome not written"),
+                None => tracing::error!("wait outcome could not be sealed"),
             }
         }
         let _ = app.store.release(&held.flow_id, &app.replica).await;

@@ -142,7 +142,7 @@ impl CookieCodec {
             return Ok(None);
         };
         // A state too long for one cookie is split: the first says how many parts there are ("3.…").
-        let state = match first.split_once('.') {
+        let state: FlowState = match first.split_once('.') {
             Some((parts, head)) => {
                 let parts: usize = parts
                     .parse()
@@ -215,8 +215,24 @@ impl CookieCodec {
             .collect()
     }
 
-    /// `state` as JSON, encrypted with a fresh nonce and authenticated with `name`, in base64.
-    fn seal(&self, name: &str, state: &FlowState) -> Option<String> {
+    /// A value kept on the flow store (what a wait came to), sealed like a cookie but under `label`, which
+    /// names where it belongs (the flow and its generation): what the store holds is neither readable nor
+    /// forgeable there, nor movable to another flow, step or cookie.
+    pub fn seal_record<T: Serialize>(&self, label: &str, value: &T) -> Option<String> {
+        self.seal(label, value)
+    }
+
+    /// A value sealed by [`seal_record`](Self::seal_record) under `label`, if it is authentic.
+    pub fn open_record<T: serde::de::DeserializeOwned>(
+        &self,
+        label: &str,
+        sealed: &str,
+    ) -> Option<T> {
+        self.open(label, sealed).ok()
+    }
+
+    /// `value` as JSON, encrypted with a fresh nonce and authenticated with `name`, in base64.
+    fn seal<T: Serialize>(&self, name: &str, state: &T) -> Option<String> {
         let mut data = Vec::with_capacity(1_024);
         data.resize(NONCE_LEN, 0);
         serde_json::to_writer(&mut data, state).ok()?;
@@ -231,7 +247,7 @@ impl CookieCodec {
     }
 
     /// The state sealed in `sealed` under `name`, if it is authentic and reads as a state.
-    fn open(&self, name: &str, sealed: &str) -> Result<FlowState, Refused> {
+    fn open<T: serde::de::DeserializeOwned>(&self, name: &str, sealed: &str) -> Result<T, Refused> {
         let mut data = STANDARD.decode(sealed).map_err(|_| Refused::NotAuthentic)?;
         if data.len() < NONCE_LEN + TAG_LEN {
             return Err(Refused::NotAuthentic);
