@@ -596,3 +596,78 @@ async fn an_outcome_planted_in_redis_is_not_believed() {
     assert!(step.get("Checkpoint").is_some(), "still waiting: {step}");
     assert!(!step.to_string().contains("acc_forged"), "{step}");
 }
+
+#[tokio::test]
+async fn a_pending_sign_in_continues_once_redis_answers_again() {
+    let sandbox = sandbox().await;
+    let redis = redis().await;
+    let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+
+    // Redis stops answering for a while (a failover, a network cut), its data intact.
+    let client = redis::Client::open(redis.url()).expect("redis url");
+    let mut admin = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(4000)
+        .arg("ALL")
+        .query_async::<()>(&mut admin)
+        .await
+        .expect("pause");
+    let (status, answer) = solve(&app, &mut browser, &flow, "123456").await;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(
+        solves(&sandbox),
+        0,
+        "nothing sent while the limits cannot be checked"
+    );
+
+    let mut linked = Value::Null;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        let (status, step) = solve(&app, &mut browser, &flow, "123456").await;
+        if status == 200 {
+            linked = step;
+            break;
+        }
+    }
+    assert_eq!(linked["Connected"]["name"], "user_2fa_sms", "{linked}");
+}
+
+#[tokio::test]
+async fn behind_a_proxy_a_missing_forwarded_address_still_counts_against_the_socket_address() {
+    let sandbox = sandbox().await;
+    let mut s = settings(&sandbox);
+    s.limits.trust_forwarded_for = true;
+    s.limits.start_per_ip_per_minute = 2;
+    let app = spawn_with(s, secrets(None)).await;
+    for username in ["user_good", "user_2fa_sms"] {
+        let (status, _) = start(&app, &mut Jar::default(), username).await;
+        assert_eq!(status, 200);
+    }
+    // No X-Forwarded-For at all: not a way around the limit.
+    let (status, _) = start(&app, &mut Jar::default(), "user_otp").await;
+    assert_eq!(status, 429);
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/start_auth_intent", app.base))
+        .header("accept", "application/json")
+        .header("x-forwarded-for", "not an address")
+        .form(&[
+            ("provider", "linkedin"),
+            ("username", "user_phone"),
+            ("password", "pass_good"),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        response.status().as_u16(),
+        429,
+        "an unreadable entry is no way around it either"
+    );
+}
