@@ -11,6 +11,7 @@ import {
   signIn,
   ui,
   enterCode,
+  holdWaits,
   withoutAppScripts,
   GOOD_PASSWORD,
   WRONG_PASSWORD,
@@ -74,6 +75,7 @@ const CHECKPOINTS: Array<[string, RegExp]> = [
   ["user_in_app_timeout", /Approve the sign-in/],
   ["user_challenge", /Choose how to get your code/],
   ["user_contract", /Choose a contract/],
+  ["user_consent", /Choose the products to activate/],
   ["user_otp_or_in_app", /verification code/i],
   ["user_captcha", /security check/i],
 ];
@@ -85,6 +87,21 @@ for (const [username, heading] of CHECKPOINTS) {
     await expectNoViolations(page, `the checkpoint of ${username}`);
   });
 }
+
+test("a pairing code, held on screen", async ({ page }) => {
+  const release = await holdWaits(page);
+  await signIn(page, "linkedin", "user_pairing", GOOD_PASSWORD);
+  await expect(ui.h1(page, "Enter the pairing code in the app")).toBeVisible();
+  await expectNoViolations(page, "the pairing code");
+  release();
+});
+
+test("a consent sent without a product", async ({ page }) => {
+  await signIn(page, "linkedin", "user_consent", GOOD_PASSWORD);
+  await page.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(ui.alert(page, /No product was chosen/)).toBeVisible();
+  await expectNoViolations(page, "a consent without a product");
+});
 
 test("wrong code, then success", async ({ page }) => {
   await signIn(page, "linkedin", "user_2fa_app", GOOD_PASSWORD);

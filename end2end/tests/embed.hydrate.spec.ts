@@ -47,6 +47,38 @@ test("frame: an allowed host hears ready, each step and success, with no secret"
   }
 });
 
+/** Opens the LinkedIn flow in the demo host's frame and signs in as `username`. */
+async function signInInFrame(page: Page, username: string) {
+  await page.goto("/demo/embed?provider=linkedin");
+  await page.getByRole("button", { name: "Open in a frame" }).click();
+  const flow = page.frameLocator('iframe[title="Connect an account"]');
+  await expect(flow.locator("body")).toHaveAttribute("data-hydrated", "true", { timeout: 20_000 });
+  await flow.getByLabel("Email or phone", { exact: true }).fill(username);
+  await flow.getByLabel("Password", { exact: true }).fill(GOOD_PASSWORD);
+  await flow.getByRole("button", { name: "Connect", exact: true }).click();
+  return flow;
+}
+
+function stepNames(events: FlowEvent[]): string[] {
+  return events.map((e) => (e.event === "step" ? `step:${e.step}` : e.event));
+}
+
+test("frame: a consent is the step `consent`", async ({ page }) => {
+  const flow = await signInInFrame(page, "user_consent");
+  await flow.getByRole("checkbox", { name: "LinkedIn", exact: true }).check();
+  await flow.getByRole("button", { name: "Continue", exact: true }).click();
+  await expect(page.locator('#events li[data-event="success"]')).toHaveCount(1);
+  expect(stepNames(await received(page))).toEqual(["ready", "step:form", "step:consent", "step:connected", "success"]);
+});
+
+test("frame: a pairing code is the step `pairing_code`, and no event carries the code", async ({ page }) => {
+  await signInInFrame(page, "user_pairing");
+  await expect(page.locator('#events li[data-event="success"]')).toHaveCount(1);
+  const events = await received(page);
+  expect(stepNames(events)).toEqual(["ready", "step:form", "step:pairing_code", "step:connected", "success"]);
+  for (const e of events) expect(JSON.stringify(e)).not.toMatch(/[A-Z2-9]{4}-[A-Z2-9]{4}/);
+});
+
 test("frame: Close tells the host the user left", async ({ page }) => {
   await page.goto("/demo/embed?provider=imap");
   await page.getByRole("button", { name: "Open in a frame" }).click();
