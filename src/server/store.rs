@@ -485,7 +485,15 @@ impl RedisStore {
             invocation.arg(*arg);
         }
         let mut connection = self.connection.clone();
-        match tokio::time::timeout(self.timeout, invocation.invoke_async(&mut connection)).await {
+        self.bounded(invocation.invoke_async(&mut connection)).await
+    }
+
+    /// A request's answer, or the store counted as unreachable past its timeout.
+    async fn bounded<T>(
+        &self,
+        request: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(self.timeout, request).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => Err(StoreError(e.to_string())),
             Err(_) => Err(StoreError("no answer in time".into())),
@@ -532,12 +540,9 @@ impl FlowRecords for RedisStore {
                 .pexpire(&key, ttl.as_millis() as i64)
                 .ignore();
             let mut connection = self.connection.clone();
-            match tokio::time::timeout(self.timeout, pipe.query_async::<()>(&mut connection)).await
-            {
-                Ok(Ok(())) => Ok(1),
-                Ok(Err(e)) => Err(StoreError(e.to_string())),
-                Err(_) => Err(StoreError("no answer in time".into())),
-            }
+            self.bounded(pipe.query_async::<()>(&mut connection))
+                .await
+                .map(|()| 1)
         })
     }
 
@@ -660,12 +665,9 @@ impl FlowRecords for RedisStore {
             let mut connection = self.connection.clone();
             let mut command = redis::cmd("HGET");
             command.arg(&key).arg("outcome");
-            let read = command.query_async::<Option<String>>(&mut connection);
-            let value = match tokio::time::timeout(self.timeout, read).await {
-                Ok(Ok(value)) => value,
-                Ok(Err(e)) => return Err(StoreError(e.to_string())),
-                Err(_) => return Err(StoreError("no answer in time".into())),
-            };
+            let value = self
+                .bounded(command.query_async::<Option<String>>(&mut connection))
+                .await?;
             Ok(value.and_then(|v| {
                 let (generation, outcome) = v.split_once('\n')?;
                 Some((generation.parse().ok()?, outcome.to_owned()))
@@ -680,16 +682,9 @@ impl FlowRecords for RedisStore {
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
-            match tokio::time::timeout(
-                self.timeout,
-                redis::cmd("PING").query_async::<String>(&mut connection),
-            )
-            .await
-            {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(e)) => Err(StoreError(e.to_string())),
-                Err(_) => Err(StoreError("no answer in time".into())),
-            }
+            self.bounded(redis::cmd("PING").query_async::<String>(&mut connection))
+                .await
+                .map(drop)
         })
     }
 
