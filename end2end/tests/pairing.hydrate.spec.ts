@@ -32,7 +32,9 @@ test("a refused copy says to copy the code by hand", async ({ page }) => {
   });
   await page.getByRole("button", { name: "Copy code", exact: true }).click();
   await expect(
-    ui.alert(page, "The code could not be copied. Select it and copy it yourself, or type it in the app."),
+    page
+      .getByRole("status")
+      .filter({ hasText: "The code could not be copied. Select it and copy it yourself, or type it in the app." }),
   ).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: "The code is copied" })).toHaveCount(0);
   release();

@@ -7,29 +7,29 @@ use leptos_i18n::td_string;
 #[component]
 pub fn PairingCodeShown(provider: &'static Provider, code: Secret) -> impl IntoView {
     let locale = crate::text::locale();
-    // The button only works with JavaScript, so it is drawn once the page is live.
-    let live = RwSignal::new(false);
-    Effect::new(move || live.set(true));
     let copied = RwSignal::new(None::<bool>);
     let text = code.expose().to_owned();
-    let copy = move |_| copy_to_clipboard(&text, copied);
     let done = fill(
         td_string!(locale, checkpoint.code_copied),
         &[("provider", provider.label.get(locale))],
     );
+    let failed = td_string!(locale, checkpoint.copy_failed);
     view! {
         <div class="pairing" role="group" aria-labelledby="pairing-code-label">
             <p class="pairing-label" id="pairing-code-label">{td_string!(locale, checkpoint.pairing_code)}</p>
             <p class="pairing-code" data-testid="pairing-code"><code>{code.expose().to_owned()}</code></p>
-            {move || live.get().then(|| view! {
-                <button type="button" class="button secondary" data-testid="copy-pairing-code" on:click=copy.clone()>
-                    {td_string!(locale, checkpoint.copy_code)}
-                </button>
-            })}
-            <p class="confirmation" role="status">{move || (copied.get() == Some(true)).then(|| done.clone())}</p>
-            {move || (copied.get() == Some(false)).then(|| view! {
-                <p class="notice" role="alert">{td_string!(locale, checkpoint.copy_failed)}</p>
-            })}
+            // Copying needs JavaScript: the stylesheet shows the button once the page is live.
+            <button type="button" class="button secondary copy" data-testid="copy-pairing-code"
+                on:click=move |_| copy_to_clipboard(&text, copied)>
+                {td_string!(locale, checkpoint.copy_code)}
+            </button>
+            <p class="confirmation" role="status">
+                {move || match copied.get() {
+                    Some(true) => done.clone(),
+                    Some(false) => failed.to_owned(),
+                    None => String::new(),
+                }}
+            </p>
             <p class="hint">{td_string!(locale, checkpoint.pairing_valid)}</p>
         </div>
     }
