@@ -298,6 +298,32 @@ async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
 }
 
 #[tokio::test]
+async fn live_mode_refuses_a_plain_http_unipile_unless_allowed() {
+    let live = || Secrets {
+        api_key: Some("key".to_owned().into()),
+        session_secret: Some(SESSION_SECRET.to_owned().into()),
+        ..Secrets::default()
+    };
+    let mut settings = Settings::default();
+    settings.unipile.base_url = "http://127.0.0.1:9/v2".into();
+    let err = build(settings.clone(), live(), options())
+        .await
+        .err()
+        .expect("http refused");
+    assert!(matches!(err, StartupError::PlainHttp), "{err}");
+    assert!(
+        err.to_string().contains("unipile.allow_http") && err.to_string().contains("https"),
+        "{err}"
+    );
+    settings.unipile.allow_http = true;
+    assert!(build(settings, live(), options()).await.is_ok());
+    // Sandbox mode talks to its own emulator over loopback, whatever the setting.
+    assert!(build(Settings::default(), Secrets::default(), options())
+        .await
+        .is_ok());
+}
+
+#[tokio::test]
 async fn a_short_metrics_token_stops_start_up_with_the_reason() {
     let with_token = |token: &str| Secrets {
         metrics_token: Some(token.to_owned().into()),
