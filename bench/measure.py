@@ -5,6 +5,7 @@ figures from /proc, and the final table. Standard library only.
   measure.py start LOG URL CMD...   start CMD (output to LOG), print `PID MS`: ms from spawn to the first HTTP answer from URL
   measure.py cpu PID                process CPU time (user + system) in microseconds
   measure.py rss PID                `VmRSS VmHWM` in KiB
+  measure.py redis PID PORT         JSON: the peak RSS of the redis-server PID, its used_memory_peak and its keys
   measure.py first-load URL         JSON: bytes of the page and every /pkg/ file it names, per encoding
   measure.py report DIR OUT         read DIR/*.json, write them to OUT, print the table
 """
@@ -12,6 +13,7 @@ figures from /proc, and the final table. Standard library only.
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -62,6 +64,30 @@ def rss(pid):
     return values["VmRSS"], values["VmHWM"]
 
 
+def redis_info(port):
+    """Redis's INFO, as a dict of its `name:value` lines (one inline command; the answer is a bulk string)."""
+    with socket.create_connection(("127.0.0.1", int(port)), timeout=10) as s:
+        s.sendall(b"INFO\r\n")
+        data = b""
+        while b"\r\n" not in data:
+            data += s.recv(65536) or sys.exit("measure: redis closed the connection")
+        head, _, body = data.partition(b"\r\n")
+        if not head.startswith(b"$"):
+            sys.exit(f"measure: redis answered {head[:80]!r}")
+        size = int(head[1:])
+        while len(body) < size:
+            body += s.recv(65536) or sys.exit("measure: redis closed the connection")
+    lines = body[:size].decode().splitlines()
+    return dict(line.split(":", 1) for line in lines if ":" in line and not line.startswith("#"))
+
+
+def redis(pid, port):
+    info = redis_info(port)
+    keys = sum(int(re.search(r"keys=(\d+)", v).group(1)) for k, v in info.items() if re.fullmatch(r"db\d+", k))
+    print(json.dumps({"redis_peak_rss_kib": rss(pid)[1], "redis_used_memory_peak": int(info["used_memory_peak"]),
+                      "redis_keys": keys}))
+
+
 def fetch(url, encoding):
     headers = {"Accept": "text/html,*/*", "Accept-Encoding": encoding}
     req = urllib.request.Request(url, headers=headers)
@@ -109,7 +135,9 @@ def report(d, out):
 
     meta = load("meta") or {}
     tp = {name: load("throughput-" + name) for name in ("app", "express", "direct")}
+    tp_redis = load("throughput-app-redis")
     waits = load("waits")
+    waits_redis = load("waits-redis")
     first = load("first-load")
     ssr = load("ssr")
     idle = load("idle")
@@ -130,7 +158,7 @@ def report(d, out):
         figures["throughput_rps"] = {"app": a, "express": e, "direct": dr, "app_over_express": a / e,
                                      "app_over_direct": a / dr,
                                      "errors": {n: errors(tp[n]) for n in tp}}
-        rows.append(("start-auth-intent throughput (64 conn, %d s)" % meta.get("duration_s", 0),
+        rows.append(("start-auth-intent throughput, in-process store (64 conn, %d s)" % meta.get("duration_s", 0),
                      f"app {a:,.0f}/s, Express {e:,.0f}/s, direct {dr:,.0f}/s; app ÷ Express {a / e:.1f}×, "
                      f"app ÷ direct {a / dr:.2f}; errors {sum(errors(tp[n]) for n in tp)}",
                      "app ≥ 5× Express", "yes" if a / e >= 5 and all(errors(tp[n]) == 0 for n in tp) else "no"))
@@ -142,32 +170,90 @@ def report(d, out):
                                                   "p99": tp["direct"]["p99_us"] / 1000},
                                        "express": {"p50": tp["express"]["p50_us"] / 1000,
                                                    "p99": tp["express"]["p99_us"] / 1000}}
-        rows.append(("added latency (app − direct, same load)",
+        rows.append(("added latency, in-process store (app − direct, same load)",
                      f"p50 {p50:+.2f} ms, p99 {p99:+.2f} ms (app p50 {tp['app']['p50_us'] / 1000:.2f} / p99 "
                      f"{tp['app']['p99_us'] / 1000:.2f} ms; direct {tp['direct']['p50_us'] / 1000:.2f} / "
-                     f"{tp['direct']['p99_us'] / 1000:.2f} ms)",
+                     f"{tp['direct']['p99_us'] / 1000:.2f} ms; Express {tp['express']['p50_us'] / 1000:.2f} / "
+                     f"{tp['express']['p99_us'] / 1000:.2f} ms)",
                      "p99 added < 5 ms", "yes" if p99 < 5 else "no"))
     else:
-        rows.append(("start-auth-intent throughput", nm, "app ≥ 5× Express", "-"))
-        rows.append(("added latency", nm, "p99 added < 5 ms", "-"))
+        rows.append(("start-auth-intent throughput, in-process store", nm, "app ≥ 5× Express", "-"))
+        rows.append(("added latency, in-process store", nm, "p99 added < 5 ms", "-"))
     cpu = {n: (tp[n] or {}).get("cpu_us_per_call") for n in ("app", "express")}
     if all(v is not None for v in cpu.values()):
         figures["cpu_us_per_call"] = cpu
-        rows.append(("server CPU per call", f"app {cpu['app']:.0f} µs, Express {cpu['express']:.0f} µs",
+        rows.append(("server CPU per call, in-process store", f"app {cpu['app']:.0f} µs, Express {cpu['express']:.0f} µs",
                      "app < 60 µs", "yes" if cpu["app"] < 60 else "no"))
     else:
-        rows.append(("server CPU per call", nm, "app < 60 µs", "-"))
+        rows.append(("server CPU per call, in-process store", nm, "app < 60 µs", "-"))
+    # The sign-in with the Redis store, beside Express and direct from the same run.
+    if tp_redis and tp["express"] and tp["direct"]:
+        a, e, dr = rps(tp_redis), rps(tp["express"]), rps(tp["direct"])
+        errs = errors(tp_redis) + errors(tp["express"]) + errors(tp["direct"])
+        figures["throughput_rps_redis"] = {"app": a, "express": e, "direct": dr, "app_over_express": a / e,
+                                           "app_over_direct": a / dr, "errors": {"app": errors(tp_redis)}}
+        rows.append(("start-auth-intent throughput, Redis store (64 conn, %d s)" % meta.get("duration_s", 0),
+                     f"app {a:,.0f}/s, Express {e:,.0f}/s, direct {dr:,.0f}/s; app ÷ Express {a / e:.1f}×, "
+                     f"app ÷ direct {a / dr:.2f}; errors {errs}",
+                     "app ≥ 5× Express", "yes" if a / e >= 5 and errs == 0 else "no"))
+        p50 = (tp_redis["p50_us"] - tp["direct"]["p50_us"]) / 1000
+        p99 = (tp_redis["p99_us"] - tp["direct"]["p99_us"]) / 1000
+        figures["added_latency_ms_redis"] = {"p50": p50, "p99": p99,
+                                             "app": {"p50": tp_redis["p50_us"] / 1000, "p99": tp_redis["p99_us"] / 1000}}
+        rows.append(("added latency, Redis store (app − direct)",
+                     f"p50 {p50:+.2f} ms, p99 {p99:+.2f} ms (app p50 {tp_redis['p50_us'] / 1000:.2f} / p99 "
+                     f"{tp_redis['p99_us'] / 1000:.2f} ms; direct {tp['direct']['p50_us'] / 1000:.2f} / "
+                     f"{tp['direct']['p99_us'] / 1000:.2f} ms; Express {tp['express']['p50_us'] / 1000:.2f} / "
+                     f"{tp['express']['p99_us'] / 1000:.2f} ms)",
+                     "p99 added < 5 ms", "yes" if p99 < 5 else "no"))
+        c_app, c_redis = tp_redis.get("cpu_us_per_call"), tp_redis.get("redis_cpu_us_per_call")
+        c_express = tp["express"].get("cpu_us_per_call")
+        figures["cpu_us_per_call_redis"] = {"app": c_app, "redis": c_redis, "express": c_express}
+        rows.append(("server CPU per call, Redis store",
+                     f"app {c_app:.0f} µs + Redis {c_redis:.0f} µs, Express {c_express:.0f} µs",
+                     "app < 60 µs", "yes" if c_app < 60 else "no"))
+    else:
+        rows.append(("start-auth-intent throughput, Redis store", nm, "app ≥ 5× Express", "-"))
+        rows.append(("added latency, Redis store", nm, "p99 added < 5 ms", "-"))
+        rows.append(("server CPU per call, Redis store", nm, "app < 60 µs", "-"))
+
+    def waits_text(w):
+        return (f"{w['connected']:,} connected, {w['errors']} errors, at most {w['max_concurrent_waits']:,} waits "
+                f"at once over {w['connections']} h2c connections, {w['elapsed_s']:.1f} s; "
+                f"app peak RSS {w['app_peak_rss_kib'] / 1024:.1f} MiB")
+
+    def all_succeed(w):
+        return w["connected"] == w["browsers"] and w["errors"] == 0
+
     if waits:
-        ok = waits["connected"] == waits["browsers"] and waits["errors"] == 0
         peak = waits["app_peak_rss_kib"] / 1024
         figures["waits"] = waits
-        rows.append((f"users waiting for in-app approval ({waits['browsers']:,} browsers)",
-                     f"{waits['connected']:,} connected, {waits['errors']} errors, at most "
-                     f"{waits['max_concurrent_waits']:,} waits at once over {waits['connections']} h2c connections, "
-                     f"{waits['elapsed_s']:.1f} s; app peak RSS {peak:.1f} MiB",
-                     "all succeed; peak RSS < 150 MiB; no errors", "yes" if ok and peak < 150 else "no"))
+        rows.append((f"users waiting for in-app approval, in-process store ({waits['browsers']:,} browsers)",
+                     waits_text(waits), "all succeed; peak RSS < 150 MiB; no errors",
+                     "yes" if all_succeed(waits) and peak < 150 else "no"))
     else:
-        rows.append(("users waiting for in-app approval", nm, "all 10,000 succeed; peak RSS < 150 MiB", "-"))
+        rows.append(("users waiting for in-app approval, in-process store", nm,
+                     "all 10,000 succeed; peak RSS < 150 MiB", "-"))
+    if waits_redis:
+        figures["waits_redis"] = waits_redis
+        rows.append((f"users waiting for in-app approval, Redis store ({waits_redis['browsers']:,} browsers)",
+                     f"{waits_text(waits_redis)}, Redis peak RSS {waits_redis['redis_peak_rss_kib'] / 1024:.1f} MiB",
+                     "all succeed; no errors", "yes" if all_succeed(waits_redis) else "no"))
+    else:
+        rows.append(("users waiting for in-app approval, Redis store", nm, "all 10,000 succeed; no errors", "-"))
+    redis_runs = [(key, label, r) for key, label, r in
+                  (("sign_ins", "sign-ins", tp_redis),
+                   ("waits", f"{(waits_redis or {}).get('browsers', 0):,} waits", waits_redis))
+                  if r and "redis_peak_rss_kib" in r]
+    if redis_runs:
+        figures["redis"] = {key: {k: r[k] for k in ("redis_peak_rss_kib", "redis_used_memory_peak", "redis_keys")}
+                            for key, _, r in redis_runs}
+        rows.append(("Redis peak RSS (a fresh redis-server for each figure)",
+                     "; ".join(f"{label}: {r['redis_peak_rss_kib'] / 1024:.1f} MiB (used_memory_peak "
+                               f"{r['redis_used_memory_peak'] / 1048576:.1f} MiB, {r['redis_keys']:,} keys after)"
+                               for _, label, r in redis_runs), "report", "-"))
+    else:
+        rows.append(("Redis peak RSS", nm, "report", "-"))
     if first:
         t = first["total"]
         figures["first_load_bytes"] = first
@@ -212,8 +298,8 @@ def report(d, out):
         rows.append(("idle memory and start-up", nm, "RSS < 15 MiB; start < 100 ms", "-"))
 
     results = {"date": meta.get("date"), "machine": meta.get("machine"), "settings": meta, "figures": figures,
-               "raw": {"throughput": tp, "waits": waits, "ssr": ssr, "idle": idle, "cookie": cookie,
-                                                            "instructions": instructions}}
+               "raw": {"throughput": dict(tp, app_redis=tp_redis), "waits": waits, "waits_redis": waits_redis,
+                       "ssr": ssr, "idle": idle, "cookie": cookie, "instructions": instructions}}
     with open(out, "w") as f:
         json.dump(results, f, indent=2)
         f.write("\n")
@@ -234,6 +320,8 @@ def main(argv):
         print(cpu_us(args[0]))
     elif cmd == "rss":
         print(*rss(args[0]))
+    elif cmd == "redis":
+        redis(args[0], args[1])
     elif cmd == "first-load":
         first_load(args[0])
     elif cmd == "report":
