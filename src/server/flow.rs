@@ -102,7 +102,8 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
             return back_to_form(provider, started.form, Some(notice));
         }
     }
-    match timed(
+    let flow_id = started.flow_id.clone();
+    let next = match timed(
         app,
         "start_auth_intent",
         app.client.start_auth_intent(&body),
@@ -117,7 +118,13 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
             }
             back_to_form(provider, started.form, Some(notice))
         }
+    };
+    if !matches!(next.step, FlowStep::Checkpoint(_)) {
+        if let Err(e) = app.store.forget(&flow_id).await {
+            tracing::warn!(provider = provider.id, cause = %e, "record of an ended flow not dropped");
+        }
     }
+    next
 }
 
 /// The open checkpoint of `flow`, or the state to show instead (no flow, expired, finished).
@@ -329,7 +336,9 @@ async fn hold(app: AppState, provider: &'static Provider, held: Held) {
                 break None;
             }
             let call = app.client.solve_checkpoint(&held.intent_id, "", Some(left));
-            let Some(answer) = renewing(&app, &held.flow_id, timed(&app, "wait_checkpoint", call)).await
+            // Held once, on the heap: thousands of these wait at once.
+            let call = Box::pin(timed(&app, "wait_checkpoint", call));
+            let Some(answer) = renewing(&app, &held.flow_id, call).await
             else {
                 tracing::info!("wait lease lost to another replica");
                 return;

@@ -58,6 +58,9 @@ pub trait FlowRecords: Send + Sync {
     ) -> BoxFuture<'_, Result<Result<(), u64>, StoreError>>;
     /// Ends the flow: every later call on it is refused.
     fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Drops the record of a flow that ended before any checkpoint (linked at once, or refused): no cookie
+    /// can act on it, so it need not be kept.
+    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Counts one event for `key` in the current fixed window of `window`; the count in that window.
     fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
     /// Takes the flow's lease for `holder` if nobody holds it: the holder alone keeps the one call to
@@ -102,27 +105,53 @@ fn window_of(window: Duration) -> (u64, Duration) {
     (index, Duration::from_millis((index + 1) * width - now))
 }
 
+/// A map of this process whose dead entries are swept out once it has doubled since the last sweep: a
+/// sweep then costs a constant amount per insert on average, however many entries are alive.
+struct Swept<V> {
+    map: HashMap<String, V>,
+    sweep_above: usize,
+}
+
+impl<V> Default for Swept<V> {
+    fn default() -> Self {
+        Swept {
+            map: HashMap::new(),
+            sweep_above: SWEEP_ABOVE,
+        }
+    }
+}
+
+impl<V> Swept<V> {
+    fn sweep_if_due(&mut self, alive: impl FnMut(&V) -> bool) {
+        if self.map.len() > self.sweep_above {
+            let mut alive = alive;
+            self.map.retain(|_, v| alive(v));
+            self.sweep_above = (self.map.len() * 2).max(SWEEP_ABOVE);
+        }
+    }
+}
+
 /// The waiters of this process, by flow: woken when an outcome is put (here or, through Redis, elsewhere).
 #[derive(Default)]
-pub struct Watchers(Mutex<HashMap<String, Weak<Notify>>>);
+pub struct Watchers(Mutex<Swept<Weak<Notify>>>);
 
 impl Watchers {
     fn watch(&self, flow: &str) -> Arc<Notify> {
-        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(notify) = map.get(flow).and_then(Weak::upgrade) {
+        let mut watchers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(notify) = watchers.map.get(flow).and_then(Weak::upgrade) {
             return notify;
         }
-        if map.len() > SWEEP_ABOVE {
-            map.retain(|_, w| w.strong_count() > 0);
-        }
+        watchers.sweep_if_due(|w| w.strong_count() > 0);
         let notify = Arc::new(Notify::new());
-        map.insert(flow.to_owned(), Arc::downgrade(&notify));
+        watchers
+            .map
+            .insert(flow.to_owned(), Arc::downgrade(&notify));
         notify
     }
 
     fn wake(&self, flow: &str) {
-        let map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(notify) = map.get(flow).and_then(Weak::upgrade) {
+        let watchers = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(notify) = watchers.map.get(flow).and_then(Weak::upgrade) {
             notify.notify_waiters();
         }
     }
@@ -146,19 +175,19 @@ struct Record {
 /// Records in this process only: enough for one replica.
 #[derive(Default)]
 pub struct MemoryStore {
-    records: Mutex<HashMap<String, Record>>,
-    counters: Mutex<HashMap<String, (u64, Instant)>>,
+    records: Mutex<Swept<Record>>,
+    counters: Mutex<Swept<(u64, Instant)>>,
     watchers: Watchers,
 }
 
-/// Above this many entries, expired ones are swept before a new one is added.
+/// The fewest entries at which a map is swept of dead ones.
 const SWEEP_ABOVE: usize = 10_000;
 
 impl MemoryStore {
     fn with_record<T>(&self, flow: &str, f: impl FnOnce(Option<&mut Record>) -> T) -> T {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
-        let record = records.get_mut(flow).filter(|r| r.expires > now);
+        let record = records.map.get_mut(flow).filter(|r| r.expires > now);
         f(record)
     }
 }
@@ -171,10 +200,8 @@ impl FlowRecords for MemoryStore {
     fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
-        if records.len() > SWEEP_ABOVE {
-            records.retain(|_, r| r.expires > now);
-        }
-        records.insert(
+        records.sweep_if_due(|r| r.expires > now);
+        records.map.insert(
             flow.to_owned(),
             Record {
                 generation: 1,
@@ -260,14 +287,22 @@ impl FlowRecords for MemoryStore {
         ready(Ok(()))
     }
 
+    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.records
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .map
+            .remove(flow);
+        ready(Ok(()))
+    }
+
     fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
         let (index, left) = window_of(window);
         let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
-        if counters.len() > SWEEP_ABOVE {
-            counters.retain(|_, (_, until)| *until > now);
-        }
+        counters.sweep_if_due(|(_, until)| *until > now);
         let entry = counters
+            .map
             .entry(format!("{key}:{index}"))
             .or_insert((0, now + left));
         entry.0 += 1;
@@ -600,6 +635,19 @@ impl FlowRecords for RedisStore {
         Box::pin(async move { self.script(FINISH, &key, &[]).await.map(drop) })
     }
 
+    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
+        let key = flow_key(flow);
+        Box::pin(async move {
+            let mut connection = self.connection.clone();
+            self.bounded(
+                redis::cmd("DEL")
+                    .arg(&key)
+                    .query_async::<()>(&mut connection),
+            )
+            .await
+        })
+    }
+
     fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
         let (index, left) = window_of(window);
         let key = format!("cf:hit:{key}:{index}");
@@ -766,6 +814,24 @@ mod tests {
         store.create("f", Duration::from_millis(20)).await.ok();
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(store.advance("f", 1).await.ok(), Some(Generation::Missing));
+    }
+
+    #[tokio::test]
+    async fn records_of_flows_that_ended_at_once_are_dropped_and_expired_ones_swept() {
+        let store = MemoryStore::default();
+        store.create("done", Duration::from_secs(60)).await.ok();
+        store.forget("done").await.ok();
+        assert_eq!(store.check("done", 1).await.ok(), Some(Generation::Missing));
+        for i in 0..=SWEEP_ABOVE {
+            store
+                .create(&format!("short{i}"), Duration::ZERO)
+                .await
+                .ok();
+        }
+        store.create("kept", Duration::from_secs(60)).await.ok();
+        let records = store.records.lock().unwrap_or_else(PoisonError::into_inner);
+        assert!(records.map.len() < 10, "{} records left", records.map.len());
+        assert!(records.sweep_above >= SWEEP_ABOVE);
     }
 
     #[tokio::test]
