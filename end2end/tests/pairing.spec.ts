@@ -22,12 +22,15 @@ test("pairing code: shown large with what to do, the same after a reload", async
   // Grouped as the provider gave it, in the sandbox two groups of four.
   await expect(shown).toHaveText(/^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$/);
   const code = (await shown.textContent())?.trim() ?? "";
-  const look = await shown.locator("code").evaluate((el) => {
-    const style = getComputedStyle(el);
-    return { family: style.fontFamily, size: parseFloat(style.fontSize) };
-  });
-  expect(look.family).toMatch(/monospace/);
-  expect(look.size).toBeGreaterThanOrEqual(28);
+  // Without JavaScript the waiting page reloads itself every few seconds: a style read while the next
+  // copy is still loading its stylesheet is the browser's default, so the reading is retried.
+  const look = () =>
+    shown.locator("code").evaluate((el) => {
+      const style = getComputedStyle(el);
+      return { family: style.fontFamily, size: parseFloat(style.fontSize) };
+    });
+  await expect.poll(async () => (await look()).family).toMatch(/monospace/);
+  await expect.poll(async () => (await look()).size).toBeGreaterThanOrEqual(28);
 
   const main = page.getByRole("main");
   await expect(main).toContainText(
