@@ -858,3 +858,97 @@ async fn start_up_needs_a_strong_notify_secret_with_a_url() {
     );
     assert_eq!(error(url, secrets()).await, "");
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Redis, shared by replicas
+
+/// A `redis-server` of this test's own on a free loopback port, without persistence; stopped when dropped.
+struct Redis(std::process::Child, u16);
+
+impl Redis {
+    async fn start() -> Redis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (Debian package redis-server; scripts/setup.sh installs it)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Redis(child, port);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not start on port {port}");
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.1)
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn replicas_sharing_redis_send_each_notification_once_and_take_over_a_dead_ones_claim() {
+    use credentials_flow::server::outbox::{Outbox, RedisOutbox};
+    let redis = Redis::start().await;
+    let receiver = Receiver::start(
+        &[Answer::Status(500), Answer::Status(500)],
+        Answer::Status(200),
+    )
+    .await;
+    let with_redis = || Secrets {
+        redis_url: Some(redis.url().into()),
+        ..secrets()
+    };
+    let a = spawn_with(settings(&receiver), with_redis()).await;
+    let _b = spawn_with(settings(&receiver), with_redis()).await;
+    linked_id(&sign_in(&a, &browser(), "user_good", &[("state", "r-1")]).await);
+    let hits = receiver.until_hits(3, Duration::from_secs(10)).await;
+    assert_eq!(hits.len(), 3, "{hits:?}");
+    assert!(hits.iter().all(|h| h.body == hits[0].body));
+    // Both replicas look at the queue at least once a second: neither sends it again.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(receiver.hits().len(), 3, "sent again by the other replica");
+
+    // A replica claims a notification and dies before its attempt ends: when the claim runs out, one of
+    // the living replicas sends it, once.
+    let outbox = RedisOutbox::new(&redis.url(), Duration::from_secs(3_600)).expect("outbox");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let body = r#"{"event":"account.linked","id":"evt_left-behind"}"#;
+    let added = outbox
+        .add("evt_left-behind", body, now, Duration::from_secs(60))
+        .await;
+    assert_eq!(added.ok(), Some(true));
+    let claimed = outbox.claim("a-dead-replica", now, 800, 10).await;
+    assert_eq!(claimed.map(|c| c.len()).ok(), Some(1));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        receiver.hits().len(),
+        3,
+        "sent while another replica held it"
+    );
+    let hits = receiver.until_hits(4, Duration::from_secs(5)).await;
+    assert_eq!(hits.len(), 4, "{hits:?}");
+    assert_eq!(hits[3].body, body);
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(receiver.hits().len(), 4);
+    assert_eq!(outbox.queue().await.ok().map(|q| q.count), Some(0));
+}
