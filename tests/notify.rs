@@ -951,4 +951,35 @@ async fn replicas_sharing_redis_send_each_notification_once_and_take_over_a_dead
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     assert_eq!(receiver.hits().len(), 4);
     assert_eq!(outbox.queue().await.ok().map(|q| q.count), Some(0));
+    // Reported again once delivered (a tab still waiting on that sign-in): remembered, not queued again.
+    let again = outbox
+        .add("evt_left-behind", body, now, Duration::from_secs(60))
+        .await;
+    assert_eq!(again.ok(), Some(false));
+}
+
+#[tokio::test]
+async fn an_approval_in_the_app_waited_on_by_two_tabs_is_notified_once() {
+    let receiver = Receiver::start(&[], Answer::Status(200)).await;
+    let mut settings = settings(&receiver);
+    settings.sandbox.in_app_delay_ms = 300;
+    let app = spawn_with(settings, secrets()).await;
+    let client = browser();
+    let step = sign_in(&app, &client, "user_in_app", &[("state", "tabs")]).await;
+    let flow = step["Checkpoint"]["flow_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no checkpoint: {step}"))
+        .to_owned();
+    let form = [("provider", "linkedin"), ("flow", flow.as_str())];
+    let wait = || call(&app, &client, "wait_checkpoint", &form);
+    let (first, second) = tokio::join!(wait(), wait());
+    let account = linked_id(&first);
+    assert_eq!(linked_id(&second), account);
+
+    let hits = receiver.until_hits(1, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(receiver.hits().len(), 1, "{:?}", receiver.hits());
+    let body: Value = serde_json::from_str(&hits[0].body).expect("JSON");
+    assert_eq!(body["account_id"], account.as_str());
+    assert_eq!(body["state"], "tabs");
 }

@@ -489,5 +489,11 @@ mod tests {
         assert_eq!(again.first().map(|p| p.failures), Some(1));
         outbox.remove("evt_1", "b").await.ok();
         assert_eq!(outbox.queue().await.ok(), Some(Queue::default()));
+        // Delivered, then reported again by a tab that was still waiting: remembered, not sent again.
+        assert_eq!(
+            outbox.add("evt_1", "{}", 3_100, remember).await.ok(),
+            Some(false)
+        );
+        assert_eq!(outbox.queue().await.ok().map(|q| q.count), Some(0));
     }
 }
