@@ -937,9 +937,9 @@ async fn replicas_sharing_redis_send_each_notification_once_and_take_over_a_dead
         .add("evt_left-behind", body, now, Duration::from_secs(60))
         .await;
     assert_eq!(added.ok(), Some(true));
-    let claimed = outbox.claim("a-dead-replica", now, 800, 10).await;
+    let claimed = outbox.claim("a-dead-replica", now, 2_000, 10).await;
     assert_eq!(claimed.map(|c| c.len()).ok(), Some(1));
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(1_000)).await;
     assert_eq!(
         receiver.hits().len(),
         3,
