@@ -439,7 +439,9 @@ async fn a_failing_receiver_gets_attempts_with_growing_gaps_under_one_event_id()
         Answer::Status(200),
     )
     .await;
-    let app = spawn_with(settings(&receiver), secrets()).await;
+    let mut settings = settings(&receiver);
+    settings.notify.retry_initial_ms = 300;
+    let app = spawn_with(settings, secrets()).await;
     let account = linked_id(&sign_in(&app, &browser(), "user_good", &[]).await);
 
     let hits = receiver.until_hits(3, Duration::from_secs(10)).await;
@@ -462,9 +464,9 @@ async fn a_failing_receiver_gets_attempts_with_growing_gaps_under_one_event_id()
     }
     let first_gap = hits[1].at - hits[0].at;
     let second_gap = hits[2].at - hits[1].at;
-    // retry_initial_ms = 150, then twice that.
-    assert!(first_gap >= Duration::from_millis(150), "{first_gap:?}");
-    assert!(second_gap >= Duration::from_millis(300), "{second_gap:?}");
+    // retry_initial_ms = 300, then twice that.
+    assert!(first_gap >= Duration::from_millis(300), "{first_gap:?}");
+    assert!(second_gap >= Duration::from_millis(600), "{second_gap:?}");
     assert!(second_gap > first_gap, "{first_gap:?} then {second_gap:?}");
 
     tokio::time::sleep(Duration::from_millis(500)).await;
