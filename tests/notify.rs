@@ -880,12 +880,14 @@ impl Redis {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("redis-server (Debian package redis-server; scripts/setup.sh installs it)");
+        // Stopped by its Drop if it never answers.
+        let redis = Redis(child, port);
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", port))
                 .await
                 .is_ok()
             {
-                return Redis(child, port);
+                return redis;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
