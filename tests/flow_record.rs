@@ -575,6 +575,65 @@ async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
     assert_eq!(solves(&sandbox), 1);
 }
 
+/// Waits up to `within` for this replica to hold `n` upstream waits.
+async fn holding(app: &TestApp, n: usize, within: Duration) -> bool {
+    let until = std::time::Instant::now() + within;
+    while app.built.state.holders.count() != n {
+        if std::time::Instant::now() > until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
+#[tokio::test]
+async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_that_finished_forgets_it(
+) {
+    let sandbox = sandbox_approving_after(Duration::from_secs(60)).await;
+    let redis = redis().await;
+    let mut s = settings(&sandbox);
+    s.flow.wait_secs = 1;
+    let app = spawn_with(s, secrets(Some(redis.url()))).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+    let (_, step) = wait(&app, &mut browser, &flow).await;
+    assert!(step.get("Checkpoint").is_some(), "still waiting: {step}");
+    assert!(
+        holding(&app, 1, Duration::from_secs(2)).await,
+        "the wait is held here"
+    );
+
+    // Another replica holds the lease now (this one was paused past its lease, say): the call here goes.
+    use credentials_flow::server::store::{FlowRecords, RedisStore};
+    let store = RedisStore::new(&redis.url()).expect("store");
+    store
+        .release(&flow, &app.built.state.replica)
+        .await
+        .expect("redis");
+    assert!(store
+        .lease(&flow, "another-replica", Duration::from_secs(60))
+        .await
+        .expect("redis"));
+    assert!(
+        holding(&app, 0, Duration::from_secs(8)).await,
+        "the call is dropped once the lease is found lost"
+    );
+
+    // A wait that comes to an end forgets its holder by itself.
+    let quick = sandbox_approving_after(Duration::from_millis(300)).await;
+    let mut s = settings(&quick);
+    s.flow.wait_secs = 5;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+    let (_, step) = wait(&app, &mut browser, &flow).await;
+    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    assert!(holding(&app, 0, Duration::from_secs(2)).await);
+}
+
 #[tokio::test]
 async fn an_outcome_planted_in_redis_is_not_believed() {
     let sandbox = sandbox_approving_after(Duration::from_secs(30)).await;

@@ -193,6 +193,7 @@ pub async fn build(
         limits,
         store,
         replica: hex(&random_bytes::<8>()),
+        holders: Default::default(),
         csp,
         sandbox_probe: OnceLock::new(),
         metrics: Default::default(),
