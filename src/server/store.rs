@@ -61,8 +61,14 @@ pub trait FlowRecords: Send + Sync {
     /// Drops the record of a flow that ended before any checkpoint (linked at once, or refused): no cookie
     /// can act on it, so it need not be kept.
     fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Counts one event for `key` in the current fixed window of `window`; the count in that window.
-    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Counts one event for each key in turn, in the current fixed window of `window`, and stops at the
+    /// first whose count in that window goes past its limit: its index, or `None` when every key was
+    /// within its limit. One round trip to the store, however many keys.
+    fn hits(
+        &self,
+        limits: &[(&str, u32)],
+        window: Duration,
+    ) -> BoxFuture<'_, Result<Option<usize>, StoreError>>;
     /// Takes the flow's lease for `holder` if nobody holds it: the holder alone keeps the one call to
     /// Unipile that waits for an approval. True when taken by this call.
     fn lease(
@@ -296,17 +302,24 @@ impl FlowRecords for MemoryStore {
         ready(Ok(()))
     }
 
-    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+    fn hits(
+        &self,
+        limits: &[(&str, u32)],
+        window: Duration,
+    ) -> BoxFuture<'_, Result<Option<usize>, StoreError>> {
         let (index, left) = window_of(window);
         let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         counters.sweep_if_due(|(_, until)| *until > now);
-        let entry = counters
-            .map
-            .entry(format!("{key}:{index}"))
-            .or_insert((0, now + left));
-        entry.0 += 1;
-        ready(Ok(entry.0))
+        let over = limits.iter().position(|(key, limit)| {
+            let entry = counters
+                .map
+                .entry(format!("{key}:{index}"))
+                .or_insert((0, now + left));
+            entry.0 += 1;
+            entry.0 > u64::from(*limit)
+        });
+        ready(Ok(over))
     }
 
     fn lease(
@@ -466,10 +479,15 @@ end
 return 0
 ";
 
-const HIT: &str = r"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
+/// KEYS: the counters; ARGV: the window's time left, then each counter's limit. The 1-based index of the
+/// first counter past its limit (those after it are not counted), or 0.
+const HITS: &str = r"
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  if n > tonumber(ARGV[i + 1]) then return i end
+end
+return 0
 ";
 
 fn flow_key(flow: &str) -> String {
@@ -648,13 +666,25 @@ impl FlowRecords for RedisStore {
         })
     }
 
-    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+    fn hits(
+        &self,
+        limits: &[(&str, u32)],
+        window: Duration,
+    ) -> BoxFuture<'_, Result<Option<usize>, StoreError>> {
         let (index, left) = window_of(window);
-        let key = format!("cf:hit:{key}:{index}");
+        static SCRIPT: std::sync::LazyLock<redis::Script> =
+            std::sync::LazyLock::new(|| redis::Script::new(HITS));
+        let mut invocation = SCRIPT.prepare_invoke();
+        invocation.arg(left.as_millis().max(1).to_string());
+        for (key, limit) in limits {
+            invocation.key(format!("cf:hit:{key}:{index}")).arg(*limit);
+        }
         Box::pin(async move {
-            let left = left.as_millis().max(1).to_string();
-            let n = self.script(HIT, &key, &[&left]).await?;
-            Ok(n.max(0) as u64)
+            let mut connection = self.connection.clone();
+            let over: i64 = self
+                .bounded(invocation.invoke_async(&mut connection))
+                .await?;
+            Ok(usize::try_from(over).ok().and_then(|i| i.checked_sub(1)))
         })
     }
 
@@ -835,11 +865,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn hits_count_per_key_within_a_window() {
+    async fn hits_count_per_key_within_a_window_and_stop_at_the_first_past_its_limit() {
         let store = MemoryStore::default();
         let window = Duration::from_secs(3600);
-        assert_eq!(store.hit("a", window).await.ok(), Some(1));
-        assert_eq!(store.hit("a", window).await.ok(), Some(2));
-        assert_eq!(store.hit("b", window).await.ok(), Some(1));
+        assert_eq!(
+            store.hits(&[("a", 2), ("b", 1)], window).await.ok(),
+            Some(None)
+        );
+        assert_eq!(
+            store.hits(&[("a", 2), ("b", 1)], window).await.ok(),
+            Some(Some(1))
+        );
+        // `a` past its limit: `b` is not counted.
+        assert_eq!(
+            store.hits(&[("a", 2), ("b", 5)], window).await.ok(),
+            Some(Some(0))
+        );
+        assert_eq!(store.hits(&[("b", 2)], window).await.ok(), Some(Some(0)));
+        assert_eq!(store.hits(&[("c", 1)], window).await.ok(), Some(None));
     }
 }
