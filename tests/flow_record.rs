@@ -43,6 +43,7 @@ fn secrets(redis_url: Option<String>) -> Secrets {
         session_secret: Some(SESSION_SECRET.to_owned().into()),
         metrics_token: None,
         redis_url: redis_url.map(Into::into),
+        notify_secret: None,
     }
 }
 

@@ -35,6 +35,20 @@ fn as_posted<'a>(
 }
 
 impl TestApp {
+    /// Where the server's exit sends the browser (303).
+    async fn exit_to(&self, client: &reqwest::Client, path: &str) -> String {
+        let response = client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("exit");
+        assert_eq!(response.status().as_u16(), 303, "{path}");
+        response.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned()
+    }
+
     async fn start(&self, client: &reqwest::Client, form: &[(String, String)]) -> Value {
         let response = client
             .post(format!("{}/api/start_auth_intent", self.base))
@@ -526,8 +540,14 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
         .page(&client, &format!("/connect/linkedin?{query}"))
         .await;
     assert!(html.contains("name=\"success_url\" value=\"https://host.example/done?x=1\""));
+    let exit = "/connect/linkedin/exit?failure_url=https%3A%2F%2Fhost.example%2Ffailed&state=s%201&error=cancelled";
     assert!(
-        html.contains("href=\"https://host.example/failed?error=cancelled&amp;provider=linkedin&amp;state=s%201\""),
+        html.contains(&format!("href=\"{}\"", exit.replace('&', "&amp;"))),
+        "the way out goes through the server's exit"
+    );
+    assert_eq!(
+        app.exit_to(&client, exit).await,
+        "https://host.example/failed?error=cancelled&provider=linkedin&state=s%201",
         "the way out tells the host the user cancelled"
     );
 
@@ -559,7 +579,12 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
             "/connect/linkedin?failure_url=https%3A%2F%2Fhost.example%2Ffailed&state=s%201",
         )
         .await;
-    assert!(html.contains("https://host.example/failed?error=account_restricted&amp;provider=linkedin&amp;state=s%201"));
+    let exit = exit.replace("cancelled", "account_restricted");
+    assert!(html.contains(&format!("href=\"{}\"", exit.replace('&', "&amp;"))));
+    assert_eq!(
+        app.exit_to(&client, &exit).await,
+        "https://host.example/failed?error=account_restricted&provider=linkedin&state=s%201"
+    );
 
     let good = form
         .iter()

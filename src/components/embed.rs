@@ -89,8 +89,9 @@ pub fn post(provider: &Provider, event: &str, fields: &[(&str, &str)], origins: 
     let _ = (provider, event, fields, origins);
 }
 
-/// The host's `failure_url` with the outcome added, when the page was opened with a valid one.
-pub fn failure_target(
+/// Where the way out leads, when the page was opened with a valid `failure_url`: the server's exit, which
+/// sends the browser on to the host's `failure_url` with `error` (signed when the server holds a key).
+pub fn exit_href(
     provider: &Provider,
     failure_url: Option<&str>,
     state: Option<&str>,
@@ -98,11 +99,11 @@ pub fn failure_target(
 ) -> Option<String> {
     failure_url.map(|url| {
         catalogue::with_query(
-            url,
+            &format!("/connect/{}/exit", provider.id),
             &[
-                ("error", Some(error)),
-                ("provider", Some(provider.id)),
+                ("failure_url", Some(url)),
                 ("state", state),
+                ("error", Some(error)),
             ],
         )
     })
@@ -133,7 +134,7 @@ pub fn ExitLinks(
     let reason = ended_by
         .map(code_name)
         .unwrap_or_else(|| "cancelled".to_owned());
-    let href = failure_target(provider, failure_url.as_deref(), state.as_deref(), &reason);
+    let href = exit_href(provider, failure_url.as_deref(), state.as_deref(), &reason);
     let locale = crate::text::locale();
     let label = if ended_by.is_some() {
         td_string!(locale, embed.back_to_app)

@@ -869,6 +869,16 @@ async fn advance(
     if let Err(e) = recorded {
         tracing::warn!(provider = provider.id, store = app.store.name(), cause = %e, "flow record not updated");
     }
+    if let FlowStep::Connected(account) = &next.step {
+        let linked = super::notify::Linked {
+            flow_id: &next.flow_id,
+            account_id: &account.id,
+            provider: provider.id,
+            state: next.form.state.as_deref(),
+            reconnected: next.form.account_id.is_some(),
+        };
+        app.notifier.linked(&app.metrics, linked).await;
+    }
     next
 }
 
@@ -884,8 +894,9 @@ fn advance_view(
             tracing::info!(provider = provider.id, account_id = %account.id, "account linked");
             app.metrics.linked(provider.id);
             flow.intent_id = None;
+            // Signed when NOTIFY_SECRET is set, so the host can trust what the browser brings back.
             let continue_url = flow.form.success_url.as_deref().map(|url| {
-                crate::catalogue::with_query(
+                app.notifier.return_link(
                     url,
                     &[
                         ("account_id", Some(account.id.as_str())),

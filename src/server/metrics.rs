@@ -78,6 +78,11 @@ pub struct Metrics {
     refusals: Mutex<HashMap<(usize, ErrorCode), u64>>,
     waiting: AtomicI64,
     upstream: [Histogram; OPERATIONS.len()],
+    notifications_sent: AtomicU64,
+    notifications_retried: AtomicU64,
+    notifications_failed: AtomicU64,
+    /// When the oldest pending notification was queued (ms since the epoch), 0 when none is.
+    oldest_notification_ms: AtomicU64,
 }
 
 impl Default for Metrics {
@@ -89,6 +94,10 @@ impl Default for Metrics {
             refusals: Mutex::new(HashMap::new()),
             waiting: AtomicI64::new(0),
             upstream: Default::default(),
+            notifications_sent: AtomicU64::new(0),
+            notifications_retried: AtomicU64::new(0),
+            notifications_failed: AtomicU64::new(0),
+            oldest_notification_ms: AtomicU64::new(0),
         }
     }
 }
@@ -143,6 +152,27 @@ impl Metrics {
         if let Some(i) = OPERATIONS.iter().position(|o| *o == operation) {
             self.upstream[i].observe(took);
         }
+    }
+
+    /// A notification the host's receiver acknowledged (2xx).
+    pub fn notification_sent(&self) {
+        self.notifications_sent.fetch_add(1, Relaxed);
+    }
+
+    /// An attempt that failed and will be made again.
+    pub fn notification_retried(&self) {
+        self.notifications_retried.fetch_add(1, Relaxed);
+    }
+
+    /// A notification given up (or that the store could not take).
+    pub fn notification_failed(&self) {
+        self.notifications_failed.fetch_add(1, Relaxed);
+    }
+
+    /// When the oldest notification still pending was queued (ms since the epoch), if one is.
+    pub fn oldest_pending_notification(&self, queued_ms: Option<u64>) {
+        self.oldest_notification_ms
+            .store(queued_ms.unwrap_or(0), Relaxed);
     }
 
     /// The text a Prometheus server scrapes.
@@ -241,6 +271,39 @@ impl Metrics {
                 histogram.count.load(Relaxed)
             );
         }
+        for (name, help, count) in [
+            (
+                "credentials_flow_notifications_sent_total",
+                "Notifications the host's receiver acknowledged with a 2xx.",
+                &self.notifications_sent,
+            ),
+            (
+                "credentials_flow_notifications_retried_total",
+                "Notification attempts that failed (error status, redirect, timeout, refused connection) and are made again later.",
+                &self.notifications_retried,
+            ),
+            (
+                "credentials_flow_notifications_failed_total",
+                "Notifications given up: not acknowledged within notify.give_up_after_secs.",
+                &self.notifications_failed,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
+                count.load(Relaxed)
+            );
+        }
+        let name = "credentials_flow_notifications_oldest_pending_seconds";
+        let queued = self.oldest_notification_ms.load(Relaxed);
+        let age = match queued {
+            0 => 0.0,
+            queued => super::flow::now_ms().saturating_sub(queued) as f64 / 1e3,
+        };
+        let _ = writeln!(
+            out,
+            "# HELP {name} Age of the oldest notification not yet acknowledged nor given up (0: none pending).\n# TYPE {name} gauge\n{name} {age}"
+        );
         out
     }
 }

@@ -8,6 +8,8 @@ pub mod flow;
 pub mod limits;
 pub mod locale;
 pub mod metrics;
+pub mod notify;
+pub mod outbox;
 pub mod request;
 pub mod security;
 pub mod session;

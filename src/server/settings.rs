@@ -24,6 +24,35 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub embed: EmbedSettings,
     pub server: ServerSettings,
+    pub notify: NotifySettings,
+}
+
+/// The host's backend is told of every linked account: a signed POST to `url`, retried until it answers 2xx
+/// or `give_up_after_secs` has passed. The key (`NOTIFY_SECRET`) is a secret, read from the environment.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// Where notifications go: https, or http to a loopback address. Unset: no notifications.
+    pub url: Option<String>,
+    /// Longest an attempt may take (connecting included) before it counts as failed.
+    pub timeout_ms: u64,
+    /// The wait after the first failed attempt; each later wait doubles, up to `retry_max_ms`.
+    pub retry_initial_ms: u64,
+    pub retry_max_ms: u64,
+    /// A notification not acknowledged this long after the account was linked is given up.
+    pub give_up_after_secs: u64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            url: None,
+            timeout_ms: 10_000,
+            retry_initial_ms: 1_000,
+            retry_max_ms: 3_600_000,
+            give_up_after_secs: 86_400,
+        }
+    }
 }
 
 /// Optional parts of the provider forms.
@@ -193,6 +222,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             embed: EmbedSettings::default(),
             server: ServerSettings::default(),
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -420,6 +450,38 @@ impl Settings {
                 reason: "use at most 64 letters, digits, `.`, `_` or `-`".into(),
             });
         }
+        self.validate_notify()
+    }
+
+    fn validate_notify(&self) -> Result<(), SettingsError> {
+        let notify = &self.notify;
+        if let Some(url) = &notify.url {
+            notify_url(url).map_err(|reason| SettingsError::Invalid {
+                key: "notify.url",
+                reason,
+            })?;
+        }
+        for (key, value) in [
+            ("notify.timeout_ms", notify.timeout_ms),
+            ("notify.retry_initial_ms", notify.retry_initial_ms),
+            ("notify.give_up_after_secs", notify.give_up_after_secs),
+        ] {
+            if value == 0 {
+                return Err(SettingsError::Invalid {
+                    key,
+                    reason: "must be greater than 0".into(),
+                });
+            }
+        }
+        if notify.retry_max_ms < notify.retry_initial_ms {
+            return Err(SettingsError::Invalid {
+                key: "notify.retry_max_ms",
+                reason: format!(
+                    "must be at least notify.retry_initial_ms ({})",
+                    notify.retry_initial_ms
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -474,6 +536,41 @@ pub mod url {
     pub use crate::catalogue::origin_of;
 }
 
+/// `notify.url` checked: an absolute https URL, or http to a loopback address (a receiver on this machine,
+/// or a test's); no login in it, no fragment. The reason when it is not.
+pub fn notify_url(url: &str) -> Result<reqwest::Url, String> {
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+        format!("is not a URL ({e}): give one such as https://app.example.com/hooks/accounts")
+    })?;
+    let host = parsed.host_str().unwrap_or_default();
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = bare.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(
+                "must be https (http is accepted only for a loopback address such as 127.0.0.1)"
+                    .into(),
+            )
+        }
+        _ => return Err("must be an https:// URL".into()),
+    }
+    if host.is_empty() {
+        return Err("must name a host".into());
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err("must not carry a login: the receiver checks the signature instead".into());
+    }
+    if parsed.fragment().is_some() {
+        return Err("must not have a #fragment".into());
+    }
+    Ok(parsed)
+}
+
 /// Environment values are strings; numbers, booleans and `[a, b]` lists are read as such.
 fn parse_env_value(value: &str) -> figment::value::Value {
     use figment::value::Value;
@@ -507,6 +604,8 @@ pub struct Secrets {
     pub metrics_token: Option<SecretString>,
     /// `REDIS_URL`: the flow records shared by every replica. Without it they live in this process.
     pub redis_url: Option<SecretString>,
+    /// `NOTIFY_SECRET`: signs notifications to `notify.url` and the return links of redirect mode.
+    pub notify_secret: Option<SecretString>,
 }
 
 impl Secrets {
@@ -521,6 +620,7 @@ impl Secrets {
             session_secret: get("SESSION_SECRET"),
             metrics_token: get("METRICS_TOKEN"),
             redis_url: get("REDIS_URL"),
+            notify_secret: get("NOTIFY_SECRET"),
         }
     }
 }
@@ -708,6 +808,62 @@ mod tests {
         assert!(!off.secure_cookies(true));
         let on = Settings::load(&shipped, &env(&[("CF_COOKIE__SECURE", "true")])).expect("load");
         assert!(on.secure_cookies(false));
+    }
+
+    #[test]
+    fn notify_urls_are_https_or_loopback_and_delays_are_checked() {
+        for (key, value, named) in [
+            (
+                "CF_NOTIFY__URL",
+                "http://app.example.com/hook",
+                "notify.url",
+            ),
+            ("CF_NOTIFY__URL", "http://10.0.0.1/hook", "notify.url"),
+            ("CF_NOTIFY__URL", "ftp://app.example.com/hook", "notify.url"),
+            ("CF_NOTIFY__URL", "app.example.com/hook", "notify.url"),
+            (
+                "CF_NOTIFY__URL",
+                "https://user:pw@app.example.com/hook",
+                "notify.url",
+            ),
+            ("CF_NOTIFY__TIMEOUT_MS", "0", "notify.timeout_ms"),
+            (
+                "CF_NOTIFY__RETRY_INITIAL_MS",
+                "0",
+                "notify.retry_initial_ms",
+            ),
+            ("CF_NOTIFY__RETRY_MAX_MS", "10", "notify.retry_max_ms"),
+            (
+                "CF_NOTIFY__GIVE_UP_AFTER_SECS",
+                "0",
+                "notify.give_up_after_secs",
+            ),
+        ] {
+            let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)]))
+                .expect_err(value);
+            assert!(err.to_string().contains(named), "{key}={value}: {err}");
+        }
+        for url in [
+            "https://app.example.com/hooks/accounts?k=1",
+            "http://127.0.0.1:8080/hook",
+            "http://localhost/hook",
+            "http://[::1]:9/hook",
+        ] {
+            let settings = Settings::load(
+                Path::new("/nonexistent.toml"),
+                &env(&[("CF_NOTIFY__URL", url)]),
+            )
+            .expect(url);
+            assert_eq!(settings.notify.url.as_deref(), Some(url));
+        }
+        let secrets = Secrets::from_env(&env(&[("NOTIFY_SECRET", " s ")]));
+        assert_eq!(
+            secrets
+                .notify_secret
+                .as_ref()
+                .map(secrecy::ExposeSecret::expose_secret),
+            Some("s")
+        );
     }
 
     fn tempfile_in_target(name: &str) -> (std::path::PathBuf, std::fs::File) {

@@ -3,6 +3,8 @@
 use super::{
     direct,
     limits::Limits,
+    notify::Notifier,
+    outbox::{MemoryOutbox, Outbox, RedisOutbox},
     security::{self, ContentSecurityPolicy},
     session::CookieCodec,
     settings::{url::origin_of, Secrets, Settings},
@@ -59,6 +61,8 @@ pub enum StartupError {
     Sandbox(std::io::Error),
     #[error("REDIS_URL cannot be used: {0}")]
     Store(StoreError),
+    #[error("{0}")]
+    Notify(#[from] super::notify::NotifyError),
 }
 
 /// The running application: its router, its state and, in sandbox mode, the emulator it talks to.
@@ -184,6 +188,33 @@ pub async fn build(
         None => Box::new(MemoryStore::default()),
     };
     tracing::info!(store = store.name(), "flow records");
+    // Pending notifications are kept beside the flow records; a day past their give-up time at most.
+    let outbox: Box<dyn Outbox> = match &secrets.redis_url {
+        Some(url) => Box::new(
+            RedisOutbox::new(
+                url.expose_secret(),
+                Duration::from_secs(settings.notify.give_up_after_secs + 86_400),
+            )
+            .map_err(StartupError::Store)?,
+        ),
+        None => Box::new(MemoryOutbox::default()),
+    };
+    let replica = hex(&random_bytes::<8>());
+    // A sign-in links at most once within its record's lifetime: its event id is remembered that long.
+    let remember = settings.checkpoint_lifetime() + Duration::from_secs(600);
+    let notifier = Notifier::new(
+        &settings.notify,
+        secrets.notify_secret,
+        outbox,
+        remember,
+        replica.clone(),
+    )?;
+    if notifier.enabled() {
+        tracing::info!(
+            store = store.name(),
+            "notifications of linked accounts go to notify.url"
+        );
+    }
     let state = AppState::new(Shared {
         settings,
         client,
@@ -192,13 +223,15 @@ pub async fn build(
         leptos_options,
         limits,
         store,
-        replica: hex(&random_bytes::<8>()),
+        replica,
         holders: Default::default(),
         csp,
         sandbox_probe: OnceLock::new(),
         metrics: Default::default(),
         metrics_token,
+        notifier,
     });
+    Notifier::spawn_sender(state.clone());
     Ok(Built {
         router: router(state.clone()),
         state,
@@ -250,6 +283,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
+        .route("/connect/{provider}/exit", get(super::notify::exit))
         .route(
             api::StartAuthIntent::PATH,
             post(|State(app), request| direct::serve(app, request, api::run_start_auth_intent)),

@@ -57,6 +57,8 @@ pub struct Shared {
     pub metrics: super::metrics::Metrics,
     /// `METRICS_TOKEN`: `/metrics` answers only a bearer of it, and is not served without one.
     pub metrics_token: Option<secrecy::SecretString>,
+    /// Tells the host's backend of each linked account, and signs the return links.
+    pub notifier: super::notify::Notifier,
 }
 
 impl FromRef<AppState> for LeptosOptions {
