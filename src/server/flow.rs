@@ -97,19 +97,6 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     started.form = form.kept;
     app.metrics.started(provider.id);
     started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
-    // The record exists before anything is sent, so every later call of this attempt is checked on it.
-    match app
-        .store
-        .create(&started.flow_id, record_lifetime(app))
-        .await
-    {
-        Ok(generation) => started.generation = generation,
-        Err(e) => {
-            let notice = store_unavailable(app, &e);
-            return back_to_form(provider, started.form, Some(notice));
-        }
-    }
-    let flow_id = started.flow_id.clone();
     let next = match timed(
         app,
         "start_auth_intent",
@@ -117,21 +104,42 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     )
     .await
     {
-        Ok(result) => advance(app, provider, started, result).await,
+        Ok(result) => advance_view(app, provider, started, result),
         Err(err) => {
             let mut notice = notice_for(&app.metrics, &err, provider.id, "start_auth_intent");
             if without_mail_servers && is_type(&err, &ErrorType::ApiInvalidParameters) {
                 notice.code = ErrorCode::ImapAutodetectFailed;
             }
-            back_to_form(provider, started.form, Some(notice))
+            return back_to_form(provider, started.form, Some(notice));
         }
     };
-    if !matches!(next.step, FlowStep::Checkpoint(_)) {
-        if let Err(e) = app.store.forget(&flow_id).await {
-            tracing::warn!(provider = provider.id, cause = %e, "record of an ended flow not dropped");
+    // A flow that goes on to a checkpoint gets its record now, and every later call of the attempt is
+    // checked on it. One linked or refused at once needs none: no later call can act on it, and its limits
+    // were counted on the store before anything was sent.
+    match &next.step {
+        FlowStep::Checkpoint(_) => {
+            let created = app
+                .store
+                .create(&next.flow_id, next.code_sent_at_ms, record_lifetime(app))
+                .await;
+            match created {
+                Ok(generation) => FlowState { generation, ..next },
+                Err(e) => {
+                    tracing::error!(provider = provider.id, store = app.store.name(), cause = %e, "flow record not created: the sign-in cannot go on");
+                    back_to_form(
+                        provider,
+                        next.form,
+                        Some(Notice::new(ErrorCode::ServiceUnavailable)),
+                    )
+                }
+            }
         }
+        FlowStep::Connected(_) => {
+            announce(app, provider, &next).await;
+            next
+        }
+        _ => next,
     }
-    next
 }
 
 /// The open checkpoint of `flow`, or the state to show instead (no flow, expired, finished).
@@ -869,17 +877,22 @@ async fn advance(
     if let Err(e) = recorded {
         tracing::warn!(provider = provider.id, store = app.store.name(), cause = %e, "flow record not updated");
     }
-    if let FlowStep::Connected(account) = &next.step {
+    announce(app, provider, &next).await;
+    next
+}
+
+/// Tells the host's backend of an account linked in `flow` (nothing for any other step).
+async fn announce(app: &AppState, provider: &'static Provider, flow: &FlowState) {
+    if let FlowStep::Connected(account) = &flow.step {
         let linked = super::notify::Linked {
-            flow_id: &next.flow_id,
+            flow_id: &flow.flow_id,
             account_id: &account.id,
             provider: provider.id,
-            state: next.form.state.as_deref(),
-            reconnected: next.form.account_id.is_some(),
+            state: flow.form.state.as_deref(),
+            reconnected: flow.form.account_id.is_some(),
         };
         app.notifier.linked(&app.metrics, linked).await;
     }
-    next
 }
 
 /// The state after a successful answer from Unipile.

@@ -37,8 +37,14 @@ pub enum Generation {
 
 /// The flow records and the limit counters, as every replica sees them.
 pub trait FlowRecords: Send + Sync {
-    /// A new record at generation 1, kept for `ttl`.
-    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// A new record at generation 1 for a flow on its first checkpoint (no wrong code yet, its code sent
+    /// at `code_sent_at_ms`, 0 for none), kept for `ttl`.
+    fn create(
+        &self,
+        flow: &str,
+        code_sent_at_ms: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<u64, StoreError>>;
     /// Moves the flow to its next generation if `generation` is the current one.
     fn advance(&self, flow: &str, generation: u64)
         -> BoxFuture<'_, Result<Generation, StoreError>>;
@@ -58,9 +64,6 @@ pub trait FlowRecords: Send + Sync {
     ) -> BoxFuture<'_, Result<Result<(), u64>, StoreError>>;
     /// Ends the flow: every later call on it is refused.
     fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Drops the record of a flow that ended before any checkpoint (linked at once, or refused): no cookie
-    /// can act on it, so it need not be kept.
-    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Counts one event for each key in turn, in the current fixed window of `window`, and stops at the
     /// first whose count in that window goes past its limit: its index, or `None` when every key was
     /// within its limit. One round trip to the store, however many keys.
@@ -203,7 +206,12 @@ fn ready<T: Send + 'static>(value: T) -> BoxFuture<'static, T> {
 }
 
 impl FlowRecords for MemoryStore {
-    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+    fn create(
+        &self,
+        flow: &str,
+        code_sent_at_ms: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<u64, StoreError>> {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         records.sweep_if_due(|r| r.expires > now);
@@ -212,7 +220,7 @@ impl FlowRecords for MemoryStore {
             Record {
                 generation: 1,
                 wrong_codes: 0,
-                code_sent_at_ms: 0,
+                code_sent_at_ms,
                 finished: false,
                 expires: now + ttl,
                 lease: None,
@@ -290,15 +298,6 @@ impl FlowRecords for MemoryStore {
                 r.finished = true;
             }
         });
-        ready(Ok(()))
-    }
-
-    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.records
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .map
-            .remove(flow);
         ready(Ok(()))
     }
 
@@ -580,14 +579,24 @@ impl RedisStore {
 }
 
 impl FlowRecords for RedisStore {
-    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+    fn create(
+        &self,
+        flow: &str,
+        code_sent_at_ms: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<u64, StoreError>> {
         let key = flow_key(flow);
         Box::pin(async move {
             let mut pipe = redis::pipe();
             pipe.atomic()
                 .hset_multiple(
                     &key,
-                    &[("gen", 1u64), ("wrong", 0), ("sent", 0), ("done", 0)],
+                    &[
+                        ("gen", 1u64),
+                        ("wrong", 0),
+                        ("sent", code_sent_at_ms),
+                        ("done", 0),
+                    ],
                 )
                 .ignore()
                 .pexpire(&key, ttl.as_millis() as i64)
@@ -651,19 +660,6 @@ impl FlowRecords for RedisStore {
     fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
         let key = flow_key(flow);
         Box::pin(async move { self.script(FINISH, &key, &[]).await.map(drop) })
-    }
-
-    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        let key = flow_key(flow);
-        Box::pin(async move {
-            let mut connection = self.connection.clone();
-            self.bounded(
-                redis::cmd("DEL")
-                    .arg(&key)
-                    .query_async::<()>(&mut connection),
-            )
-            .await
-        })
     }
 
     fn hits(
@@ -802,7 +798,7 @@ mod tests {
     async fn generations_are_single_use_and_a_finished_flow_refuses_everything() {
         let store = MemoryStore::default();
         let ttl = Duration::from_secs(60);
-        assert_eq!(store.create("f1", ttl).await.ok(), Some(1));
+        assert_eq!(store.create("f1", 0, ttl).await.ok(), Some(1));
         assert_eq!(
             store.advance("f1", 1).await.ok(),
             Some(Generation::Advanced(2))
@@ -827,8 +823,7 @@ mod tests {
     #[tokio::test]
     async fn wrong_codes_and_the_resend_cooldown_are_counted_on_the_record() {
         let store = MemoryStore::default();
-        store.create("f", Duration::from_secs(60)).await.ok();
-        store.new_step("f", 1_000).await.ok();
+        store.create("f", 1_000, Duration::from_secs(60)).await.ok();
         assert_eq!(store.wrong_code("f").await.ok(), Some(1));
         assert_eq!(store.wrong_code("f").await.ok(), Some(2));
         assert_eq!(store.resend("f", 1_500, 1_000).await.ok(), Some(Err(1_000)));
@@ -841,24 +836,21 @@ mod tests {
     #[tokio::test]
     async fn a_record_expires_with_its_flow() {
         let store = MemoryStore::default();
-        store.create("f", Duration::from_millis(20)).await.ok();
+        store.create("f", 0, Duration::from_millis(20)).await.ok();
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(store.advance("f", 1).await.ok(), Some(Generation::Missing));
     }
 
     #[tokio::test]
-    async fn records_of_flows_that_ended_at_once_are_dropped_and_expired_ones_swept() {
+    async fn expired_records_are_swept() {
         let store = MemoryStore::default();
-        store.create("done", Duration::from_secs(60)).await.ok();
-        store.forget("done").await.ok();
-        assert_eq!(store.check("done", 1).await.ok(), Some(Generation::Missing));
         for i in 0..=SWEEP_ABOVE {
             store
-                .create(&format!("short{i}"), Duration::ZERO)
+                .create(&format!("short{i}"), 0, Duration::ZERO)
                 .await
                 .ok();
         }
-        store.create("kept", Duration::from_secs(60)).await.ok();
+        store.create("kept", 0, Duration::from_secs(60)).await.ok();
         let records = store.records.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(records.map.len() < 10, "{} records left", records.map.len());
         assert!(records.sweep_above >= SWEEP_ABOVE);
