@@ -368,6 +368,72 @@ async fn replicas_sharing_redis_share_the_record_and_the_limits() {
     }
 }
 
+/// The flow records Redis holds: each flow id with its generation and when its code was sent.
+async fn records_in(redis: &Redis) -> Vec<(String, u64, u64)> {
+    let client = redis::Client::open(redis.url()).expect("redis url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("cf:flow:*")
+        .query_async(&mut connection)
+        .await
+        .expect("keys");
+    let mut records = Vec::new();
+    for key in keys {
+        let (generation, sent): (u64, u64) = redis::cmd("HMGET")
+            .arg(&key)
+            .arg("gen")
+            .arg("sent")
+            .query_async(&mut connection)
+            .await
+            .expect("record");
+        records.push((key["cf:flow:".len()..].to_owned(), generation, sent));
+    }
+    records
+}
+
+#[tokio::test]
+async fn only_a_sign_in_that_reaches_a_checkpoint_leaves_a_record() {
+    let sandbox = sandbox().await;
+    let redis = redis().await;
+    let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
+    let (_, step) = start(&app, &mut Jar::default(), "user_good").await;
+    assert!(step.get("Connected").is_some(), "{step}");
+    let form = [
+        ("provider", "linkedin"),
+        ("username", "user_good"),
+        ("password", "not_the_password"),
+    ];
+    let (_, step) = call(&app, &mut Jar::default(), "start_auth_intent", &form).await;
+    assert!(step.get("Form").is_some(), "refused: {step}");
+    assert_eq!(
+        records_in(&redis).await,
+        vec![],
+        "linked or refused at once"
+    );
+
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let flow = flow_id(&step);
+    let records = records_in(&redis).await;
+    assert_eq!(records.len(), 1, "{records:?}");
+    let (id, generation, sent) = &records[0];
+    assert_eq!((id, *generation), (&flow, 1));
+    assert!(
+        *sent >= before,
+        "the code's sending is on the record from the first step: {sent}"
+    );
+    // The record is the one the cookie points at: the code links the account.
+    let (_, step) = solve(&app, &mut browser, &flow, "123456").await;
+    assert!(step.get("Connected").is_some(), "{step}");
+}
+
 #[tokio::test]
 async fn without_its_store_nothing_is_sent_and_the_user_is_told_then_it_continues_when_redis_is_back(
 ) {
@@ -574,6 +640,65 @@ async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
         "taken over once the lease ran out, not before: {took:?}"
     );
     assert_eq!(solves(&sandbox), 1);
+}
+
+/// Waits up to `within` for this replica to hold `n` upstream waits.
+async fn holding(app: &TestApp, n: usize, within: Duration) -> bool {
+    let until = std::time::Instant::now() + within;
+    while app.built.state.holders.count() != n {
+        if std::time::Instant::now() > until {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
+#[tokio::test]
+async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_that_finished_forgets_it(
+) {
+    let sandbox = sandbox_approving_after(Duration::from_secs(60)).await;
+    let redis = redis().await;
+    let mut s = settings(&sandbox);
+    s.flow.wait_secs = 1;
+    let app = spawn_with(s, secrets(Some(redis.url()))).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+    let (_, step) = wait(&app, &mut browser, &flow).await;
+    assert!(step.get("Checkpoint").is_some(), "still waiting: {step}");
+    assert!(
+        holding(&app, 1, Duration::from_secs(2)).await,
+        "the wait is held here"
+    );
+
+    // Another replica holds the lease now (this one was paused past its lease, say): the call here goes.
+    use credentials_flow::server::store::{FlowRecords, RedisStore};
+    let store = RedisStore::new(&redis.url()).expect("store");
+    store
+        .release(&flow, &app.built.state.replica)
+        .await
+        .expect("redis");
+    assert!(store
+        .lease(&flow, "another-replica", Duration::from_secs(60))
+        .await
+        .expect("redis"));
+    assert!(
+        holding(&app, 0, Duration::from_secs(8)).await,
+        "the call is dropped once the lease is found lost"
+    );
+
+    // A wait that comes to an end forgets its holder by itself.
+    let quick = sandbox_approving_after(Duration::from_millis(300)).await;
+    let mut s = settings(&quick);
+    s.flow.wait_secs = 5;
+    let app = spawn_with(s, secrets(None)).await;
+    let mut browser = Jar::default();
+    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let flow = flow_id(&step);
+    let (_, step) = wait(&app, &mut browser, &flow).await;
+    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    assert!(holding(&app, 0, Duration::from_secs(2)).await);
 }
 
 #[tokio::test]

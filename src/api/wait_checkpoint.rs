@@ -31,12 +31,18 @@ pub(crate) async fn run_wait_checkpoint(
 /// counted against the call ceilings; refused for a cookie of an older step, a finished or expired flow;
 /// and when the wait moves the flow on, the step's generation is taken on the record and the new state
 /// stored in the cookie. `Ok(state)`: the state to draw; `Err(step)`: the step to answer instead.
+///
+/// Thousands of browsers wait at once, each holding this future: the flow state is taken apart before
+/// it starts, and only what the wait watches is kept through it.
 #[cfg(feature = "ssr")]
-pub(super) async fn wait_on(
-    cx: &mut crate::server::request::RequestCx,
+pub(super) fn wait_on<'a>(
+    cx: &'a mut crate::server::request::RequestCx,
     provider: &'static crate::catalogue::Provider,
     current: crate::server::session::FlowState,
-) -> Result<Result<crate::server::session::FlowState, FlowStep>, AppError> {
+) -> impl std::future::Future<
+    Output = Result<Result<crate::server::session::FlowState, FlowStep>, AppError>,
+> + Send
+       + 'a {
     use crate::{
         error::{ErrorCode, Notice},
         server::{
@@ -44,17 +50,22 @@ pub(super) async fn wait_on(
             store::Generation,
         },
     };
-    super::limit_action(cx, provider, Some(&current.flow_id)).await?;
-    // Waiting changes nothing by itself: the generation is only checked here, and taken when the wait
-    // moves the flow on.
     let (flow_id, generation) = (current.flow_id.clone(), current.generation);
-    if let Some(refused) = refused_generation(cx, provider, &current).await {
-        return Ok(Err(refused));
-    }
-    cx.keep_only_cookies();
-    let cx = &*cx;
-    Ok(Ok(
-        match service::wait(&cx.app, provider, current, || cx.flow(provider.id)).await {
+    let waitable = service::waitable(&cx.app, provider, current);
+    async move {
+        super::limit_action(cx, provider, Some(&flow_id)).await?;
+        // Waiting changes nothing by itself: the generation is only checked here, and taken when the wait
+        // moves the flow on.
+        if let Some(refused) = refused_generation(cx, provider, &flow_id, generation).await {
+            return Ok(Err(refused));
+        }
+        cx.keep_only_cookies();
+        let cx = &*cx;
+        let waited = match waitable {
+            Ok(held) => service::wait(&cx.app, provider, held, || cx.flow(provider.id)).await,
+            Err(waited) => *waited,
+        };
+        Ok(Ok(match waited {
             Waited::StillWaiting(current) => current,
             Waited::Moved(mut next) | Waited::Ended(mut next) => {
                 if next.flow_id == flow_id {
@@ -79,39 +90,38 @@ pub(super) async fn wait_on(
                 cx.save(&next);
                 next
             }
-        },
-    ))
+        }))
+    }
 }
 
 /// The step to answer instead of waiting when the flow's record refuses this cookie's generation (a
-/// replayed cookie, a finished or expired flow, or no store).
+/// replayed cookie, a finished or expired flow, or no store). The flow state is read again from the
+/// cookie only then.
 #[cfg(feature = "ssr")]
 async fn refused_generation(
     cx: &crate::server::request::RequestCx,
     provider: &'static crate::catalogue::Provider,
-    current: &crate::server::session::FlowState,
+    flow_id: &str,
+    generation: u64,
 ) -> Option<FlowStep> {
     use crate::{
         error::{ErrorCode, Notice},
         server::{flow as service, store::Generation},
     };
-    let found = cx
-        .app
-        .store
-        .check(&current.flow_id, current.generation)
-        .await;
+    let found = cx.app.store.check(flow_id, generation).await;
+    if let Ok(Generation::Advanced(_)) = found {
+        return None;
+    }
+    let current = cx.flow(provider.id)?;
     match found {
         Ok(Generation::Advanced(_)) => None,
-        Ok(Generation::Stale | Generation::Finished) => Some(
-            current
-                .step
-                .clone()
-                .with_notice(Notice::new(ErrorCode::OutOfDate)),
-        ),
+        Ok(Generation::Stale | Generation::Finished) => {
+            Some(current.step.with_notice(Notice::new(ErrorCode::OutOfDate)))
+        }
         Ok(Generation::Missing) => {
             let next = service::back_to_form(
                 provider,
-                current.form.clone(),
+                current.form,
                 Some(Notice::new(ErrorCode::Expired)),
             );
             cx.save(&next);
@@ -122,7 +132,6 @@ async fn refused_generation(
             Some(
                 current
                     .step
-                    .clone()
                     .with_notice(crate::server::request::store_unavailable(&cx.app, &e)),
             )
         }

@@ -39,12 +39,19 @@ fn new_flow_id() -> String {
     format!("{n:016x}")
 }
 
-/// Awaits a call to Unipile and times it for the metrics.
-async fn timed<T>(app: &AppState, operation: &'static str, call: impl Future<Output = T>) -> T {
+/// A call to Unipile, timed for the metrics from now until it answers. The call's future is kept once, in
+/// place (an `async fn` would keep its argument beside the future it awaits: twice the size).
+fn timed<'a, T: 'a>(
+    app: &'a AppState,
+    operation: &'static str,
+    call: impl Future<Output = T> + 'a,
+) -> impl Future<Output = T> + 'a {
+    use futures::FutureExt;
     let sent = std::time::Instant::now();
-    let answer = call.await;
-    app.metrics.upstream_call(operation, sent.elapsed());
-    answer
+    call.map(move |answer| {
+        app.metrics.upstream_call(operation, sent.elapsed());
+        answer
+    })
 }
 
 /// The form again, with a notice and what the user typed kept (never a secret).
@@ -90,19 +97,6 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     started.form = form.kept;
     app.metrics.started(provider.id);
     started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
-    // The record exists before anything is sent, so every later call of this attempt is checked on it.
-    match app
-        .store
-        .create(&started.flow_id, record_lifetime(app))
-        .await
-    {
-        Ok(generation) => started.generation = generation,
-        Err(e) => {
-            let notice = store_unavailable(app, &e);
-            return back_to_form(provider, started.form, Some(notice));
-        }
-    }
-    let flow_id = started.flow_id.clone();
     let next = match timed(
         app,
         "start_auth_intent",
@@ -110,21 +104,42 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     )
     .await
     {
-        Ok(result) => advance(app, provider, started, result).await,
+        Ok(result) => advance_view(app, provider, started, result),
         Err(err) => {
             let mut notice = notice_for(&app.metrics, &err, provider.id, "start_auth_intent");
             if without_mail_servers && is_type(&err, &ErrorType::ApiInvalidParameters) {
                 notice.code = ErrorCode::ImapAutodetectFailed;
             }
-            back_to_form(provider, started.form, Some(notice))
+            return back_to_form(provider, started.form, Some(notice));
         }
     };
-    if !matches!(next.step, FlowStep::Checkpoint(_)) {
-        if let Err(e) = app.store.forget(&flow_id).await {
-            tracing::warn!(provider = provider.id, cause = %e, "record of an ended flow not dropped");
+    // A flow that goes on to a checkpoint gets its record now, and every later call of the attempt is
+    // checked on it. One linked or refused at once needs none: no later call can act on it, and its limits
+    // were counted on the store before anything was sent.
+    match &next.step {
+        FlowStep::Checkpoint(_) => {
+            let created = app
+                .store
+                .create(&next.flow_id, next.code_sent_at_ms, record_lifetime(app))
+                .await;
+            match created {
+                Ok(generation) => FlowState { generation, ..next },
+                Err(e) => {
+                    tracing::error!(provider = provider.id, store = app.store.name(), cause = %e, "flow record not created: the sign-in cannot go on");
+                    back_to_form(
+                        provider,
+                        next.form,
+                        Some(Notice::new(ErrorCode::ServiceUnavailable)),
+                    )
+                }
+            }
         }
+        FlowStep::Connected(_) => {
+            announce(app, provider, &next).await;
+            next
+        }
+        _ => next,
     }
-    next
 }
 
 /// The open checkpoint of `flow`, or the state to show instead (no flow, expired, finished).
@@ -213,63 +228,71 @@ enum Outcome {
 }
 
 /// Waits, for at most the configured bound, for the outcome of a waiting checkpoint (an in-app approval,
-/// a pairing code, a loading step).
+/// a pairing code, a loading step): `held`, as [`waitable`] found it.
 ///
 /// The browser's request does not call Unipile itself: one replica takes the flow's lease and holds the
-/// one solve call for as long as Unipile keeps it open ([`hold`]), whether or not any browser is still
+/// one solve call for as long as Unipile keeps it open ([`Holders`]), whether or not any browser is still
 /// there; its outcome goes to the flow record, where every browser's wait, on any replica, finds it. So an
 /// approval made while the page was closed is there when the user comes back, and a replica that dies
 /// hands the wait over when its lease runs out. The flow state is not kept through the wait but read
-/// again afterwards with `again` (from the request's cookie, which holds it unchanged).
+/// again afterwards with `again` (from the request's cookie, which holds it unchanged): thousands of
+/// browsers wait at once, so the waiting future keeps only what it watches, and what follows the wait is
+/// boxed until it is needed.
 pub fn wait<'a>(
     app: &'a AppState,
     provider: &'static Provider,
-    flow: FlowState,
-    again: impl FnOnce() -> Option<FlowState> + 'a,
-) -> impl Future<Output = Waited> + 'a {
+    held: Held,
+    again: impl FnOnce() -> Option<FlowState> + Send + 'a,
+) -> impl Future<Output = Waited> + Send + 'a {
     let span = tracing::info_span!("wait", provider = provider.id);
-    let waitable = span.in_scope(|| waitable(app, provider, flow));
     async move {
-        let held = match waitable {
-            Ok(held) => held,
-            Err(waited) => return *waited,
-        };
         let waiting = app.metrics.waiting();
         let outcome = watch(app, provider, &held).await;
         drop(waiting);
-        let Some(flow) = again() else {
-            return Waited::Ended(back_to_form(
-                provider,
-                FormValues::default(),
-                Some(Notice::new(ErrorCode::NoFlow)),
-            ));
-        };
-        match outcome {
-            None => Waited::StillWaiting(flow),
-            Some(Outcome::Account(account)) => {
-                Waited::Moved(advance(app, provider, flow, AuthResult::Account(account)).await)
-            }
-            Some(Outcome::Checkpoint(checkpoint)) => {
-                let result = AuthResult::Checkpoint {
-                    intent_id: held.intent_id,
-                    checkpoint,
-                };
-                Waited::Moved(advance(app, provider, flow, result).await)
-            }
-            Some(Outcome::Unexpected(object)) => {
-                Waited::Moved(advance(app, provider, flow, AuthResult::Unknown { object }).await)
-            }
-            Some(Outcome::Refused(notice)) => {
-                Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
-            }
-        }
+        Box::pin(settle(app, provider, held, outcome, again())).await
     }
     .instrument(span)
 }
 
-/// A flow on a waiting checkpoint: what the upstream wait needs, and how long the browser waits.
+/// The flow's next state once its wait has ended, with `outcome` or without one (the bound passed).
+async fn settle(
+    app: &AppState,
+    provider: &'static Provider,
+    held: Held,
+    outcome: Option<Outcome>,
+    flow: Option<FlowState>,
+) -> Waited {
+    let Some(flow) = flow else {
+        return Waited::Ended(back_to_form(
+            provider,
+            FormValues::default(),
+            Some(Notice::new(ErrorCode::NoFlow)),
+        ));
+    };
+    match outcome {
+        None => Waited::StillWaiting(flow),
+        Some(Outcome::Account(account)) => {
+            Waited::Moved(advance(app, provider, flow, AuthResult::Account(account)).await)
+        }
+        Some(Outcome::Checkpoint(checkpoint)) => {
+            let result = AuthResult::Checkpoint {
+                intent_id: held.intent_id,
+                checkpoint,
+            };
+            Waited::Moved(advance(app, provider, flow, result).await)
+        }
+        Some(Outcome::Unexpected(object)) => {
+            Waited::Moved(advance(app, provider, flow, AuthResult::Unknown { object }).await)
+        }
+        Some(Outcome::Refused(notice)) => {
+            Waited::Ended(back_to_form(provider, flow.form, Some(notice)))
+        }
+    }
+}
+
+/// A flow on a waiting checkpoint: what its upstream wait needs, and how long a browser waits on it.
 #[derive(Clone)]
-struct Held {
+pub struct Held {
     flow_id: String,
     generation: u64,
     intent_id: String,
@@ -279,6 +302,14 @@ struct Held {
 }
 
 impl Held {
+    pub fn flow_id(&self) -> &str {
+        &self.flow_id
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
     /// What an outcome is sealed under: this flow and this step, so it can answer no other.
     fn outcome_label(&self) -> String {
         format!("cf-outcome:{}:{}", self.flow_id, self.generation)
@@ -306,7 +337,7 @@ async fn watch(app: &AppState, provider: &'static Provider, held: &Held) -> Opti
             Err(_) => return None,
         }
         if let Ok(true) = app.store.lease(&held.flow_id, &app.replica, LEASE).await {
-            tokio::spawn(hold(app.clone(), provider, held.clone()));
+            app.holders.start(app, provider, held.clone());
         }
         let now = tokio::time::Instant::now();
         if now >= deadline {
@@ -316,94 +347,180 @@ async fn watch(app: &AppState, provider: &'static Provider, held: &Held) -> Opti
     }
 }
 
+/// The upstream waits this replica holds (one task each, holding one solve call), and the one task that
+/// renews their leases while there are any. Renewing them all from one place keeps each holder down to
+/// its call: thousands wait at once.
+#[derive(Default)]
+pub struct Holders(std::sync::Mutex<HeldHere>);
+
+#[derive(Default)]
+struct HeldHere {
+    tasks: std::collections::HashMap<String, tokio::task::AbortHandle>,
+    renewing: bool,
+}
+
+impl Holders {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HeldHere> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts holding the upstream wait of `held`, whose lease this replica has just taken.
+    fn start(&self, app: &AppState, provider: &'static Provider, held: Held) {
+        let flow = held.flow_id.clone();
+        let task = tokio::spawn(hold(app.clone(), provider, Box::new(held)));
+        let mut here = self.lock();
+        here.tasks.insert(flow, task.abort_handle());
+        if !here.renewing {
+            here.renewing = true;
+            tokio::spawn(renew_leases(app.clone()));
+        }
+    }
+
+    /// How many upstream waits this replica holds.
+    pub fn count(&self) -> usize {
+        self.lock().tasks.len()
+    }
+
+    /// The task holding `flow`'s wait is ending: forgotten, unless another holder has taken its place.
+    fn done(&self, flow: &str) {
+        let this = tokio::task::try_id();
+        let mut here = self.lock();
+        if here
+            .tasks
+            .get(flow)
+            .is_some_and(|task| Some(task.id()) == this)
+        {
+            here.tasks.remove(flow);
+        }
+    }
+}
+
+/// Renews the lease of every upstream wait this replica holds, every third of the lease; stops the
+/// holder of a lease lost to another replica (its call is dropped). Ends when nothing is held.
+async fn renew_leases(app: AppState) {
+    use futures::StreamExt;
+    loop {
+        tokio::time::sleep(LEASE / 3).await;
+        let flows: Vec<String> = {
+            let mut here = app.holders.lock();
+            here.tasks.retain(|_, task| !task.is_finished());
+            if here.tasks.is_empty() {
+                here.renewing = false;
+                return;
+            }
+            here.tasks.keys().cloned().collect()
+        };
+        let app = &app;
+        futures::stream::iter(flows)
+            .map(|flow| async move {
+                let renewed = app.store.renew(&flow, &app.replica, LEASE).await;
+                (flow, renewed)
+            })
+            .buffer_unordered(64)
+            // An unreachable store keeps the call: its outcome is written when the store is back.
+            .for_each(|(flow, renewed)| async move {
+                if let Ok(false) = renewed {
+                    if let Some(task) = app.holders.lock().tasks.remove(&flow) {
+                        tracing::info!("wait lease lost to another replica");
+                        task.abort();
+                    }
+                }
+            })
+            .await;
+    }
+}
+
 /// The one upstream wait of a flow, held by the replica with its lease: a solve call kept open for as
 /// long as Unipile keeps it, made again only when Unipile itself answers that it is still waiting, never
 /// because a browser left. Its outcome goes to the record. Ends with the flow (moved on, finished,
-/// expired) or when the lease is lost to another replica.
-async fn hold(app: AppState, provider: &'static Provider, held: Held) {
+/// expired), or is stopped when the lease is lost to another replica ([`renew_leases`]). While the call
+/// is open this future holds little more than the call: what comes before and after it is boxed.
+async fn hold(app: AppState, provider: &'static Provider, held: Box<Held>) {
     let span = tracing::info_span!("upstream_wait", provider = provider.id);
     async {
         let outcome = loop {
-            let left = Duration::from_millis(held.expires_at_ms.saturating_sub(now_ms()));
-            if left.is_zero() {
+            let Some(left) = still_waited_for(&app, &held).await else {
                 break None;
-            }
-            // A code typed meanwhile, or another tab, moved the flow on: nothing is waited for any more.
-            if !matches!(
-                app.store.check(&held.flow_id, held.generation).await,
-                Ok(Generation::Advanced(_))
-            ) {
-                break None;
-            }
-            let call = app.client.solve_checkpoint(&held.intent_id, "", Some(left));
-            // Held once, on the heap: thousands of these wait at once.
-            let call = Box::pin(timed(&app, "wait_checkpoint", call));
-            let Some(answer) = renewing(&app, &held.flow_id, call).await
-            else {
-                tracing::info!("wait lease lost to another replica");
-                return;
             };
-            match answer {
-                Ok(AuthResult::Checkpoint { checkpoint, .. })
-                    if checkpoint_kind(&checkpoint) == held.kind => {}
-                Ok(AuthResult::Account(account)) => break Some(Outcome::Account(account)),
-                Ok(AuthResult::Checkpoint { checkpoint, .. }) => {
-                    break Some(Outcome::Checkpoint(checkpoint))
-                }
-                Ok(other) => break Some(Outcome::Unexpected(object_of(&other).to_owned())),
-                Err(UnipileError::Timeout) => {}
-                Err(UnipileError::Api(api)) if api.kind == ErrorType::ProviderTimeout => {}
-                Err(err) => {
-                    let notice = notice_for(&app.metrics, &err, provider.id, "wait_checkpoint");
-                    match notice.code.next_step() {
-                        // Unipile or the network failing for a moment: ask again shortly.
-                        NextStep::TryLater | NextStep::StayOnCheckpoint => {
-                            tokio::time::sleep(Duration::from_secs(1)).await
-                        }
-                        NextStep::StayOnForm | NextStep::Restart => {
-                            break Some(Outcome::Refused(notice))
-                        }
-                    }
-                }
+            let call = app.client.solve_checkpoint(&held.intent_id, "", Some(left));
+            let answer = Box::pin(timed(&app, "wait_checkpoint", call)).await;
+            match Box::pin(judge(&app, provider, &held, answer)).await {
+                Some(outcome) => break Some(outcome),
+                None => continue,
             }
         };
-        if let Some(outcome) = outcome {
-            match app.cookies.seal_record(&held.outcome_label(), &outcome) {
-                Some(sealed) => {
-                    if let Err(e) = app
-                        .store
-                        .put_outcome(&held.flow_id, held.generation, &sealed)
-                        .await
-                    {
-                        tracing::error!(cause = %e, "wait outcome not kept: the next wait asks Unipile again");
-                    }
-                }
-                None => tracing::error!("wait outcome could not be sealed"),
-            }
-        }
-        let _ = app.store.release(&held.flow_id, &app.replica).await;
+        Box::pin(keep_outcome(&app, &held, outcome)).await;
     }
     .instrument(span)
     .await
 }
 
-/// Runs `call` while renewing this replica's lease on `flow`; `None` if the lease was lost (another
-/// replica took the wait over), in which case the call is dropped.
-async fn renewing<T>(app: &AppState, flow: &str, call: impl Future<Output = T>) -> Option<T> {
-    tokio::pin!(call);
-    let mut renew = tokio::time::interval(LEASE / 3);
-    renew.tick().await;
-    loop {
-        tokio::select! {
-            answer = &mut call => return Some(answer),
-            _ = renew.tick() => {
-                // An unreachable store keeps the call: its outcome is written when the store is back.
-                if let Ok(false) = app.store.renew(flow, &app.replica, LEASE).await {
-                    return None;
+/// How long the attempt has left, while the flow still waits on this step: `None` once it expired or a
+/// code typed meanwhile (or another tab) moved the flow on.
+async fn still_waited_for(app: &AppState, held: &Held) -> Option<Duration> {
+    let left = Duration::from_millis(held.expires_at_ms.saturating_sub(now_ms()));
+    if left.is_zero() {
+        return None;
+    }
+    match app.store.check(&held.flow_id, held.generation).await {
+        Ok(Generation::Advanced(_)) => Some(left),
+        _ => None,
+    }
+}
+
+/// What one answer to the upstream wait comes to: `None` to ask again (still waiting, or a failure of
+/// the moment, after a pause), or the outcome.
+async fn judge(
+    app: &AppState,
+    provider: &'static Provider,
+    held: &Held,
+    answer: Result<AuthResult, UnipileError>,
+) -> Option<Outcome> {
+    match answer {
+        Ok(AuthResult::Checkpoint { checkpoint, .. })
+            if checkpoint_kind(&checkpoint) == held.kind =>
+        {
+            None
+        }
+        Ok(AuthResult::Account(account)) => Some(Outcome::Account(account)),
+        Ok(AuthResult::Checkpoint { checkpoint, .. }) => Some(Outcome::Checkpoint(checkpoint)),
+        Ok(other) => Some(Outcome::Unexpected(object_of(&other).to_owned())),
+        Err(UnipileError::Timeout) => None,
+        Err(UnipileError::Api(api)) if api.kind == ErrorType::ProviderTimeout => None,
+        Err(err) => {
+            let notice = notice_for(&app.metrics, &err, provider.id, "wait_checkpoint");
+            match notice.code.next_step() {
+                // Unipile or the network failing for a moment: ask again shortly.
+                NextStep::TryLater | NextStep::StayOnCheckpoint => {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    None
                 }
+                NextStep::StayOnForm | NextStep::Restart => Some(Outcome::Refused(notice)),
             }
         }
     }
+}
+
+/// Writes the wait's outcome to the record (sealed), then gives up the lease.
+async fn keep_outcome(app: &AppState, held: &Held, outcome: Option<Outcome>) {
+    if let Some(outcome) = outcome {
+        match app.cookies.seal_record(&held.outcome_label(), &outcome) {
+            Some(sealed) => {
+                if let Err(e) = app
+                    .store
+                    .put_outcome(&held.flow_id, held.generation, &sealed)
+                    .await
+                {
+                    tracing::error!(cause = %e, "wait outcome not kept: the next wait asks Unipile again");
+                }
+            }
+            None => tracing::error!("wait outcome could not be sealed"),
+        }
+    }
+    app.holders.done(&held.flow_id);
+    let _ = app.store.release(&held.flow_id, &app.replica).await;
 }
 
 fn object_of(result: &AuthResult) -> &str {
@@ -418,7 +535,7 @@ fn object_of(result: &AuthResult) -> &str {
 
 /// The intent of a flow on a checkpoint that waits, and how long to wait; otherwise what [`wait`]
 /// answers at once (boxed, as the waiting future holds this).
-fn waitable(
+pub fn waitable(
     app: &AppState,
     provider: &'static Provider,
     flow: FlowState,
@@ -760,17 +877,22 @@ async fn advance(
     if let Err(e) = recorded {
         tracing::warn!(provider = provider.id, store = app.store.name(), cause = %e, "flow record not updated");
     }
-    if let FlowStep::Connected(account) = &next.step {
+    announce(app, provider, &next).await;
+    next
+}
+
+/// Tells the host's backend of an account linked in `flow` (nothing for any other step).
+async fn announce(app: &AppState, provider: &'static Provider, flow: &FlowState) {
+    if let FlowStep::Connected(account) = &flow.step {
         let linked = super::notify::Linked {
-            flow_id: &next.flow_id,
+            flow_id: &flow.flow_id,
             account_id: &account.id,
             provider: provider.id,
-            state: next.form.state.as_deref(),
-            reconnected: next.form.account_id.is_some(),
+            state: flow.form.state.as_deref(),
+            reconnected: flow.form.account_id.is_some(),
         };
         app.notifier.linked(&app.metrics, linked).await;
     }
-    next
 }
 
 /// The state after a successful answer from Unipile.

@@ -60,55 +60,35 @@ impl Limits {
         username: Option<&str>,
     ) -> Result<Result<(), Refused>, StoreError> {
         let by_ip = format!("start:ip:{}", network(ip));
-        if let Err(refused) = count(
-            store,
-            &by_ip,
-            self.settings.start_per_ip_per_minute,
-            Limit::ClientAddress,
-        )
-        .await?
-        {
-            return Ok(Err(refused));
+        let by_name = username
+            .map(|username| format!("start:user:{}", self.username_key(provider, username)));
+        let mut limits = vec![(by_ip.as_str(), self.settings.start_per_ip_per_minute)];
+        let mut which = vec![Limit::ClientAddress];
+        if let Some(by_name) = &by_name {
+            limits.push((by_name, self.settings.start_per_username_per_minute));
+            which.push(Limit::Username);
         }
-        let Some(username) = username else {
-            return Ok(Ok(()));
-        };
-        let by_name = format!("start:user:{}", self.username_key(provider, username));
-        count(
-            store,
-            &by_name,
-            self.settings.start_per_username_per_minute,
-            Limit::Username,
-        )
-        .await
+        count(store, &limits, &which).await
     }
 
-    /// Counts one call from `ip`, on the sign-in `flow` when the call has one.
+    /// Counts one call on the sign-in `flow` when the call has one, then from `ip`.
     pub async fn action(
         &self,
         store: &dyn FlowRecords,
         ip: IpAddr,
         flow: Option<&str>,
     ) -> Result<Result<(), Refused>, StoreError> {
-        if let Some(flow) = flow {
-            if let Err(refused) = count(
-                store,
-                &format!("act:flow:{flow}"),
-                self.settings.actions_per_flow_per_minute,
-                Limit::FlowActions,
-            )
-            .await?
-            {
-                return Ok(Err(refused));
-            }
+        let by_flow = flow.map(|flow| format!("act:flow:{flow}"));
+        let by_ip = format!("act:ip:{}", network(ip));
+        let mut limits = Vec::with_capacity(2);
+        let mut which = Vec::with_capacity(2);
+        if let Some(by_flow) = &by_flow {
+            limits.push((by_flow.as_str(), self.settings.actions_per_flow_per_minute));
+            which.push(Limit::FlowActions);
         }
-        count(
-            store,
-            &format!("act:ip:{}", network(ip)),
-            self.settings.actions_per_ip_per_minute,
-            Limit::AddressActions,
-        )
-        .await
+        limits.push((by_ip.as_str(), self.settings.actions_per_ip_per_minute));
+        which.push(Limit::AddressActions);
+        count(store, &limits, &which).await
     }
 
     /// The key a username is counted under (case-insensitive, surrounding spaces ignored).
@@ -135,20 +115,19 @@ impl Limits {
     }
 }
 
+/// Counts each limit in turn, in one round trip to the store; the first one past its limit refuses.
 async fn count(
     store: &dyn FlowRecords,
-    key: &str,
-    limit: u32,
-    which: Limit,
+    limits: &[(&str, u32)],
+    which: &[Limit],
 ) -> Result<Result<(), Refused>, StoreError> {
-    let n = store.hit(key, WINDOW).await?;
-    if n <= u64::from(limit) {
+    let Some(over) = store.hits(limits, WINDOW).await? else {
         return Ok(Ok(()));
-    }
+    };
     let width = WINDOW.as_millis() as u64;
     let now = super::flow::now_ms();
     Ok(Err(Refused {
-        limit: which,
+        limit: which[over],
         retry_after: Duration::from_millis(width - now % width),
     }))
 }

@@ -224,6 +224,7 @@ pub async fn build(
         limits,
         store,
         replica,
+        holders: Default::default(),
         csp,
         sandbox_probe: OnceLock::new(),
         metrics: Default::default(),

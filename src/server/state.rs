@@ -49,6 +49,8 @@ pub struct Shared {
     pub store: Box<dyn FlowRecords>,
     /// This process among the replicas: the holder named on the wait leases it takes.
     pub replica: String,
+    /// The upstream waits this replica holds.
+    pub holders: super::flow::Holders,
     pub csp: ContentSecurityPolicy,
     /// The HTTP client `/readyz` asks the sandbox with, made on the first probe.
     pub sandbox_probe: OnceLock<Option<reqwest::Client>>,

@@ -37,8 +37,14 @@ pub enum Generation {
 
 /// The flow records and the limit counters, as every replica sees them.
 pub trait FlowRecords: Send + Sync {
-    /// A new record at generation 1, kept for `ttl`.
-    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// A new record at generation 1 for a flow on its first checkpoint (no wrong code yet, its code sent
+    /// at `code_sent_at_ms`, 0 for none), kept for `ttl`.
+    fn create(
+        &self,
+        flow: &str,
+        code_sent_at_ms: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<u64, StoreError>>;
     /// Moves the flow to its next generation if `generation` is the current one.
     fn advance(&self, flow: &str, generation: u64)
         -> BoxFuture<'_, Result<Generation, StoreError>>;
@@ -58,11 +64,14 @@ pub trait FlowRecords: Send + Sync {
     ) -> BoxFuture<'_, Result<Result<(), u64>, StoreError>>;
     /// Ends the flow: every later call on it is refused.
     fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Drops the record of a flow that ended before any checkpoint (linked at once, or refused): no cookie
-    /// can act on it, so it need not be kept.
-    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Counts one event for `key` in the current fixed window of `window`; the count in that window.
-    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>>;
+    /// Counts one event for each key in turn, in the current fixed window of `window`, and stops at the
+    /// first whose count in that window goes past its limit: its index, or `None` when every key was
+    /// within its limit. One round trip to the store, however many keys.
+    fn hits(
+        &self,
+        limits: &[(&str, u32)],
+        window: Duration,
+    ) -> BoxFuture<'_, Result<Option<usize>, StoreError>>;
     /// Takes the flow's lease for `holder` if nobody holds it: the holder alone keeps the one call to
     /// Unipile that waits for an approval. True when taken by this call.
     fn lease(
@@ -197,7 +206,12 @@ fn ready<T: Send + 'static>(value: T) -> BoxFuture<'static, T> {
 }
 
 impl FlowRecords for MemoryStore {
-    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+    fn create(
+        &self,
+        flow: &str,
+        code_sent_at_ms: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<u64, StoreError>> {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         records.sweep_if_due(|r| r.expires > now);
@@ -206,7 +220,7 @@ impl FlowRecords for MemoryStore {
             Record {
                 generation: 1,
                 wrong_codes: 0,
-                code_sent_at_ms: 0,
+                code_sent_at_ms,
                 finished: false,
                 expires: now + ttl,
                 lease: None,
@@ -287,26 +301,24 @@ impl FlowRecords for MemoryStore {
         ready(Ok(()))
     }
 
-    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        self.records
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .map
-            .remove(flow);
-        ready(Ok(()))
-    }
-
-    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+    fn hits(
+        &self,
+        limits: &[(&str, u32)],
+        window: Duration,
+    ) -> BoxFuture<'_, Result<Option<usize>, StoreError>> {
         let (index, left) = window_of(window);
         let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         counters.sweep_if_due(|(_, until)| *until > now);
-        let entry = counters
-            .map
-            .entry(format!("{key}:{index}"))
-            .or_insert((0, now + left));
-        entry.0 += 1;
-        ready(Ok(entry.0))
+        let over = limits.iter().position(|(key, limit)| {
+            let entry = counters
+                .map
+                .entry(format!("{key}:{index}"))
+                .or_insert((0, now + left));
+            entry.0 += 1;
+            entry.0 > u64::from(*limit)
+        });
+        ready(Ok(over))
     }
 
     fn lease(
@@ -466,10 +478,15 @@ end
 return 0
 ";
 
-const HIT: &str = r"
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
+/// KEYS: the counters; ARGV: the window's time left, then each counter's limit. The 1-based index of the
+/// first counter past its limit (those after it are not counted), or 0.
+const HITS: &str = r"
+for i, key in ipairs(KEYS) do
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, ARGV[1]) end
+  if n > tonumber(ARGV[i + 1]) then return i end
+end
+return 0
 ";
 
 fn flow_key(flow: &str) -> String {
@@ -562,14 +579,24 @@ impl RedisStore {
 }
 
 impl FlowRecords for RedisStore {
-    fn create(&self, flow: &str, ttl: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
+    fn create(
+        &self,
+        flow: &str,
+        code_sent_at_ms: u64,
+        ttl: Duration,
+    ) -> BoxFuture<'_, Result<u64, StoreError>> {
         let key = flow_key(flow);
         Box::pin(async move {
             let mut pipe = redis::pipe();
             pipe.atomic()
                 .hset_multiple(
                     &key,
-                    &[("gen", 1u64), ("wrong", 0), ("sent", 0), ("done", 0)],
+                    &[
+                        ("gen", 1u64),
+                        ("wrong", 0),
+                        ("sent", code_sent_at_ms),
+                        ("done", 0),
+                    ],
                 )
                 .ignore()
                 .pexpire(&key, ttl.as_millis() as i64)
@@ -635,26 +662,25 @@ impl FlowRecords for RedisStore {
         Box::pin(async move { self.script(FINISH, &key, &[]).await.map(drop) })
     }
 
-    fn forget(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>> {
-        let key = flow_key(flow);
+    fn hits(
+        &self,
+        limits: &[(&str, u32)],
+        window: Duration,
+    ) -> BoxFuture<'_, Result<Option<usize>, StoreError>> {
+        let (index, left) = window_of(window);
+        static SCRIPT: std::sync::LazyLock<redis::Script> =
+            std::sync::LazyLock::new(|| redis::Script::new(HITS));
+        let mut invocation = SCRIPT.prepare_invoke();
+        invocation.arg(left.as_millis().max(1).to_string());
+        for (key, limit) in limits {
+            invocation.key(format!("cf:hit:{key}:{index}")).arg(*limit);
+        }
         Box::pin(async move {
             let mut connection = self.connection.clone();
-            self.bounded(
-                redis::cmd("DEL")
-                    .arg(&key)
-                    .query_async::<()>(&mut connection),
-            )
-            .await
-        })
-    }
-
-    fn hit(&self, key: &str, window: Duration) -> BoxFuture<'_, Result<u64, StoreError>> {
-        let (index, left) = window_of(window);
-        let key = format!("cf:hit:{key}:{index}");
-        Box::pin(async move {
-            let left = left.as_millis().max(1).to_string();
-            let n = self.script(HIT, &key, &[&left]).await?;
-            Ok(n.max(0) as u64)
+            let over: i64 = self
+                .bounded(invocation.invoke_async(&mut connection))
+                .await?;
+            Ok(usize::try_from(over).ok().and_then(|i| i.checked_sub(1)))
         })
     }
 
@@ -772,7 +798,7 @@ mod tests {
     async fn generations_are_single_use_and_a_finished_flow_refuses_everything() {
         let store = MemoryStore::default();
         let ttl = Duration::from_secs(60);
-        assert_eq!(store.create("f1", ttl).await.ok(), Some(1));
+        assert_eq!(store.create("f1", 0, ttl).await.ok(), Some(1));
         assert_eq!(
             store.advance("f1", 1).await.ok(),
             Some(Generation::Advanced(2))
@@ -797,8 +823,7 @@ mod tests {
     #[tokio::test]
     async fn wrong_codes_and_the_resend_cooldown_are_counted_on_the_record() {
         let store = MemoryStore::default();
-        store.create("f", Duration::from_secs(60)).await.ok();
-        store.new_step("f", 1_000).await.ok();
+        store.create("f", 1_000, Duration::from_secs(60)).await.ok();
         assert_eq!(store.wrong_code("f").await.ok(), Some(1));
         assert_eq!(store.wrong_code("f").await.ok(), Some(2));
         assert_eq!(store.resend("f", 1_500, 1_000).await.ok(), Some(Err(1_000)));
@@ -811,35 +836,44 @@ mod tests {
     #[tokio::test]
     async fn a_record_expires_with_its_flow() {
         let store = MemoryStore::default();
-        store.create("f", Duration::from_millis(20)).await.ok();
+        store.create("f", 0, Duration::from_millis(20)).await.ok();
         tokio::time::sleep(Duration::from_millis(40)).await;
         assert_eq!(store.advance("f", 1).await.ok(), Some(Generation::Missing));
     }
 
     #[tokio::test]
-    async fn records_of_flows_that_ended_at_once_are_dropped_and_expired_ones_swept() {
+    async fn expired_records_are_swept() {
         let store = MemoryStore::default();
-        store.create("done", Duration::from_secs(60)).await.ok();
-        store.forget("done").await.ok();
-        assert_eq!(store.check("done", 1).await.ok(), Some(Generation::Missing));
         for i in 0..=SWEEP_ABOVE {
             store
-                .create(&format!("short{i}"), Duration::ZERO)
+                .create(&format!("short{i}"), 0, Duration::ZERO)
                 .await
                 .ok();
         }
-        store.create("kept", Duration::from_secs(60)).await.ok();
+        store.create("kept", 0, Duration::from_secs(60)).await.ok();
         let records = store.records.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(records.map.len() < 10, "{} records left", records.map.len());
         assert!(records.sweep_above >= SWEEP_ABOVE);
     }
 
     #[tokio::test]
-    async fn hits_count_per_key_within_a_window() {
+    async fn hits_count_per_key_within_a_window_and_stop_at_the_first_past_its_limit() {
         let store = MemoryStore::default();
         let window = Duration::from_secs(3600);
-        assert_eq!(store.hit("a", window).await.ok(), Some(1));
-        assert_eq!(store.hit("a", window).await.ok(), Some(2));
-        assert_eq!(store.hit("b", window).await.ok(), Some(1));
+        assert_eq!(
+            store.hits(&[("a", 2), ("b", 1)], window).await.ok(),
+            Some(None)
+        );
+        assert_eq!(
+            store.hits(&[("a", 2), ("b", 1)], window).await.ok(),
+            Some(Some(1))
+        );
+        // `a` past its limit: `b` is not counted.
+        assert_eq!(
+            store.hits(&[("a", 2), ("b", 5)], window).await.ok(),
+            Some(Some(0))
+        );
+        assert_eq!(store.hits(&[("b", 2)], window).await.ok(), Some(Some(0)));
+        assert_eq!(store.hits(&[("c", 1)], window).await.ok(), Some(None));
     }
 }
