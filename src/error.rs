@@ -12,7 +12,7 @@ use leptos_i18n::td_string;
 use serde::{Deserialize, Serialize};
 
 /// A refusal or failure the user is told about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, strum::VariantArray)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidCredentials,
@@ -65,37 +65,8 @@ pub enum NextStep {
 }
 
 impl ErrorCode {
-    pub const ALL: &'static [ErrorCode] = &[
-        ErrorCode::InvalidCredentials,
-        ErrorCode::UnknownAuthenticationContext,
-        ErrorCode::InvalidCode,
-        ErrorCode::TooManyWrongCodes,
-        ErrorCode::InvalidPhone,
-        ErrorCode::AccountRestricted,
-        ErrorCode::AlreadyLinked,
-        ErrorCode::AccountMismatch,
-        ErrorCode::ProxyError,
-        ErrorCode::ProxyTimeout,
-        ErrorCode::ProxyAuth,
-        ErrorCode::InvalidDetails,
-        ErrorCode::ImapAutodetectFailed,
-        ErrorCode::ProviderRefused,
-        ErrorCode::ProviderUnavailable,
-        ErrorCode::RateLimited,
-        ErrorCode::Expired,
-        ErrorCode::NoFlow,
-        ErrorCode::InvalidInput,
-        ErrorCode::ServiceUnavailable,
-        ErrorCode::ResendTooSoon,
-        ErrorCode::ResendFailed,
-        ErrorCode::SwitchUnavailable,
-        ErrorCode::ReplacedByNewerAttempt,
-        ErrorCode::NoProductChosen,
-        ErrorCode::InvalidLink,
-        ErrorCode::RedirectNotAllowed,
-        ErrorCode::OutOfDate,
-        ErrorCode::StoreUnavailable,
-    ];
+    /// Every code, in the order declared: derived, so a new one cannot escape the exhaustive tests.
+    pub const ALL: &'static [ErrorCode] = <ErrorCode as strum::VariantArray>::VARIANTS;
 
     /// What happened, in one sentence. `provider` is the provider's display name.
     pub fn message(self, locale: Locale, provider: &str) -> String {
