@@ -2,19 +2,17 @@
 //! sent to Unipile and accounts linked per provider, the checkpoints Unipile asked for by type, refusals by
 //! the code the user is shown, the browsers waiting on an in-app approval right now, and how long Unipile
 //! takes to answer.
-//! Counts only: never a username, a typed value, an id or a reference. Counting is an atomic add, so the
-//! sign-in's hot path does not notice it.
+//! Counts only: never a username, a typed value, an id or a reference. Kept and written out by
+//! `prometheus-client`; counting is an atomic add behind a shared lock, so the sign-in's hot path does not
+//! notice it.
 
 use crate::{catalogue::PROVIDERS, error::ErrorCode};
-use std::{
-    collections::HashMap,
-    fmt::Write as _,
-    sync::{
-        atomic::{AtomicI64, AtomicU64, Ordering::Relaxed},
-        Mutex,
-    },
-    time::Duration,
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
 };
+use std::{sync::atomic::AtomicU64, time::Duration};
 
 /// The checkpoint types of the contract, as Unipile names them; any other counts as `other`.
 const CHECKPOINT_TYPES: [&str; 11] = [
@@ -42,271 +40,228 @@ const OPERATIONS: [&str; 4] = [
 /// Upper bounds of the latency buckets, in seconds (Unipile signs in to the provider: seconds are usual).
 const BOUNDS: [f64; 10] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0];
 
-/// A latency histogram: each bucket counts the calls at most its bound and above the one before (made
-/// cumulative when rendered), then the calls beyond the last bound, the count and the total.
-#[derive(Default)]
-struct Histogram {
-    buckets: [AtomicU64; BOUNDS.len() + 1],
-    count: AtomicU64,
-    total_micros: AtomicU64,
+/// Labels are the catalogue's and the contract's own words, never a value from a request or from Unipile.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByProvider {
+    provider: &'static str,
 }
 
-impl Histogram {
-    fn observe(&self, took: Duration) {
-        let secs = took.as_secs_f64();
-        let bucket = BOUNDS
-            .iter()
-            .position(|b| secs <= *b)
-            .unwrap_or(BOUNDS.len());
-        self.buckets[bucket].fetch_add(1, Relaxed);
-        self.count.fetch_add(1, Relaxed);
-        self.total_micros
-            .fetch_add(took.as_micros().min(u64::MAX as u128) as u64, Relaxed);
-    }
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByCheckpoint {
+    provider: &'static str,
+    r#type: &'static str,
 }
 
-const PROVIDER_COUNT: usize = PROVIDERS.len();
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByCode {
+    provider: &'static str,
+    code: String,
+}
 
-type PerProvider = [AtomicU64; PROVIDER_COUNT];
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByOperation {
+    operation: &'static str,
+}
 
 pub struct Metrics {
-    started: PerProvider,
-    linked: PerProvider,
-    /// Per provider, one count per [`CHECKPOINT_TYPES`] entry and a last one for the others.
-    checkpoints: [[AtomicU64; CHECKPOINT_TYPES.len() + 1]; PROVIDER_COUNT],
-    /// (provider index, code): a refusal is rare next to a sign-in, so a map behind a lock will do.
-    refusals: Mutex<HashMap<(usize, ErrorCode), u64>>,
-    waiting: AtomicI64,
-    upstream: [Histogram; OPERATIONS.len()],
-    notifications_sent: AtomicU64,
-    notifications_retried: AtomicU64,
-    notifications_failed: AtomicU64,
-    /// When the oldest pending notification was queued (ms since the epoch), 0 when none is.
+    registry: Registry,
+    started: Family<ByProvider, Counter>,
+    linked: Family<ByProvider, Counter>,
+    checkpoints: Family<ByCheckpoint, Counter>,
+    refusals: Family<ByCode, Counter>,
+    waiting: Gauge,
+    upstream: Family<ByOperation, Histogram>,
+    notifications_sent: Counter,
+    notifications_retried: Counter,
+    notifications_failed: Counter,
+    /// When the oldest pending notification was queued (ms since the epoch), 0 when none is; its age is
+    /// worked out when the metrics are read.
     oldest_notification_ms: AtomicU64,
+    oldest_notification_age: Gauge<f64, AtomicU64>,
 }
 
 impl Default for Metrics {
     fn default() -> Metrics {
-        Metrics {
-            started: std::array::from_fn(|_| AtomicU64::new(0)),
-            linked: std::array::from_fn(|_| AtomicU64::new(0)),
-            checkpoints: std::array::from_fn(|_| std::array::from_fn(|_| AtomicU64::new(0))),
-            refusals: Mutex::new(HashMap::new()),
-            waiting: AtomicI64::new(0),
-            upstream: Default::default(),
-            notifications_sent: AtomicU64::new(0),
-            notifications_retried: AtomicU64::new(0),
-            notifications_failed: AtomicU64::new(0),
+        let new_histogram: fn() -> Histogram = || Histogram::new(BOUNDS);
+        let metrics = Metrics {
+            registry: Registry::default(),
+            started: Family::default(),
+            linked: Family::default(),
+            checkpoints: Family::default(),
+            refusals: Family::default(),
+            waiting: Gauge::default(),
+            upstream: Family::new_with_constructor(new_histogram),
+            notifications_sent: Counter::default(),
+            notifications_retried: Counter::default(),
+            notifications_failed: Counter::default(),
             oldest_notification_ms: AtomicU64::new(0),
+            oldest_notification_age: Gauge::default(),
+        };
+        // Every provider and operation shows from the start, at 0.
+        for p in PROVIDERS {
+            let _ = metrics
+                .started
+                .get_or_create(&ByProvider { provider: p.id });
+            let _ = metrics.linked.get_or_create(&ByProvider { provider: p.id });
         }
+        for operation in OPERATIONS {
+            let _ = metrics.upstream.get_or_create(&ByOperation { operation });
+        }
+        let mut metrics = metrics;
+        let r = &mut metrics.registry;
+        r.register(
+            "credentials_flow_sign_ins_started",
+            "Sign-ins sent to Unipile (forms that passed every check)",
+            metrics.started.clone(),
+        );
+        r.register(
+            "credentials_flow_accounts_linked",
+            "Accounts linked",
+            metrics.linked.clone(),
+        );
+        r.register(
+            "credentials_flow_checkpoints",
+            "Checkpoints Unipile asked for, by type (`other`: a type this version does not know)",
+            metrics.checkpoints.clone(),
+        );
+        r.register(
+            "credentials_flow_refusals",
+            "Refusals, by the code the user is shown: Unipile's refusals and failures, rate limits, attempts stopped after too many wrong codes",
+            metrics.refusals.clone(),
+        );
+        r.register(
+            "credentials_flow_waits_in_progress",
+            "Browsers waiting on an in-app approval right now",
+            metrics.waiting.clone(),
+        );
+        r.register(
+            "credentials_flow_upstream_call_seconds",
+            "How long Unipile took to answer a call (or to fail), by operation; the wait for an in-app approval is not counted",
+            metrics.upstream.clone(),
+        );
+        r.register(
+            "credentials_flow_notifications_sent",
+            "Notifications the host's receiver acknowledged with a 2xx",
+            metrics.notifications_sent.clone(),
+        );
+        r.register(
+            "credentials_flow_notifications_retried",
+            "Notification attempts that failed (error status, redirect, timeout, refused connection) and are made again later",
+            metrics.notifications_retried.clone(),
+        );
+        r.register(
+            "credentials_flow_notifications_failed",
+            "Notifications given up: not acknowledged within notify.give_up_after_secs",
+            metrics.notifications_failed.clone(),
+        );
+        r.register(
+            "credentials_flow_notifications_oldest_pending_seconds",
+            "Age of the oldest notification not yet acknowledged nor given up (0: none pending)",
+            metrics.oldest_notification_age.clone(),
+        );
+        metrics
     }
 }
 
-/// The index of a catalogue provider (callers pass catalogue ids, so it is always found).
-fn index(provider: &str) -> Option<usize> {
-    PROVIDERS.iter().position(|p| p.id == provider)
+/// The catalogue's id of a provider (callers pass catalogue ids, so it is always found).
+fn provider_id(provider: &str) -> Option<&'static str> {
+    PROVIDERS.iter().find(|p| p.id == provider).map(|p| p.id)
 }
 
 impl Metrics {
     /// A checked form was sent to Unipile.
     pub fn started(&self, provider: &str) {
-        if let Some(i) = index(provider) {
-            self.started[i].fetch_add(1, Relaxed);
+        if let Some(provider) = provider_id(provider) {
+            self.started.get_or_create(&ByProvider { provider }).inc();
         }
     }
 
     pub fn linked(&self, provider: &str) {
-        if let Some(i) = index(provider) {
-            self.linked[i].fetch_add(1, Relaxed);
+        if let Some(provider) = provider_id(provider) {
+            self.linked.get_or_create(&ByProvider { provider }).inc();
         }
     }
 
     /// Unipile asked for a checkpoint of `type_name` (counted when the step changes, not on every poll).
     pub fn checkpoint(&self, provider: &str, type_name: &str) {
-        let kind = CHECKPOINT_TYPES
+        let r#type = CHECKPOINT_TYPES
             .iter()
-            .position(|t| *t == type_name)
-            .unwrap_or(CHECKPOINT_TYPES.len());
-        if let Some(i) = index(provider) {
-            self.checkpoints[i][kind].fetch_add(1, Relaxed);
+            .find(|t| **t == type_name)
+            .copied()
+            .unwrap_or("other");
+        if let Some(provider) = provider_id(provider) {
+            self.checkpoints
+                .get_or_create(&ByCheckpoint { provider, r#type })
+                .inc();
         }
     }
 
     /// A refusal the user is told as `code`: each of Unipile's refusals and failures, a sign-in over a rate
     /// limit, an attempt stopped after too many wrong codes.
     pub fn refused(&self, provider: &str, code: ErrorCode) {
-        if let (Some(i), Ok(mut refusals)) = (index(provider), self.refusals.lock()) {
-            *refusals.entry((i, code)).or_default() += 1;
+        if let Some(provider) = provider_id(provider) {
+            let code = code_name(code);
+            self.refusals
+                .get_or_create(&ByCode { provider, code })
+                .inc();
         }
     }
 
     /// Counts a browser as waiting on an in-app approval until the guard is dropped (the wait answered,
     /// or the browser went away).
     pub fn waiting(&self) -> Waiting<'_> {
-        self.waiting.fetch_add(1, Relaxed);
+        self.waiting.inc();
         Waiting(&self.waiting)
     }
 
     /// A call to Unipile (one of [`OPERATIONS`]) answered, or failed, after `took`.
     pub fn upstream_call(&self, operation: &str, took: Duration) {
-        if let Some(i) = OPERATIONS.iter().position(|o| *o == operation) {
-            self.upstream[i].observe(took);
+        if let Some(operation) = OPERATIONS.iter().find(|o| **o == operation) {
+            self.upstream
+                .get_or_create(&ByOperation { operation })
+                .observe(took.as_secs_f64());
         }
     }
 
     /// A notification the host's receiver acknowledged (2xx).
     pub fn notification_sent(&self) {
-        self.notifications_sent.fetch_add(1, Relaxed);
+        self.notifications_sent.inc();
     }
 
     /// An attempt that failed and will be made again.
     pub fn notification_retried(&self) {
-        self.notifications_retried.fetch_add(1, Relaxed);
+        self.notifications_retried.inc();
     }
 
     /// A notification given up (or that the store could not take).
     pub fn notification_failed(&self) {
-        self.notifications_failed.fetch_add(1, Relaxed);
+        self.notifications_failed.inc();
     }
 
     /// When the oldest notification still pending was queued (ms since the epoch), if one is.
     pub fn oldest_pending_notification(&self, queued_ms: Option<u64>) {
         self.oldest_notification_ms
-            .store(queued_ms.unwrap_or(0), Relaxed);
+            .store(queued_ms.unwrap_or(0), std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// The text a Prometheus server scrapes.
+    /// The text a Prometheus server scrapes (its text format, version 0.0.4).
     pub fn render(&self) -> String {
-        let mut out = String::with_capacity(4096);
-        let per_provider = |out: &mut String, name: &str, help: &str, counts: &PerProvider| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
-            for (p, count) in PROVIDERS.iter().zip(counts) {
-                let _ = writeln!(
-                    out,
-                    "{name}{{provider=\"{}\"}} {}",
-                    p.id,
-                    count.load(Relaxed)
-                );
-            }
-        };
-        per_provider(
-            &mut out,
-            "credentials_flow_sign_ins_started_total",
-            "Sign-ins sent to Unipile (forms that passed every check).",
-            &self.started,
-        );
-        per_provider(
-            &mut out,
-            "credentials_flow_accounts_linked_total",
-            "Accounts linked.",
-            &self.linked,
-        );
-        let name = "credentials_flow_checkpoints_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Checkpoints Unipile asked for, by type (`other`: a type this version does not know).\n# TYPE {name} counter"
-        );
-        for (p, counts) in PROVIDERS.iter().zip(&self.checkpoints) {
-            let types = CHECKPOINT_TYPES.iter().chain(["other"].iter());
-            for (type_name, count) in types.zip(counts) {
-                let count = count.load(Relaxed);
-                if count > 0 {
-                    let _ = writeln!(
-                        out,
-                        "{name}{{provider=\"{}\",type=\"{type_name}\"}} {count}",
-                        p.id
-                    );
-                }
-            }
-        }
-        let name = "credentials_flow_refusals_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Refusals, by the code the user is shown: Unipile's refusals and failures, rate limits, attempts stopped after too many wrong codes.\n# TYPE {name} counter"
-        );
-        let mut refusals: Vec<(&str, String, u64)> = self
-            .refusals
-            .lock()
-            .map(|r| {
-                r.iter()
-                    .map(|((i, code), n)| (PROVIDERS[*i].id, code_name(*code), *n))
-                    .collect()
-            })
-            .unwrap_or_default();
-        refusals.sort();
-        for (provider, code, count) in refusals {
-            let _ = writeln!(
-                out,
-                "{name}{{provider=\"{provider}\",code=\"{code}\"}} {count}"
-            );
-        }
-        let name = "credentials_flow_waits_in_progress";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Browsers waiting on an in-app approval right now.\n# TYPE {name} gauge\n{name} {}",
-            self.waiting.load(Relaxed)
-        );
-        let name = "credentials_flow_upstream_call_seconds";
-        let _ = writeln!(
-            out,
-            "# HELP {name} How long Unipile took to answer a call (or to fail), by operation; the wait for an in-app approval is not counted.\n# TYPE {name} histogram"
-        );
-        for (operation, histogram) in OPERATIONS.iter().zip(&self.upstream) {
-            let mut below = 0;
-            let bounds = BOUNDS
-                .iter()
-                .map(|b| b.to_string())
-                .chain(["+Inf".to_owned()]);
-            for (bound, bucket) in bounds.zip(&histogram.buckets) {
-                below += bucket.load(Relaxed);
-                let _ = writeln!(
-                    out,
-                    "{name}_bucket{{operation=\"{operation}\",le=\"{bound}\"}} {below}"
-                );
-            }
-            let _ = writeln!(
-                out,
-                "{name}_sum{{operation=\"{operation}\"}} {}\n{name}_count{{operation=\"{operation}\"}} {}",
-                histogram.total_micros.load(Relaxed) as f64 / 1e6,
-                histogram.count.load(Relaxed)
-            );
-        }
-        for (name, help, count) in [
-            (
-                "credentials_flow_notifications_sent_total",
-                "Notifications the host's receiver acknowledged with a 2xx.",
-                &self.notifications_sent,
-            ),
-            (
-                "credentials_flow_notifications_retried_total",
-                "Notification attempts that failed (error status, redirect, timeout, refused connection) and are made again later.",
-                &self.notifications_retried,
-            ),
-            (
-                "credentials_flow_notifications_failed_total",
-                "Notifications given up: not acknowledged within notify.give_up_after_secs.",
-                &self.notifications_failed,
-            ),
-        ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                count.load(Relaxed)
-            );
-        }
-        let name = "credentials_flow_notifications_oldest_pending_seconds";
-        let queued = self.oldest_notification_ms.load(Relaxed);
+        let queued = self
+            .oldest_notification_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
         let age = match queued {
             0 => 0.0,
             queued => super::flow::now_ms().saturating_sub(queued) as f64 / 1e3,
         };
-        let _ = writeln!(
-            out,
-            "# HELP {name} Age of the oldest notification not yet acknowledged nor given up (0: none pending).\n# TYPE {name} gauge\n{name} {age}"
-        );
+        self.oldest_notification_age.set(age);
+        let mut out = String::with_capacity(8192);
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &self.registry);
         out
     }
 }
+
+/// The content type of [`Metrics::render`]'s text.
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
 /// The code's name as the browser gets it (`invalid_credentials`).
 fn code_name(code: ErrorCode) -> String {
@@ -317,11 +272,11 @@ fn code_name(code: ErrorCode) -> String {
 }
 
 /// See [`Metrics::waiting`].
-pub struct Waiting<'a>(&'a AtomicI64);
+pub struct Waiting<'a>(&'a Gauge);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Relaxed);
+        self.0.dec();
     }
 }
 

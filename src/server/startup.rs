@@ -360,7 +360,7 @@ async fn metrics(
     let (status, content_type, body) = if allowed {
         (
             StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
+            super::metrics::CONTENT_TYPE,
             state.metrics.render(),
         )
     } else {
