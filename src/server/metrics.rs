@@ -5,6 +5,7 @@
 //! Counts only: never a username, a typed value, an id or a reference. Counting is an atomic add, so the
 //! sign-in's hot path does not notice it.
 
+use super::links::Refusal;
 use crate::{catalogue::PROVIDERS, error::ErrorCode};
 use std::{
     collections::HashMap,
@@ -83,6 +84,8 @@ pub struct Metrics {
     notifications_failed: AtomicU64,
     /// When the oldest pending notification was queued (ms since the epoch), 0 when none is.
     oldest_notification_ms: AtomicU64,
+    /// Start links refused, one count per [`Refusal::ALL`] entry.
+    link_refusals: [AtomicU64; Refusal::ALL.len()],
 }
 
 impl Default for Metrics {
@@ -98,6 +101,7 @@ impl Default for Metrics {
             notifications_retried: AtomicU64::new(0),
             notifications_failed: AtomicU64::new(0),
             oldest_notification_ms: AtomicU64::new(0),
+            link_refusals: std::array::from_fn(|_| AtomicU64::new(0)),
         }
     }
 }
@@ -151,6 +155,13 @@ impl Metrics {
     pub fn upstream_call(&self, operation: &str, took: Duration) {
         if let Some(i) = OPERATIONS.iter().position(|o| *o == operation) {
             self.upstream[i].observe(took);
+        }
+    }
+
+    /// A start link (or a sign-in said to come from one) refused.
+    pub fn link_refused(&self, why: Refusal) {
+        if let Some(i) = Refusal::ALL.iter().position(|r| *r == why) {
+            self.link_refusals[i].fetch_add(1, Relaxed);
         }
     }
 
@@ -294,6 +305,19 @@ impl Metrics {
                 count.load(Relaxed)
             );
         }
+        let name = "credentials_flow_link_refusals_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Pages and sign-ins refused for want of a valid signed start link, by reason.\n# TYPE {name} counter"
+        );
+        for (why, count) in Refusal::ALL.iter().zip(&self.link_refusals) {
+            let _ = writeln!(
+                out,
+                "{name}{{reason=\"{}\"}} {}",
+                why.reason(),
+                count.load(Relaxed)
+            );
+        }
         let name = "credentials_flow_notifications_oldest_pending_seconds";
         let queued = self.oldest_notification_ms.load(Relaxed);
         let age = match queued {
@@ -354,6 +378,8 @@ mod tests {
         m.checkpoint("linkedin", "CONSENT_SCREEN");
         m.checkpoint("x", "SOMETHING_NEW");
         m.refused("instagram", ErrorCode::InvalidCredentials);
+        m.link_refused(Refusal::Reused);
+        m.link_refused(Refusal::Reused);
         let first = m.waiting();
         let second = m.waiting();
         drop(first);
@@ -368,6 +394,8 @@ mod tests {
             "credentials_flow_checkpoints_total{provider=\"x\",type=\"other\"} 1",
             "credentials_flow_refusals_total{provider=\"instagram\",code=\"invalid_credentials\"} 1",
             "credentials_flow_waits_in_progress 1",
+            "credentials_flow_link_refusals_total{reason=\"reused\"} 2",
+            "credentials_flow_link_refusals_total{reason=\"bad_signature\"} 0",
             "# TYPE credentials_flow_waits_in_progress gauge",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
