@@ -700,7 +700,8 @@ async fn a_reconnect_and_the_return_urls_come_only_from_the_signed_link() {
         page.html
     );
     assert!(
-        page.html.contains("method=cookie&amp;account_id=acc_reconnect-7"),
+        page.html
+            .contains("method=cookie&amp;account_id=acc_reconnect-7"),
         "{}",
         page.html
     );
@@ -1018,4 +1019,48 @@ async fn a_link_used_on_one_replica_is_refused_on_the_other() {
     assert!(open(&browser(), &on_b).await.refused());
     assert_eq!(sign_ins_sent(&b), 0);
     assert_eq!(refusals(&metrics(&b).await, "reused"), 2);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The sandbox's demo host
+
+#[tokio::test]
+async fn the_demo_host_builds_a_signed_link_when_links_are_on_and_a_plain_one_otherwise() {
+    let app = spawn().await;
+    let built: Value = reqwest::get(format!(
+        "{}/demo/link?provider=instagram&state=demo%201",
+        app.base
+    ))
+    .await
+    .expect("demo link")
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(built["signed"], true, "{built}");
+    let url = built["url"].as_str().expect("url");
+    assert!(
+        url.starts_with("/connect/instagram?expires=") && url.contains("&sig="),
+        "{url}"
+    );
+    let page = open(&browser(), &format!("{}{url}", app.base)).await;
+    assert!(page.has_form(), "{}", page.html);
+    assert_eq!(page.hidden("state").as_deref(), Some("demo 1"));
+    let embed = reqwest::get(format!("{}/demo/embed", app.base))
+        .await
+        .expect("demo page")
+        .text()
+        .await
+        .expect("html");
+    assert!(embed.contains("id=\"link\""), "{embed}");
+
+    // Sandbox mode as shipped: links are off, the demo's link is the plain page.
+    let open_app = common::spawn_app(Settings::default()).await;
+    let built: Value = reqwest::get(format!("{}/demo/link?provider=x&state=s", open_app.base))
+        .await
+        .expect("demo link")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(built["signed"], false, "{built}");
+    assert_eq!(built["url"], "/connect/x?state=s");
 }
