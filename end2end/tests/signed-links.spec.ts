@@ -71,6 +71,26 @@ test("a signed link opens the form, links the account and sends the browser back
   await other.close();
 });
 
+test("a link opened in two browsers starts one sign-in: the second is refused when it submits", async ({ page, browser, jsEnabled }) => {
+  const link = startLink("instagram", { state: "two-browsers" });
+  const second = await browser.newPage({ baseURL: `http://${signedAddr}`, javaScriptEnabled: jsEnabled });
+  const errors: string[] = [];
+  second.on("pageerror", (err) => errors.push(`${err.name}: ${err.message}`));
+  await gotoReady(page, link);
+  await gotoReady(second, link);
+  await page.getByLabel("Username", { exact: true }).fill("user_good");
+  await ui.passwordInput(page).fill(GOOD_PASSWORD);
+  await ui.connectButton(page).click();
+  await expect(ui.h1(page, /is connected/)).toBeVisible();
+
+  await second.getByLabel("Username", { exact: true }).fill("user_good");
+  await ui.passwordInput(second).fill(GOOD_PASSWORD);
+  await ui.connectButton(second).click();
+  await expectRefused(second);
+  expect(errors, "uncaught errors in the second browser's page").toEqual([]);
+  await second.close();
+});
+
 test("a page opened without a signed link, or with an altered one, shows no form", async ({ page }) => {
   const response = await page.goto("/connect/linkedin?state=typed-by-hand");
   expect(response?.status()).toBe(403);
