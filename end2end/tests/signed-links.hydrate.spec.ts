@@ -2,7 +2,8 @@
  * The sandbox's demo host with signed start links on (the second server, `scripts/signed-server`): its
  * stand-in backend builds a signed link, shows it, and the frame it opens links an account.
  */
-import { test, expect, GOOD_PASSWORD } from "./fixtures/flow";
+import AxeBuilder from "@axe-core/playwright";
+import { test, expect, waitForHydration, GOOD_PASSWORD } from "./fixtures/flow";
 
 const signedAddr = process.env.E2E_SIGNED_SITE_ADDR;
 
@@ -23,4 +24,13 @@ test("the demo host opens the flow with the signed link its backend built", asyn
   const success = JSON.parse((await page.locator('#events li[data-event="success"]').textContent()) ?? "{}");
   expect(success.state).toBe("demo-signed");
   expect(success.account_id).toMatch(/^acc_/);
+});
+
+test("the refusal of a link passes the WCAG 2.1 A/AA scan", async ({ page }) => {
+  expect(signedAddr, "E2E_SIGNED_SITE_ADDR: the signed-links server (scripts/signed-server, started by scripts/test)").toBeTruthy();
+  await page.goto("/connect/linkedin");
+  await waitForHydration(page);
+  await expect(page.getByRole("alert").filter({ hasText: "This link is not valid or has expired" })).toBeVisible();
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
 });
