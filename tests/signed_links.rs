@@ -576,6 +576,15 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
     let page = open(&plain, &format!("{}/connect/linkedin", app.base)).await;
     assert!(page.refused(), "{}", page.html);
 
+    // The refused browser then given a valid link: the form, the refusal over.
+    let url = link(&app, "linkedin", &[("state", "given")]);
+    let page = open(&client, &url).await;
+    assert!(
+        page.has_form() && !page.html.contains(REFUSAL),
+        "{}",
+        page.html
+    );
+
     // A page opened with a valid link, then a sign-in posted with other parameters than the link's.
     let url = link(&app, "linkedin", &[("state", "mine")]);
     let holder = browser();
@@ -597,6 +606,13 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
     let text = metrics(&app).await;
     assert!(refusals(&text, "missing") >= 2, "{text}");
     assert_eq!(refusals(&text, "not_from_link"), 4, "{text}");
+    // Reloaded with its link after those refusals (with JavaScript the page keeps the link's address): the form.
+    let page = open(&holder, &url).await;
+    assert!(
+        page.has_form() && !page.html.contains(REFUSAL),
+        "{}",
+        page.html
+    );
     // The link itself was not spent by those: its own parameters still sign in.
     let (_, step) = sign_in(&app, &holder, "user_good", &[("state", "mine")]).await;
     assert!(step.get("Connected").is_some(), "{step}");

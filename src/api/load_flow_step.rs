@@ -39,8 +39,15 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
     }
     let mut step = flow::current_step(&cx.app, provider, stored.clone());
     if let FlowStep::Form(form) = &mut step {
-        // The link's parameters, whatever the page's address says.
+        // The link's parameters, whatever the page's address says; a refusal of an earlier link is over.
         if let Some(bound) = bound {
+            if form
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.code.refuses_the_link())
+            {
+                form.notice = None;
+            }
             form.form.account_id = bound.account_id;
             form.form.state = bound.state;
             form.form.success_url = bound.success_url;
