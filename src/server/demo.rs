@@ -33,7 +33,8 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// What the host's backend does for each user who links an account: a link to the flow of `provider` with
-/// the user's `state`, signed when signed links are on (expiring in ten minutes, with a fresh nonce).
+/// the user's `state`, signed when signed links are on (expiring in ten minutes, with a fresh nonce). It signs
+/// for whoever asks, as a demo does: the route exists in sandbox mode only, where nothing real is linked.
 async fn link(
     State(app): State<AppState>,
     Query(params): Query<Vec<(String, String)>>,
