@@ -927,6 +927,12 @@ async fn start_up_needs_a_strong_link_secret_when_links_are_on_and_warns_when_li
         built.state.links.is_some(),
         "live mode requires signed links"
     );
+    // The demo's backend, which signs for whoever asks, is no part of live mode.
+    let live_app = spawn_with(live_settings.clone(), live(Some(LINK_SECRET))).await;
+    let demo = reqwest::get(format!("{}/demo/link?provider=linkedin", live_app.base))
+        .await
+        .expect("demo link");
+    assert_eq!(demo.status().as_u16(), 404);
 
     // Open pages in live mode only when the operator says so, with a warning.
     let logs = Logs::capture();
