@@ -73,7 +73,7 @@ fn refuse_link(
     refused: crate::server::links::Refused,
 ) -> FlowStep {
     use crate::{error::Notice, server::flow};
-    crate::server::links::refused(cx, provider.id, refused.why);
+    crate::server::links::note_refusal(cx, provider.id, refused.why);
     let notice = Notice::new(refused.why.code());
     let next = flow::back_to_form(provider, refused.back(), Some(notice));
     cx.save(&next);

@@ -343,7 +343,7 @@ pub fn now_secs() -> u64 {
 }
 
 /// Counts and logs a refusal: the provider and the reason, never the link's signature or parameters.
-pub fn refused(cx: &RequestCx, provider: &str, why: Refusal) {
+pub fn note_refusal(cx: &RequestCx, provider: &str, why: Refusal) {
     cx.app.metrics.link_refused(why);
     tracing::warn!(
         provider,
@@ -399,7 +399,7 @@ pub async fn page_access(
         return match held {
             Some(pass) if pass.expires > now => PageAccess::Form(pass),
             Some(pass) => {
-                refused(cx, provider, Refusal::Expired);
+                note_refusal(cx, provider, Refusal::Expired);
                 PageAccess::Refused(Refused::back_to(
                     Refusal::Expired,
                     pass.failure_url,
@@ -407,7 +407,7 @@ pub async fn page_access(
                 ))
             }
             None => {
-                refused(cx, provider, Refusal::Missing);
+                note_refusal(cx, provider, Refusal::Missing);
                 PageAccess::Refused(Refused::bare(Refusal::Missing))
             }
         };
@@ -415,7 +415,7 @@ pub async fn page_access(
     let mut pass = match links.check(provider, query, now, &cx.app.settings.embed.allowed_origins) {
         Ok(pass) => pass,
         Err(refusal) => {
-            refused(cx, provider, refusal.why);
+            note_refusal(cx, provider, refusal.why);
             return PageAccess::Refused(refusal);
         }
     };
@@ -430,7 +430,7 @@ pub async fn page_access(
         .await;
     match found {
         Ok(LinkNonce::Spent) => {
-            refused(cx, provider, Refusal::Reused);
+            note_refusal(cx, provider, Refusal::Reused);
             PageAccess::Refused(Refused::back_to(
                 Refusal::Reused,
                 pass.failure_url,
