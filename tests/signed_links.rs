@@ -277,6 +277,24 @@ async fn a_valid_link_opens_the_form_and_its_sign_in_links_the_account() {
         "{}",
         page.html
     );
+    // The language switch leaves the link's own parameters behind (its signature covers `lang`); the pass
+    // this browser now holds opens the page in French.
+    let french = page
+        .html
+        .split("<a href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(href, tail)| (href, tail)))
+        .find(|(_, tail)| tail.contains("hreflang=\"fr\""))
+        .map(|(href, _)| href.replace("&amp;", "&"))
+        .unwrap_or_else(|| panic!("no French link in {}", page.html));
+    assert!(
+        french.contains("lang=fr") && !french.contains("sig=") && !french.contains("nonce="),
+        "{french}"
+    );
+    let page = open(&client, &format!("{}{french}", app.base)).await;
+    assert!(page.has_form(), "{}", page.html);
+    assert!(page.html.contains("lang=\"fr\""), "{}", page.html);
+    assert_eq!(page.hidden("state").as_deref(), Some("user 42&x"));
 
     let (status, step) = sign_in(
         &app,
