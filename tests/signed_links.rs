@@ -283,7 +283,7 @@ async fn a_valid_link_opens_the_form_and_its_sign_in_links_the_account() {
         .html
         .split("<a href=\"")
         .skip(1)
-        .filter_map(|rest| rest.split_once('"').map(|(href, tail)| (href, tail)))
+        .filter_map(|rest| rest.split_once('"'))
         .find(|(_, tail)| tail.contains("hreflang=\"fr\""))
         .map(|(href, _)| href.replace("&amp;", "&"))
         .unwrap_or_else(|| panic!("no French link in {}", page.html));
