@@ -49,6 +49,11 @@ pub enum ErrorCode {
     OutOfDate,
     /// The flow record could not be reached: nothing was sent to Unipile.
     StoreUnavailable,
+    /// Signed links are required and this page or sign-in has no valid one (missing, altered, signed with
+    /// another key, with a bad nonce or a lifetime too long, or parameters it does not bind).
+    LinkInvalid,
+    /// The signed link was valid but is no longer: expired, or already used.
+    LinkExpired,
 }
 
 /// What the interface does after showing the error.
@@ -102,6 +107,9 @@ impl ErrorCode {
             ErrorCode::RedirectNotAllowed => td_string!(locale, errors.redirect_not_allowed),
             ErrorCode::OutOfDate => td_string!(locale, errors.out_of_date),
             ErrorCode::StoreUnavailable => td_string!(locale, errors.store_unavailable),
+            ErrorCode::LinkInvalid | ErrorCode::LinkExpired => {
+                td_string!(locale, errors.link_refused)
+            }
         };
         fill(text, &[("provider", provider)])
     }
@@ -142,8 +150,16 @@ impl ErrorCode {
             ErrorCode::RedirectNotAllowed => td_string!(locale, errors.redirect_not_allowed_remedy),
             ErrorCode::OutOfDate => td_string!(locale, errors.out_of_date_remedy),
             ErrorCode::StoreUnavailable => td_string!(locale, errors.store_unavailable_remedy),
+            ErrorCode::LinkInvalid | ErrorCode::LinkExpired => {
+                td_string!(locale, errors.link_refused_remedy)
+            }
         };
         fill(text, &[("provider", provider)])
+    }
+
+    /// A refusal of the signed start link: the page shows no form, only the way back to the application.
+    pub fn refuses_the_link(self) -> bool {
+        matches!(self, ErrorCode::LinkInvalid | ErrorCode::LinkExpired)
     }
 
     pub fn next_step(self) -> NextStep {
@@ -172,7 +188,9 @@ impl ErrorCode {
             | ErrorCode::Expired
             | ErrorCode::NoFlow
             | ErrorCode::InvalidLink
-            | ErrorCode::RedirectNotAllowed => NextStep::Restart,
+            | ErrorCode::RedirectNotAllowed
+            | ErrorCode::LinkInvalid
+            | ErrorCode::LinkExpired => NextStep::Restart,
             ErrorCode::ProviderUnavailable
             | ErrorCode::RateLimited
             | ErrorCode::ServiceUnavailable

@@ -34,6 +34,9 @@ fn settings(sandbox: &RunningSandbox) -> Settings {
     let mut settings = Settings::default();
     settings.unipile.base_url = sandbox.base_url();
     settings.unipile.allow_http = true;
+    // The flow record is under test: sign-ins are posted as a page would post them. Start links, which
+    // live mode requires by default, have their own tests (tests/signed_links.rs).
+    settings.access.signed_links = Some(false);
     settings
 }
 
@@ -44,6 +47,7 @@ fn secrets(redis_url: Option<String>) -> Secrets {
         metrics_token: None,
         redis_url: redis_url.map(Into::into),
         notify_secret: None,
+        link_secret: None,
     }
 }
 

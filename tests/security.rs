@@ -25,6 +25,8 @@ use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 const SESSION_SECRET: &str = "0123456789abcdef-session-secret-for-tests-0123456789abcdef";
 const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789";
+/// Live mode requires signed start links, hence a key to check them with.
+const LINK_SECRET: &str = "link-secret-for-security-tests-0123456789";
 
 /// Live mode against a sandbox started here, so the test knows the API key the app holds.
 async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningSandbox) {
@@ -38,6 +40,11 @@ async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningS
     .expect("sandbox");
     settings.unipile.base_url = sandbox.base_url();
     settings.unipile.allow_http = true;
+    // Sign-ins are posted here as a page would post them; start links have their own tests
+    // (tests/signed_links.rs), so these live-mode pages are open, as an operator may choose.
+    if settings.access.signed_links.is_none() {
+        settings.access.signed_links = Some(false);
+    }
     let secrets = Secrets {
         api_key: Some(api_key.to_owned().into()),
         session_secret: Some(SESSION_SECRET.to_owned().into()),
@@ -272,6 +279,7 @@ async fn live_mode_refuses_to_start_without_a_strong_session_secret() {
     let live = |secret: Option<&str>| Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: secret.map(|s| s.to_owned().into()),
+        link_secret: Some(LINK_SECRET.to_owned().into()),
         ..Secrets::default()
     };
     let err = build(Settings::default(), live(None), options())
@@ -302,6 +310,7 @@ async fn live_mode_refuses_a_plain_http_unipile_unless_allowed() {
     let live = || Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: Some(SESSION_SECRET.to_owned().into()),
+        link_secret: Some(LINK_SECRET.to_owned().into()),
         ..Secrets::default()
     };
     let mut settings = Settings::default();
@@ -352,6 +361,7 @@ async fn extra_root_certificates_are_read_at_start_up_or_stop_it_with_the_reason
     let live = || Secrets {
         api_key: Some("key".to_owned().into()),
         session_secret: Some(SESSION_SECRET.to_owned().into()),
+        link_secret: Some(LINK_SECRET.to_owned().into()),
         ..Secrets::default()
     };
     let with_file = |path: &std::path::Path| {
@@ -698,6 +708,7 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
         Secrets {
             api_key: Some("key-a".to_owned().into()),
             session_secret: Some(format!("{SESSION_SECRET}-other").into()),
+            link_secret: Some(LINK_SECRET.to_owned().into()),
             ..Secrets::default()
         },
         options(),

@@ -16,6 +16,10 @@ pub struct SiteInfo {
     pub forms: FormOptions,
     /// Host applications that may embed the flow, receive its events and its redirects.
     pub embed_origins: Vec<String>,
+    /// A sign-in starts only from a signed link: the form's reconnect, state and return addresses are the
+    /// link's, as the server gives them, not the page address's.
+    #[serde(default)]
+    pub signed_links: bool,
 }
 
 #[server(endpoint = "get_site_info")]
@@ -28,5 +32,6 @@ pub async fn get_site_info() -> Result<SiteInfo, AppError> {
         arkose_base_url: cx.app.settings.arkose.base_url.clone(),
         forms: cx.app.settings.form_options(),
         embed_origins: cx.app.settings.embed.allowed_origins.clone(),
+        signed_links: cx.app.links.is_some(),
     })
 }

@@ -10,6 +10,27 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
     let mut cx = RequestCx::get()?;
     let provider = super::offered_provider(&cx, &provider)?;
     let mut stored = cx.flow(provider.id);
+    // With signed links a page opens only from a valid link, its pass, or a sign-in in progress.
+    let mut bound = None;
+    if let (true, Some(links)) = (cx.is_page_render(), cx.app.links.as_ref()) {
+        use crate::server::links::{page_access, PageAccess};
+        match page_access(&cx, links, provider.id, stored.as_ref()).await {
+            PageAccess::InProgress => {}
+            PageAccess::Form(pass) => bound = Some(pass.form_values()),
+            PageAccess::Refused(refused) => {
+                if stored.is_some() {
+                    cx.forget(provider.id);
+                }
+                cx.set_status(axum::http::StatusCode::FORBIDDEN);
+                let notice = Some(crate::error::Notice::new(refused.why.code()));
+                return Ok(FlowStep::Form(crate::model::FormState {
+                    form: refused.back(),
+                    notice,
+                    errors: Vec::new(),
+                }));
+            }
+        }
+    }
     if let Some(current) = stored.take_if(|_| wait) {
         match super::wait_on(&mut cx, provider, current).await? {
             Ok(next) => stored = Some(next),
@@ -18,6 +39,20 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
     }
     let mut step = flow::current_step(&cx.app, provider, stored.clone());
     if let FlowStep::Form(form) = &mut step {
+        // The link's parameters, whatever the page's address says; a refusal of an earlier link is over.
+        if let Some(bound) = bound {
+            if form
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.code.refuses_the_link())
+            {
+                form.notice = None;
+            }
+            form.form.account_id = bound.account_id;
+            form.form.state = bound.state;
+            form.form.success_url = bound.success_url;
+            form.form.failure_url = bound.failure_url;
+        }
         // A "user agent" field starts with the browser's own.
         let asks_agent = provider
             .methods

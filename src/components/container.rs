@@ -187,13 +187,23 @@ fn exit_links(
     step: &Result<FlowStep, AppError>,
     query: &leptos_router::params::ParamsMap,
     origins: &[String],
+    signed: bool,
 ) -> Option<AnyView> {
     let notice = match step {
         Ok(FlowStep::Form(form)) => form.notice.clone(),
         Ok(FlowStep::Checkpoint(view)) => view.notice.clone(),
         _ => return None,
     };
-    let param = |name: &str| query.get(name).unwrap_or_default();
+    // With signed links a form's way back is its link's (the server puts it in the form), never the page
+    // address's; a refused link has one only when its signature held.
+    let param = |name: &str| match step {
+        Ok(FlowStep::Form(form)) if signed => match name {
+            "failure_url" => form.form.failure_url.clone().unwrap_or_default(),
+            "state" => form.form.state.clone().unwrap_or_default(),
+            _ => String::new(),
+        },
+        _ => query.get(name).unwrap_or_default(),
+    };
     let failure_url = crate::catalogue::redirect_params("", &param("failure_url"), origins)
         .ok()
         .and_then(|(_, failure)| failure);
@@ -203,6 +213,17 @@ fn exit_links(
     let ended_by = notice.map(|n| n.code).filter(|c| embed::ends_the_flow(*c));
     let origins = origins.to_vec();
     Some(view! { <ExitLinks provider failure_url state ended_by origins/> }.into_any())
+}
+
+/// A start link refused (missing, altered, expired, used): no form, what happened and what to do; the way
+/// back to the application follows, when the link's signature held.
+#[component]
+fn LinkRefused(provider: &'static Provider, notice: Option<crate::error::Notice>) -> impl IntoView {
+    let locale = crate::text::locale();
+    view! {
+        <super::StepHeading>{fill(td_string!(locale, form.connect_heading), &[("provider", provider.label.get(locale))])}</super::StepHeading>
+        <NoticeView provider notice/>
+    }
 }
 
 /// Holds the flow for one provider and shows the screen for its current step: the provider form, a
@@ -283,13 +304,17 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                 {move || Suspend::new(async move {
                     let site = site.await.ok();
                     let options = site.as_ref().map(|s| s.forms).unwrap_or_default();
+                    let signed = site.as_ref().is_some_and(|s| s.signed_links);
                     let origins = site.map(|s| s.embed_origins).unwrap_or_default();
                     let step = step.await;
-                    let exit = exit_links(provider, &step, &query.get_untracked(), &origins);
+                    let exit = exit_links(provider, &step, &query.get_untracked(), &origins, signed);
                     let progress = step.as_ref().ok().map(|s| view! { <Progress step=s.clone()/> });
                     let screen = match step {
-                        Ok(FlowStep::Form(form)) if provider.id == "linkedin" => view! { <LinkedInLogin form options origins/> }.into_any(),
-                        Ok(FlowStep::Form(form)) => view! { <ProviderForm provider form options origins/> }.into_any(),
+                        Ok(FlowStep::Form(form)) if form.notice.as_ref().is_some_and(|n| n.code.refuses_the_link()) => {
+                            view! { <LinkRefused provider notice=form.notice/> }.into_any()
+                        }
+                        Ok(FlowStep::Form(form)) if provider.id == "linkedin" => view! { <LinkedInLogin form options origins signed/> }.into_any(),
+                        Ok(FlowStep::Form(form)) => view! { <ProviderForm provider form options origins signed/> }.into_any(),
                         Ok(FlowStep::Checkpoint(checkpoint)) => match checkpoint.kind.clone() {
                             CheckpointKind::Code { source } => {
                                 view! { <CodeInputCheckpoint provider source checkpoint/> }.into_any()

@@ -113,7 +113,10 @@ pub fn exit_href(
 pub fn ends_the_flow(code: ErrorCode) -> bool {
     matches!(
         code,
-        ErrorCode::AccountRestricted | ErrorCode::AlreadyLinked
+        ErrorCode::AccountRestricted
+            | ErrorCode::AlreadyLinked
+            | ErrorCode::LinkInvalid
+            | ErrorCode::LinkExpired
     ) || code.next_step() == NextStep::TryLater
 }
 

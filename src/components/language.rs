@@ -17,7 +17,9 @@ pub fn LanguageSwitch() -> impl IntoView {
     let query = use_query_map().get_untracked();
     let kept: Vec<(String, String)> = query
         .into_iter()
-        .filter(|(k, _)| !matches!(k.as_ref(), "lang" | "wait"))
+        // A start link's own parameters stay behind: its signature covers `lang`, and the pass it gave this
+        // browser opens the page in the other language.
+        .filter(|(k, _)| !matches!(k.as_ref(), "lang" | "wait" | "expires" | "nonce" | "sig"))
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     let href = move |code: &'static str| {

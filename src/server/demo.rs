@@ -1,9 +1,12 @@
 //! Sandbox mode's demo of a host application: `/demo/embed` embeds the flow in a frame or a popup and lists
-//! the events it receives; `/demo/return` shows what a redirect (`success_url` / `failure_url`) brings back.
+//! the events it receives; `/demo/return` shows what a redirect (`success_url` / `failure_url`) brings back;
+//! `/demo/link` plays the host's backend building a start link, signed with `LINK_SECRET` when signed links
+//! are on (the demo page shows it before opening it).
 
+use super::{links, state::AppState};
 use crate::catalogue::escape_html;
 use axum::{
-    extract::Query,
+    extract::{Query, State},
     http::{header, HeaderValue},
     response::{Html, IntoResponse, Response},
     routing::get,
@@ -13,16 +16,66 @@ use axum::{
 const EMBED_HTML: &str = include_str!("demo/embed.html");
 const EMBED_JS: &str = include_str!("demo/embed.js");
 
-/// Its own policy: its script, frames of this site only, and nobody may frame it.
+/// Its own policy: its script, frames of this site only, its backend's links, and nobody may frame it.
 const DEMO_CSP: &str =
-    "default-src 'none'; script-src 'self'; frame-src 'self'; style-src 'self'; \
+    "default-src 'none'; script-src 'self'; connect-src 'self'; frame-src 'self'; style-src 'self'; \
      base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+/// How long the demo's links last.
+const DEMO_LINK_LIFETIME_SECS: u64 = 600;
+
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/demo/embed", get(embed_page))
         .route("/demo/embed.js", get(embed_script))
         .route("/demo/return", get(return_page))
+        .route("/demo/link", get(link))
+}
+
+/// What the host's backend does for each user who links an account: a link to the flow of `provider` with
+/// the user's `state`, signed when signed links are on (expiring in ten minutes, with a fresh nonce). It signs
+/// for whoever asks, as a demo does: the route exists in sandbox mode only, where nothing real is linked.
+async fn link(
+    State(app): State<AppState>,
+    Query(params): Query<Vec<(String, String)>>,
+) -> Response {
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let provider = crate::catalogue::find(param("provider"))
+        .filter(|p| app.settings.is_offered(p.id))
+        .map_or("linkedin", |p| p.id);
+    let state = param("state");
+    let url = match &app.links {
+        Some(signer) => {
+            let expires = (links::now_secs() + DEMO_LINK_LIFETIME_SECS).to_string();
+            let nonce = {
+                use rand::Rng;
+                format!("{:032x}", rand::rng().random::<u128>())
+            };
+            let mut signed = vec![("expires", expires.as_str()), ("nonce", nonce.as_str())];
+            if !state.is_empty() {
+                signed.push(("state", state));
+            }
+            signer.sign(provider, &signed)
+        }
+        None => crate::catalogue::page_url(provider, &[("state", Some(state))]),
+    };
+    let body = serde_json::json!({ "url": url, "signed": app.links.is_some() });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 fn with_policy(mut response: Response) -> Response {

@@ -6,6 +6,7 @@
 //! `prometheus-client`; counting is an atomic add behind a shared lock, so the sign-in's hot path does not
 //! notice it.
 
+use super::links::Refusal;
 use crate::{catalogue::PROVIDERS, error::ErrorCode};
 use prometheus_client::{
     encoding::EncodeLabelSet,
@@ -59,6 +60,11 @@ struct ByCode {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ByReason {
+    reason: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ByOperation {
     operation: &'static str,
 }
@@ -78,6 +84,7 @@ pub struct Metrics {
     /// worked out when the metrics are read.
     oldest_notification_ms: AtomicU64,
     oldest_notification_age: Gauge<f64, AtomicU64>,
+    link_refusals: Family<ByReason, Counter>,
 }
 
 impl Default for Metrics {
@@ -96,6 +103,7 @@ impl Default for Metrics {
             notifications_failed: Counter::default(),
             oldest_notification_ms: AtomicU64::new(0),
             oldest_notification_age: Gauge::default(),
+            link_refusals: Family::default(),
         };
         // Every provider and operation shows from the start, at 0.
         for p in PROVIDERS {
@@ -103,6 +111,11 @@ impl Default for Metrics {
                 .started
                 .get_or_create(&ByProvider { provider: p.id });
             let _ = metrics.linked.get_or_create(&ByProvider { provider: p.id });
+        }
+        for why in Refusal::ALL {
+            let _ = metrics.link_refusals.get_or_create(&ByReason {
+                reason: why.reason(),
+            });
         }
         for operation in OPERATIONS {
             let _ = metrics.upstream.get_or_create(&ByOperation { operation });
@@ -158,6 +171,11 @@ impl Default for Metrics {
             "credentials_flow_notifications_oldest_pending_seconds",
             "Age of the oldest notification not yet acknowledged nor given up (0: none pending)",
             metrics.oldest_notification_age.clone(),
+        );
+        r.register(
+            "credentials_flow_link_refusals",
+            "Pages and sign-ins refused for want of a valid signed start link, by reason",
+            metrics.link_refusals.clone(),
         );
         metrics
     }
@@ -221,6 +239,15 @@ impl Metrics {
                 .get_or_create(&ByOperation { operation })
                 .observe(took.as_secs_f64());
         }
+    }
+
+    /// A start link (or a sign-in said to come from one) refused.
+    pub fn link_refused(&self, why: Refusal) {
+        self.link_refusals
+            .get_or_create(&ByReason {
+                reason: why.reason(),
+            })
+            .inc();
     }
 
     /// A notification the host's receiver acknowledged (2xx).
@@ -309,6 +336,8 @@ mod tests {
         m.checkpoint("linkedin", "CONSENT_SCREEN");
         m.checkpoint("x", "SOMETHING_NEW");
         m.refused("instagram", ErrorCode::InvalidCredentials);
+        m.link_refused(Refusal::Reused);
+        m.link_refused(Refusal::Reused);
         let first = m.waiting();
         let second = m.waiting();
         drop(first);
@@ -323,6 +352,8 @@ mod tests {
             "credentials_flow_checkpoints_total{provider=\"x\",type=\"other\"} 1",
             "credentials_flow_refusals_total{provider=\"instagram\",code=\"invalid_credentials\"} 1",
             "credentials_flow_waits_in_progress 1",
+            "credentials_flow_link_refusals_total{reason=\"reused\"} 2",
+            "credentials_flow_link_refusals_total{reason=\"bad_signature\"} 0",
             "# TYPE credentials_flow_waits_in_progress gauge",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");

@@ -6,6 +6,7 @@ pub mod direct;
 pub mod errors;
 pub mod flow;
 pub mod limits;
+pub mod links;
 pub mod locale;
 pub mod metrics;
 pub mod notify;

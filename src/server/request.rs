@@ -74,7 +74,45 @@ impl RequestCx {
         self.parts.method == axum::http::Method::GET && !self.parts.uri.path().starts_with("/api/")
     }
 
+    /// The request's query string (a page's), as sent.
+    pub fn query(&self) -> Option<&str> {
+        self.parts.uri.query()
+    }
+
+    /// The start-link pass of `provider` this browser holds (see `super::links`).
+    pub fn link_pass<T: serde::de::DeserializeOwned>(&self, provider: &str) -> Option<T> {
+        self.app
+            .cookies
+            .read_link_pass(&self.parts.headers, provider)
+    }
+
+    /// Gives this browser the start-link pass of `provider`, for `max_age`.
+    pub fn keep_link_pass<T: serde::Serialize>(
+        &self,
+        provider: &str,
+        pass: &T,
+        max_age: std::time::Duration,
+    ) {
+        if let Some(value) = self.app.cookies.write_link_pass(provider, pass, max_age) {
+            self.response.append_header(header::SET_COOKIE, value);
+        }
+    }
+
+    /// Sets the answer's status, unless it is a plain form post being sent back to its page (a redirect,
+    /// which a browser follows only with a 3xx status).
+    pub fn refusal_status(&self, status: StatusCode) {
+        if !is_plain_post(&self.parts.headers) {
+            self.response.set_status(status);
+        }
+    }
+
     pub fn save(&self, flow: &FlowState) {
+        // A linked account ends what the start link allowed: the same link cannot start another sign-in.
+        if self.app.links.is_some() && matches!(flow.step, crate::model::FlowStep::Connected(_)) {
+            if let Some(value) = self.app.cookies.clear_link_pass(&flow.provider) {
+                self.response.append_header(header::SET_COOKIE, value);
+            }
+        }
         match self.app.cookies.write(flow, &self.parts.headers) {
             Some(values) => {
                 for value in values {

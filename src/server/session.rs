@@ -33,6 +33,9 @@ const PREFIX: &str = "cf_flow_";
 /// The same for Secure cookies. A browser keeps a `__Host-` cookie only when this very host set it over
 /// https with `Path=/` and no `Domain`, so a sibling subdomain can neither plant one nor overwrite ours.
 const SECURE_PREFIX: &str = "__Host-cf_flow_";
+/// The start-link pass of a provider (see `super::links`): what a valid signed link let this browser do.
+const LINK_PREFIX: &str = "cf_link_";
+const SECURE_LINK_PREFIX: &str = "__Host-cf_link_";
 
 /// Everything the server remembers about one browser's sign-in.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -213,6 +216,59 @@ impl CookieCodec {
                 i => set_cookie(&part_name(&name, i), "", "", &self.removal),
             })
             .collect()
+    }
+
+    /// The name of the start-link pass cookie of `provider`.
+    fn link_cookie_name(&self, provider: &str) -> String {
+        let prefix = if self.secure {
+            SECURE_LINK_PREFIX
+        } else {
+            LINK_PREFIX
+        };
+        format!("{prefix}{provider}")
+    }
+
+    /// The `Set-Cookie` value that keeps `pass` for `provider` for `max_age`: sealed like the flow cookie
+    /// (its name bound in), HttpOnly, SameSite=Strict, Secure and `__Host-` named on an https site.
+    pub fn write_link_pass<T: Serialize>(
+        &self,
+        provider: &str,
+        pass: &T,
+        max_age: Duration,
+    ) -> Option<HeaderValue> {
+        let name = self.link_cookie_name(provider);
+        let sealed = self.seal(&name, pass)?;
+        let flag = if self.secure { "; Secure" } else { "" };
+        let attributes = format!(
+            "; HttpOnly; SameSite=Strict{flag}; Path=/; Max-Age={}",
+            max_age.as_secs().max(1)
+        );
+        set_cookie(&name, "", &sealed, &attributes)
+    }
+
+    /// The start-link pass of `provider` this browser holds, if its cookie is present and authentic.
+    pub fn read_link_pass<T: serde::de::DeserializeOwned>(
+        &self,
+        headers: &HeaderMap,
+        provider: &str,
+    ) -> Option<T> {
+        let name = self.link_cookie_name(provider);
+        let sealed = sent_cookies(headers)
+            .find(|c| c.name() == name)
+            .map(|c| c.value().to_owned())
+            .filter(|v| !v.is_empty())?;
+        match self.open(&name, &sealed) {
+            Ok(pass) => Some(pass),
+            Err(refused) => {
+                tracing::warn!(provider, "start-link pass refused: {}", refused.reason());
+                None
+            }
+        }
+    }
+
+    /// The `Set-Cookie` value that removes the start-link pass of `provider`.
+    pub fn clear_link_pass(&self, provider: &str) -> Option<HeaderValue> {
+        set_cookie(&self.link_cookie_name(provider), "", "", &self.removal)
     }
 
     /// A value kept on the flow store (what a wait came to), sealed like a cookie but under `label`, which

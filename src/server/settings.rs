@@ -25,6 +25,27 @@ pub struct Settings {
     pub embed: EmbedSettings,
     pub server: ServerSettings,
     pub notify: NotifySettings,
+    pub access: AccessSettings,
+}
+
+/// Who may start a sign-in. With signed links, `/connect/<provider>` opens only from a link the host's
+/// backend signed with `LINK_SECRET` (a secret, read from the environment), expiring and single-use.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccessSettings {
+    /// Require signed start links. Unset, it follows the mode (see [`Settings::signed_links`]).
+    pub signed_links: Option<bool>,
+    /// Longest a link may be valid: a link whose `expires` is further ahead is refused.
+    pub max_link_lifetime_secs: u64,
+}
+
+impl Default for AccessSettings {
+    fn default() -> Self {
+        AccessSettings {
+            signed_links: None,
+            max_link_lifetime_secs: 3_600,
+        }
+    }
 }
 
 /// The host's backend is told of every linked account: a signed POST to `url`, retried until it answers 2xx
@@ -223,6 +244,7 @@ impl Default for Settings {
             embed: EmbedSettings::default(),
             server: ServerSettings::default(),
             notify: NotifySettings::default(),
+            access: AccessSettings::default(),
         }
     }
 }
@@ -473,6 +495,12 @@ impl Settings {
                 });
             }
         }
+        if self.access.max_link_lifetime_secs == 0 {
+            return Err(SettingsError::Invalid {
+                key: "access.max_link_lifetime_secs",
+                reason: "must be greater than 0".into(),
+            });
+        }
         if notify.retry_max_ms < notify.retry_initial_ms {
             return Err(SettingsError::Invalid {
                 key: "notify.retry_max_ms",
@@ -513,6 +541,13 @@ impl Settings {
     /// sits behind https) and false in sandbox mode (served over plain http on this machine).
     pub fn secure_cookies(&self, live: bool) -> bool {
         self.cookie.secure.unwrap_or(live)
+    }
+
+    /// Whether a sign-in needs a signed start link: `access.signed_links` when set, else true in live mode
+    /// (only the host's own users may link accounts to its Unipile application) and false in sandbox mode
+    /// (open for trying it out).
+    pub fn signed_links(&self, live: bool) -> bool {
+        self.access.signed_links.unwrap_or(live)
     }
 
     pub fn page_deadline(&self) -> Duration {
@@ -606,6 +641,8 @@ pub struct Secrets {
     pub redis_url: Option<SecretString>,
     /// `NOTIFY_SECRET`: signs notifications to `notify.url` and the return links of redirect mode.
     pub notify_secret: Option<SecretString>,
+    /// `LINK_SECRET`: the key start links are signed with (`access.signed_links`).
+    pub link_secret: Option<SecretString>,
 }
 
 impl Secrets {
@@ -621,6 +658,7 @@ impl Secrets {
             metrics_token: get("METRICS_TOKEN"),
             redis_url: get("REDIS_URL"),
             notify_secret: get("NOTIFY_SECRET"),
+            link_secret: get("LINK_SECRET"),
         }
     }
 }
@@ -808,6 +846,38 @@ mod tests {
         assert!(!off.secure_cookies(true));
         let on = Settings::load(&shipped, &env(&[("CF_COOKIE__SECURE", "true")])).expect("load");
         assert!(on.secure_cookies(false));
+    }
+
+    #[test]
+    fn signed_links_are_on_in_live_mode_unless_the_setting_says_otherwise() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
+        let by_mode = Settings::load(&shipped, &[]).expect("Leptos.toml parses");
+        assert!(by_mode.signed_links(true), "live mode");
+        assert!(!by_mode.signed_links(false), "sandbox mode");
+        assert_eq!(by_mode.access.max_link_lifetime_secs, 3_600);
+        let off =
+            Settings::load(&shipped, &env(&[("CF_ACCESS__SIGNED_LINKS", "false")])).expect("load");
+        assert!(!off.signed_links(true));
+        let on =
+            Settings::load(&shipped, &env(&[("CF_ACCESS__SIGNED_LINKS", "true")])).expect("load");
+        assert!(on.signed_links(false));
+        let err = Settings::load(
+            &shipped,
+            &env(&[("CF_ACCESS__MAX_LINK_LIFETIME_SECS", "0")]),
+        )
+        .expect_err("a lifetime of 0");
+        assert!(
+            err.to_string().contains("access.max_link_lifetime_secs"),
+            "{err}"
+        );
+        let secrets = Secrets::from_env(&env(&[("LINK_SECRET", " k ")]));
+        assert_eq!(
+            secrets
+                .link_secret
+                .as_ref()
+                .map(secrecy::ExposeSecret::expose_secret),
+            Some("k")
+        );
     }
 
     #[test]

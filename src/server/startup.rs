@@ -3,6 +3,7 @@
 use super::{
     direct,
     limits::Limits,
+    links::StartLinks,
     notify::Notifier,
     outbox::{MemoryOutbox, Outbox, RedisOutbox},
     security::{self, ContentSecurityPolicy},
@@ -63,6 +64,10 @@ pub enum StartupError {
     Store(StoreError),
     #[error("{0}")]
     Notify(#[from] super::notify::NotifyError),
+    #[error("access.signed_links is on (the default in live mode) but LINK_SECRET is not set: set LINK_SECRET (at least 32 characters, `openssl rand -hex 32`) in the environment or .env, the key your backend signs start links with; or set access.signed_links = false to let anyone who reaches this server link accounts")]
+    MissingLinkSecret,
+    #[error("LINK_SECRET must be at least 32 characters long (generate one with `openssl rand -hex 32`)")]
+    WeakLinkSecret,
 }
 
 /// The running application: its router, its state and, in sandbox mode, the emulator it talks to.
@@ -215,6 +220,23 @@ pub async fn build(
             "notifications of linked accounts go to notify.url"
         );
     }
+    let live = matches!(mode, Mode::Live);
+    let links = match (settings.signed_links(live), secrets.link_secret) {
+        (_, Some(key)) if key.expose_secret().len() < 32 => {
+            return Err(StartupError::WeakLinkSecret)
+        }
+        (true, None) => return Err(StartupError::MissingLinkSecret),
+        (true, Some(key)) => Some(StartLinks::new(key, settings.access.max_link_lifetime_secs)),
+        (false, _) => None,
+    };
+    if links.is_some() {
+        tracing::info!(
+            max_lifetime_secs = settings.access.max_link_lifetime_secs,
+            "sign-ins start only from links signed with LINK_SECRET"
+        );
+    } else if live {
+        tracing::warn!("access.signed_links = false in live mode: anyone who can reach this server can link accounts to your Unipile application");
+    }
     let state = AppState::new(Shared {
         settings,
         client,
@@ -230,6 +252,7 @@ pub async fn build(
         metrics: Default::default(),
         metrics_token,
         notifier,
+        links,
     });
     Notifier::spawn_sender(state.clone());
     Ok(Built {

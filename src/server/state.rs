@@ -59,6 +59,8 @@ pub struct Shared {
     pub metrics_token: Option<secrecy::SecretString>,
     /// Tells the host's backend of each linked account, and signs the return links.
     pub notifier: super::notify::Notifier,
+    /// With `access.signed_links`: `LINK_SECRET` and what a start link must satisfy. `None`: pages are open.
+    pub links: Option<super::links::StartLinks>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

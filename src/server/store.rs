@@ -35,6 +35,17 @@ pub enum Generation {
     Missing,
 }
 
+/// A start link's nonce, as [`FlowRecords::link_nonce`] finds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkNonce {
+    /// No sign-in has used it yet (and, when looked at without spending, it is still not taken).
+    Unused,
+    /// Spent by this holder: the browser that started its sign-in, which may go on with it.
+    Mine,
+    /// Spent by another holder: the link was used elsewhere.
+    Spent,
+}
+
 /// The flow records and the limit counters, as every replica sees them.
 pub trait FlowRecords: Send + Sync {
     /// A new record at generation 1 for a flow on its first checkpoint (no wrong code yet, its code sent
@@ -100,6 +111,16 @@ pub trait FlowRecords: Send + Sync {
     fn outcome(&self, flow: &str) -> BoxFuture<'_, Result<Option<(u64, String)>, StoreError>>;
     /// Woken when an outcome is put for `flow`, by any replica.
     fn watch(&self, flow: &str) -> Arc<Notify>;
+    /// A start link's `nonce`: with `spend`, taken for `holder` (the browser using the link) if nobody has
+    /// it, and kept for `ttl` (until the link expires), in one atomic operation; without, only looked at.
+    /// `Mine` when `holder` has it, `Spent` when another does.
+    fn link_nonce(
+        &self,
+        nonce: &str,
+        holder: &str,
+        ttl: Duration,
+        spend: bool,
+    ) -> BoxFuture<'_, Result<LinkNonce, StoreError>>;
     /// Whether the store answers.
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// For `/readyz` and logs.
@@ -185,6 +206,8 @@ struct Record {
 #[derive(Default)]
 pub struct MemoryStore {
     records: Mutex<Swept<Record>>,
+    /// Spent start-link nonces: their holder, until when.
+    nonces: Mutex<Swept<(String, Instant)>>,
     counters: Mutex<Swept<(u64, Instant)>>,
     watchers: Watchers,
 }
@@ -392,6 +415,30 @@ impl FlowRecords for MemoryStore {
         self.watchers.watch(flow)
     }
 
+    fn link_nonce(
+        &self,
+        nonce: &str,
+        holder: &str,
+        ttl: Duration,
+        spend: bool,
+    ) -> BoxFuture<'_, Result<LinkNonce, StoreError>> {
+        let mut nonces = self.nonces.lock().unwrap_or_else(PoisonError::into_inner);
+        let now = Instant::now();
+        nonces.sweep_if_due(|(_, until)| *until > now);
+        let found = match nonces.map.get(nonce).filter(|(_, until)| *until > now) {
+            Some((by, _)) if by == holder => LinkNonce::Mine,
+            Some(_) => LinkNonce::Spent,
+            None if spend => {
+                nonces
+                    .map
+                    .insert(nonce.to_owned(), (holder.to_owned(), now + ttl));
+                LinkNonce::Mine
+            }
+            None => LinkNonce::Unused,
+        };
+        ready(Ok(found))
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         ready(Ok(()))
     }
@@ -406,7 +453,8 @@ impl FlowRecords for MemoryStore {
 
 /// Records in Redis, shared by every replica with the same `REDIS_URL`. Each operation is one script or
 /// command, so it is atomic whatever the other replicas do. Keys: `cf:flow:<id>` (a hash: `gen`, `wrong`,
-/// `sent`, `done`), `cf:hit:<key>:<window>` (a counter); all expire.
+/// `sent`, `done`), `cf:hit:<key>:<window>` (a counter), `cf:link:<nonce>` (the holder of a spent start-link
+/// nonce, until the link expires); all expire.
 pub struct RedisStore {
     connection: redis::aio::ConnectionManager,
     /// Longest wait for any answer: past it the store counts as unreachable.
@@ -478,6 +526,19 @@ end
 return 0
 ";
 
+const LINK_NONCE: &str = r"
+local by = redis.call('GET', KEYS[1])
+if by then
+  if by == ARGV[1] then return 1 end
+  return 2
+end
+if ARGV[3] == '1' then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+";
+
 /// KEYS: the counters; ARGV: the window's time left, then each counter's limit. The 1-based index of the
 /// first counter past its limit (those after it are not counted), or 0.
 const HITS: &str = r"
@@ -491,6 +552,10 @@ return 0
 
 fn flow_key(flow: &str) -> String {
     format!("cf:flow:{flow}")
+}
+
+fn link_key(nonce: &str) -> String {
+    format!("cf:link:{nonce}")
 }
 
 fn lease_key(flow: &str) -> String {
@@ -753,6 +818,30 @@ impl FlowRecords for RedisStore {
         self.watchers.watch(flow)
     }
 
+    fn link_nonce(
+        &self,
+        nonce: &str,
+        holder: &str,
+        ttl: Duration,
+        spend: bool,
+    ) -> BoxFuture<'_, Result<LinkNonce, StoreError>> {
+        let (key, holder) = (link_key(nonce), holder.to_owned());
+        Box::pin(async move {
+            let ttl = ttl.as_millis().max(1).to_string();
+            let spend = if spend { "1" } else { "0" };
+            Ok(
+                match self
+                    .script(LINK_NONCE, &key, &[&holder, &ttl, spend])
+                    .await?
+                {
+                    0 => LinkNonce::Unused,
+                    1 => LinkNonce::Mine,
+                    _ => LinkNonce::Spent,
+                },
+            )
+        })
+    }
+
     fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
         Box::pin(async move {
             let mut connection = self.connection.clone();
@@ -854,6 +943,38 @@ mod tests {
         let records = store.records.lock().unwrap_or_else(PoisonError::into_inner);
         assert!(records.map.len() < 10, "{} records left", records.map.len());
         assert!(records.sweep_above >= SWEEP_ABOVE);
+    }
+
+    #[tokio::test]
+    async fn a_link_nonce_is_spent_once_for_one_holder_until_it_expires() {
+        let store = MemoryStore::default();
+        let ttl = Duration::from_secs(60);
+        let look = |holder| store.link_nonce("n-1", holder, ttl, false);
+        assert_eq!(look("a").await.ok(), Some(LinkNonce::Unused));
+        // Looking does not take it.
+        assert_eq!(look("b").await.ok(), Some(LinkNonce::Unused));
+        assert_eq!(
+            store.link_nonce("n-1", "a", ttl, true).await.ok(),
+            Some(LinkNonce::Mine)
+        );
+        assert_eq!(
+            store.link_nonce("n-1", "a", ttl, true).await.ok(),
+            Some(LinkNonce::Mine)
+        );
+        assert_eq!(
+            store.link_nonce("n-1", "b", ttl, true).await.ok(),
+            Some(LinkNonce::Spent)
+        );
+        assert_eq!(look("b").await.ok(), Some(LinkNonce::Spent));
+        store
+            .link_nonce("n-2", "a", Duration::from_millis(20), true)
+            .await
+            .ok();
+        tokio::time::sleep(Duration::from_millis(40)).await;
+        assert_eq!(
+            store.link_nonce("n-2", "b", ttl, false).await.ok(),
+            Some(LinkNonce::Unused)
+        );
     }
 
     #[tokio::test]

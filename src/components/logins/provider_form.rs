@@ -23,6 +23,10 @@ pub fn ProviderForm(
     options: FormOptions,
     /// `embed.allowed_origins`: where `success_url` / `failure_url` may point.
     origins: Vec<String>,
+    /// Signed links are required: the reconnect, state and return addresses are the link's, which the
+    /// server put in `form`; the page address's are not read.
+    #[prop(optional)]
+    signed: bool,
 ) -> impl IntoView {
     let query = use_query_map().get_untracked();
     let param = |name: &str| query.get(name).unwrap_or_default();
@@ -32,7 +36,9 @@ pub fn ProviderForm(
         notice,
         errors,
     } = form;
-    // The page's parameters win; a form shown again after a refusal carries its own.
+    // The page's parameters win; a form shown again after a refusal carries its own. With signed links
+    // only the link's count.
+    let param = |name: &str| if signed { String::new() } else { param(name) };
     let (account_id, state) = match catalogue::link_params(&param("account_id"), &param("state")) {
         Ok((account_id, state)) => (
             account_id.or(kept.account_id.clone()),

@@ -10,8 +10,20 @@
   const provider = document.getElementById("provider");
   if (params.get("provider")) provider.value = params.get("provider");
 
-  function flowUrl() {
-    return flowOrigin + "/connect/" + encodeURIComponent(provider.value) + "?state=" + encodeURIComponent(state);
+  const link = document.getElementById("link");
+  const linkNote = document.getElementById("link-note");
+
+  // The link to the flow, as the host's backend builds it for this user (signed when the server requires
+  // signed links: expiring, single use). A real host builds it on its own server, as the README shows.
+  async function flowUrl() {
+    const query = new URLSearchParams({ provider: provider.value, state: state });
+    const answer = await fetch("/demo/link?" + query.toString(), { cache: "no-store" });
+    const built = await answer.json();
+    link.textContent = built.url;
+    linkNote.textContent = built.signed
+      ? "Signed with LINK_SECRET: expires in ten minutes, opens one sign-in."
+      : "Signed links are off (the default in sandbox mode): the page opens without a signature.";
+    return flowOrigin + built.url;
   }
 
   function closeFrame() {
@@ -31,16 +43,19 @@
     }
   });
 
-  document.getElementById("open-frame").addEventListener("click", function () {
+  document.getElementById("open-frame").addEventListener("click", async function () {
     const frame = document.createElement("iframe");
     frame.title = "Connect an account";
-    frame.src = flowUrl();
+    frame.src = await flowUrl();
     frame.width = "480";
     frame.height = "720";
     slot.replaceChildren(frame);
   });
 
-  document.getElementById("open-popup").addEventListener("click", function () {
-    window.open(flowUrl(), "credentials-flow", "popup,width=480,height=720");
+  document.getElementById("open-popup").addEventListener("click", async function () {
+    // Opened at once, so the browser counts it as the click's; the link follows once the backend made it.
+    const popup = window.open("about:blank", "credentials-flow", "popup,width=480,height=720");
+    const url = await flowUrl();
+    if (popup) popup.location.href = url;
   });
 })();
