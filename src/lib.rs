@@ -16,6 +16,7 @@ pub mod catalogue;
 pub mod components;
 pub mod error;
 pub mod model;
+pub mod origin;
 #[cfg(feature = "ssr")]
 pub mod server;
 pub mod text;

@@ -1,6 +1,7 @@
 //! How a form's fields are checked, and the link parameters (reconnect, state, return addresses) with them.
 
 use super::*;
+use percent_encoding::utf8_percent_encode;
 
 /// The optional sections the deployment offers (settings), as the forms need to know them.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,43 +116,12 @@ pub fn page_url(provider: &str, params: &[(&str, Option<&str>)]) -> String {
     with_query(&format!("/connect/{provider}"), params)
 }
 
-/// `value` made safe as HTML text or inside a double-quoted attribute.
-pub fn escape_html(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// Percent-encodes everything but unreserved characters (RFC 3986).
-pub(super) fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// `scheme://host[:port]` of an http(s) URL, lower-cased, or `None` when `url` is not one. Enough to compare
-/// with an allow-list or build a Content-Security-Policy source; not a general URL parser.
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if scheme != "https" && scheme != "http" {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let valid = !authority.is_empty()
-        && !authority.contains('@')
-        && authority
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b));
-    valid.then(|| format!("{scheme}://{}", authority.to_ascii_lowercase()))
-}
+/// What a query value keeps as it is: RFC 3986's unreserved characters; every other byte is percent-encoded.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Longest `success_url` / `failure_url` accepted.
 pub const MAX_URL_LEN: usize = 2048;
@@ -162,14 +132,14 @@ pub fn redirect_allowed(url: &str, allowed_origins: &[String]) -> bool {
     url.len() <= MAX_URL_LEN
         && !url.contains('#')
         && url.bytes().all(|b| b.is_ascii_graphic())
-        && origin_of(url).is_some_and(|o| allowed_origins.contains(&o))
+        && crate::origin::origin_of(url).is_some_and(|o| allowed_origins.contains(&o))
 }
 
 /// `url` with `params` appended to its query, percent-encoded.
 pub fn with_query(url: &str, params: &[(&str, Option<&str>)]) -> String {
     let added: Vec<String> = params
         .iter()
-        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", percent_encode(v))))
+        .filter_map(|(k, v)| v.map(|v| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE))))
         .collect();
     if added.is_empty() {
         return url.to_owned();

@@ -263,12 +263,17 @@ fn a_return_address_outside_the_allowed_origins_is_refused_as_such() {
         ))
     );
     assert_eq!(redirect_params("", "", &allowed), Ok((None, None)));
+    // The origin is the one a browser sees: the default port is no other origin.
+    assert!(redirect_params("https://app.example.com:443/done", "", &allowed).is_ok());
     for refused in [
         "https://elsewhere.example/",
         "https://app.example.com.evil.test/",
         "http://app.example.com/",
         "javascript:alert(1)",
         "https://app.example.com/#top",
+        // A browser would open elsewhere.example: `\` ends the host as `/` does.
+        "https://elsewhere.example\\@app.example.com/",
+        "https://user@app.example.com/",
     ] {
         for (success, failure) in [(refused, ""), ("", refused)] {
             assert_eq!(

@@ -23,7 +23,7 @@ pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl Int
                 Some(url) => {
                     // Without JavaScript the page moves on by itself; with it, the container has already
                     // sent the browser there.
-                    let refresh = format!(r#"<meta http-equiv="refresh" content="0;url={}">"#, crate::catalogue::escape_html(&url));
+                    let refresh = format!(r#"<meta http-equiv="refresh" content="0;url={}">"#, html_escape::encode_double_quoted_attribute(&url));
                     view! {
                         <p>{td_string!(locale, success.returning)}</p>
                         <p><a class="button" href=url rel="external">{td_string!(locale, success.continue_app)}</a></p>

@@ -4,7 +4,6 @@
 //! are on (the demo page shows it before opening it).
 
 use super::{links, state::AppState};
-use crate::catalogue::escape_html;
 use axum::{
     extract::{Query, State},
     http::{header, HeaderValue},
@@ -12,6 +11,7 @@ use axum::{
     routing::get,
     Router,
 };
+use html_escape::{encode_double_quoted_attribute, encode_text};
 
 const EMBED_HTML: &str = include_str!("demo/embed.html");
 const EMBED_JS: &str = include_str!("demo/embed.js");
@@ -107,9 +107,9 @@ async fn return_page(Query(params): Query<Vec<(String, String)>>) -> Response {
         .map(|(k, v)| {
             format!(
                 "<dt>{}</dt><dd data-param=\"{}\">{}</dd>",
-                escape_html(k),
-                escape_html(k),
-                escape_html(v)
+                encode_text(k),
+                encode_double_quoted_attribute(k),
+                encode_text(v)
             )
         })
         .collect();

@@ -3,9 +3,9 @@
 //! where the page is rendered, see [`ContentSecurityPolicy`]; Strict-Transport-Security when the site is
 //! declared https) and the HTTP status of failed server functions.
 
-use super::{locale, session::RefusalLogged, settings::url::origin_of, state::AppState};
+use super::{locale, session::RefusalLogged, state::AppState};
 use crate::error::AppError;
-use crate::{catalogue::escape_html, i18n::Locale, text, tx};
+use crate::{i18n::Locale, origin::origin_of, text, tx};
 use axum::{
     body::Body,
     extract::{Request, State},
@@ -120,9 +120,9 @@ fn page_too_slow(locale: Locale, id: &str) -> Response<Body> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{heading}</title></head>\
          <body><main><h1>{heading}</h1><p role=\"alert\">{lead}</p><p><a href=\"\">{reload}</a></p></main></body></html>\n",
         lang = locale.as_str(),
-        heading = escape_html(heading),
-        lead = escape_html(&lead),
-        reload = escape_html(reload),
+        heading = html_escape::encode_text(heading),
+        lead = html_escape::encode_text(&lead),
+        reload = html_escape::encode_text(reload),
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,

@@ -434,15 +434,15 @@ impl Settings {
                 reason: "must be between 1024 and 1048576".into(),
             });
         }
-        url::origin_of(&self.arkose.base_url).ok_or(SettingsError::Invalid {
+        crate::origin::origin_of(&self.arkose.base_url).ok_or(SettingsError::Invalid {
             key: "arkose.base_url",
             reason: "must be an http(s) URL such as https://client-api.arkoselabs.com".into(),
         })?;
         for source in &self.embed.allowed_origins {
-            if url::origin_of(source).as_deref() != Some(source.as_str()) {
+            if crate::origin::origin_of(source).as_deref() != Some(source.as_str()) {
                 return Err(SettingsError::Invalid {
                     key: "embed.allowed_origins",
-                    reason: format!("`{source}` is not an origin such as https://app.example.com (scheme, host and port only, lower case)"),
+                    reason: format!("`{source}` is not an origin such as https://app.example.com (scheme, host and port only, lower case, no default port)"),
                 });
             }
         }
@@ -565,10 +565,6 @@ impl Settings {
     pub fn checkpoint_lifetime(&self) -> Duration {
         Duration::from_secs(self.flow.checkpoint_lifetime_secs)
     }
-}
-
-pub mod url {
-    pub use crate::catalogue::origin_of;
 }
 
 /// `notify.url` checked: an absolute https URL, or http to a loopback address (a receiver on this machine,
@@ -813,7 +809,7 @@ mod tests {
             vec!["http://127.0.0.1:3950", "https://app.example.com"]
         );
         assert_eq!(
-            url::origin_of("https://Client-API.arkoselabs.com/v2/x").as_deref(),
+            crate::origin::origin_of("https://Client-API.arkoselabs.com/v2/x").as_deref(),
             Some("https://client-api.arkoselabs.com")
         );
     }

@@ -8,13 +8,14 @@ use super::{
     outbox::{MemoryOutbox, Outbox, RedisOutbox},
     security::{self, ContentSecurityPolicy},
     session::CookieCodec,
-    settings::{url::origin_of, Secrets, Settings},
+    settings::{Secrets, Settings},
     state::{AppState, Mode, Shared},
     store::{FlowRecords, MemoryStore, RedisStore, StoreError},
 };
 use crate::{
     api,
     app::{shell, App},
+    origin::origin_of,
 };
 use axum::{
     extract::State,

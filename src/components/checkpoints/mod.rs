@@ -120,14 +120,15 @@ pub fn BackgroundWait(
     let mut params: Vec<(&str, Option<&str>)> =
         kept.iter().map(|(k, v)| (*k, v.as_deref())).collect();
     params.push(("wait", Some("1")));
-    let url = crate::catalogue::page_url(provider.id, &params).replace('&', "&amp;");
+    let url = crate::catalogue::page_url(provider.id, &params);
+    let url = html_escape::encode_double_quoted_attribute(&url);
     let fallback = if reload {
         format!(r#"<meta http-equiv="refresh" content="2;url={url}">"#)
     } else {
         let text = td_string!(crate::text::locale(), checkpoint.approved_link);
         format!(
             r#"<p><a href="{url}">{}</a></p>"#,
-            crate::catalogue::escape_html(text)
+            html_escape::encode_text(&text)
         )
     };
     view! { <noscript inner_html=fallback></noscript> }

@@ -3,11 +3,12 @@
 
 use super::{
     protocol::{
-        callback_name, event_message, origin_of, parse_size, read_message, script_url, ArkoseEvent,
+        callback_name, event_message, parse_size, read_message, script_url, ArkoseEvent,
         LOAD_TIMEOUT_MS, MAX_LOAD_ATTEMPTS,
     },
     CaptchaStatus,
 };
+use crate::origin::origin_of;
 use js_sys::{Function, Object, Reflect};
 use leptos::{
     leptos_dom::helpers::{

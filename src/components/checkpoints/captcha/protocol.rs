@@ -100,19 +100,6 @@ pub fn script_url(base_url: &str, public_key: &str) -> Option<String> {
     ))
 }
 
-/// The origin (`scheme://host[:port]`) of an absolute http(s) URL.
-pub fn origin_of(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if scheme != "https" && scheme != "http" {
-        return None;
-    }
-    let host = rest.split(['/', '?', '#']).next()?;
-    if host.is_empty() || host.contains('@') {
-        return None;
-    }
-    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
-}
-
 /// A size Arkose reports as a number or as text such as `"450px"`.
 pub fn parse_size(text: &str) -> Option<u32> {
     let number = text.trim().trim_end_matches("px").trim();
@@ -246,26 +233,6 @@ mod tests {
                 None,
                 "{key}"
             );
-        }
-    }
-
-    #[test]
-    fn origins_of_urls() {
-        assert_eq!(
-            origin_of("http://127.0.0.1:4000/arkose/v2/k/api.js").as_deref(),
-            Some("http://127.0.0.1:4000")
-        );
-        assert_eq!(
-            origin_of("https://Client-API.arkoselabs.com").as_deref(),
-            Some("https://client-api.arkoselabs.com")
-        );
-        for url in [
-            "//client-api.arkoselabs.com/x",
-            "javascript:alert(1)",
-            "ftp://x/y",
-            "https://user@host/",
-        ] {
-            assert_eq!(origin_of(url), None, "{url}");
         }
     }
 
