@@ -70,7 +70,7 @@ async fn main() -> ExitCode {
         }
     };
     println!("Credentials Flow listening on http://{local} ({mode})");
-    let deadline = Duration::from_secs(built.state.settings.server.shutdown_deadline_secs);
+    let deadline = Duration::from_secs(built.state.settings.server.shutdown_deadline_secs.get());
     let served = serve(listener, built.router, shutdown_signal(), deadline).await;
     // Notifications kept in this process are lost when it ends: they get the same deadline to go out.
     built.state.notifier.drain(deadline).await;

@@ -259,7 +259,7 @@ async fn the_resend_cooldown_is_kept_on_the_record() {
 async fn calls_on_one_sign_in_have_a_ceiling() {
     let sandbox = sandbox().await;
     let mut s = settings(&sandbox);
-    s.limits.actions_per_flow_per_minute = 3;
+    s.limits.actions_per_flow_per_minute = 3u32.try_into().expect("not 0");
     s.flow.max_code_attempts = 20;
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
@@ -345,7 +345,7 @@ async fn replicas_sharing_redis_share_the_record_and_the_limits() {
     let sandbox = sandbox().await;
     let redis = redis().await;
     let mut s = settings(&sandbox);
-    s.limits.start_per_username_per_minute = 3;
+    s.limits.start_per_username_per_minute = 3u32.try_into().expect("not 0");
     let a = spawn_with(s.clone(), secrets(Some(redis.url()))).await;
     let b = spawn_with(s, secrets(Some(redis.url()))).await;
 
@@ -552,7 +552,7 @@ async fn wait(app: &TestApp, jar: &mut Jar, flow: &str) -> (u16, Value) {
 async fn an_approval_made_while_the_page_was_closed_is_there_when_the_user_comes_back() {
     let sandbox = sandbox_approving_after(Duration::from_millis(600)).await;
     let mut s = settings(&sandbox);
-    s.flow.wait_secs = 1;
+    s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
     let (_, step) = start(&app, &mut browser, "user_in_app").await;
@@ -596,7 +596,7 @@ async fn an_approval_made_while_the_page_was_closed_is_there_when_the_user_comes
 async fn many_waits_of_one_sign_in_share_one_upstream_call() {
     let sandbox = sandbox_approving_after(Duration::from_millis(1500)).await;
     let mut s = settings(&sandbox);
-    s.flow.wait_secs = 3;
+    s.flow.wait_secs = 3u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
     let (_, step) = start(&app, &mut browser, "user_in_app").await;
@@ -620,7 +620,7 @@ async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
     let sandbox = sandbox_approving_after(Duration::from_millis(300)).await;
     let redis = redis().await;
     let mut s = settings(&sandbox);
-    s.flow.wait_secs = 15;
+    s.flow.wait_secs = 15u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
     let (_, step) = start(&app, &mut browser, "user_in_app").await;
@@ -664,7 +664,7 @@ async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_th
     let sandbox = sandbox_approving_after(Duration::from_secs(60)).await;
     let redis = redis().await;
     let mut s = settings(&sandbox);
-    s.flow.wait_secs = 1;
+    s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
     let (_, step) = start(&app, &mut browser, "user_in_app").await;
@@ -695,7 +695,7 @@ async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_th
     // A wait that comes to an end forgets its holder by itself.
     let quick = sandbox_approving_after(Duration::from_millis(300)).await;
     let mut s = settings(&quick);
-    s.flow.wait_secs = 5;
+    s.flow.wait_secs = 5u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
     let (_, step) = start(&app, &mut browser, "user_in_app").await;
@@ -710,7 +710,7 @@ async fn an_outcome_planted_in_redis_is_not_believed() {
     let sandbox = sandbox_approving_after(Duration::from_secs(30)).await;
     let redis = redis().await;
     let mut s = settings(&sandbox);
-    s.flow.wait_secs = 1;
+    s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
     let (_, step) = start(&app, &mut browser, "user_in_app").await;
@@ -774,7 +774,7 @@ async fn behind_a_proxy_a_missing_forwarded_address_still_counts_against_the_soc
     let sandbox = sandbox().await;
     let mut s = settings(&sandbox);
     s.limits.trust_forwarded_for = true;
-    s.limits.start_per_ip_per_minute = 2;
+    s.limits.start_per_ip_per_minute = 2u32.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     for username in ["user_good", "user_2fa_sms"] {
         let (status, _) = start(&app, &mut Jar::default(), username).await;

@@ -192,10 +192,10 @@ async fn receive(
 fn settings(receiver: &Receiver) -> Settings {
     let mut settings = Settings::default();
     settings.notify.url = Some(receiver.url.clone());
-    settings.notify.timeout_ms = 300;
-    settings.notify.retry_initial_ms = 150;
+    settings.notify.timeout_ms = 300u64.try_into().expect("not 0");
+    settings.notify.retry_initial_ms = 150u64.try_into().expect("not 0");
     settings.notify.retry_max_ms = 5_000;
-    settings.notify.give_up_after_secs = 60;
+    settings.notify.give_up_after_secs = 60u64.try_into().expect("not 0");
     settings
 }
 
@@ -440,7 +440,7 @@ async fn a_failing_receiver_gets_attempts_with_growing_gaps_under_one_event_id()
     )
     .await;
     let mut settings = settings(&receiver);
-    settings.notify.retry_initial_ms = 300;
+    settings.notify.retry_initial_ms = 300u64.try_into().expect("not 0");
     let app = spawn_with(settings, secrets()).await;
     let account = linked_id(&sign_in(&app, &browser(), "user_good", &[]).await);
 
@@ -495,9 +495,9 @@ async fn a_receiver_that_never_answers_is_given_up_after_the_configured_time_and
     let logs = Logs::capture();
     let receiver = Receiver::start(&[], Answer::Hang).await;
     let mut settings = settings(&receiver);
-    settings.notify.timeout_ms = 200;
-    settings.notify.retry_initial_ms = 100;
-    settings.notify.give_up_after_secs = 2;
+    settings.notify.timeout_ms = 200u64.try_into().expect("not 0");
+    settings.notify.retry_initial_ms = 100u64.try_into().expect("not 0");
+    settings.notify.give_up_after_secs = 2u64.try_into().expect("not 0");
     let app = spawn_with(settings, secrets()).await;
     let started = Instant::now();
     linked_id(&sign_in(&app, &browser(), "user_good", &[]).await);

@@ -13,7 +13,7 @@ use std::time::Duration;
 #[tokio::test]
 async fn a_page_that_cannot_be_drawn_is_answered_at_the_deadline_with_a_way_forward() {
     let mut settings = Settings::default();
-    settings.flow.wait_secs = 1;
+    settings.flow.wait_secs = 1u64.try_into().expect("not 0");
     settings.server.page_deadline_secs = 2;
     let app = spawn_app(settings).await;
     let client = browser();

@@ -441,7 +441,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
     let (logs, _guard) = Logs::capture();
     let api_key = format!("sk_live_{}", random_hex(32));
     let mut settings = Settings::default();
-    settings.unipile.request_timeout_ms = 1_000;
+    settings.unipile.request_timeout_ms = 1_000u64.try_into().expect("not 0");
     let (app, sandbox) = spawn_live(settings, &api_key).await;
     let mut seen = Vec::new();
     let mut cookies = Vec::new();
@@ -636,7 +636,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
 async fn a_pairing_code_never_reaches_the_logs() {
     let (logs, _guard) = Logs::capture();
     let mut settings = Settings::default();
-    settings.flow.wait_secs = 1;
+    settings.flow.wait_secs = 1u64.try_into().expect("not 0");
     let (app, _sandbox) = spawn_live(settings, &format!("sk_live_{}", random_hex(32))).await;
     let client = browser();
     let step = app.start(&client, "user_pairing", "pass_good").await.json();
@@ -1175,7 +1175,7 @@ fn generated_bodies_never_get_a_5xx_from_any_server_function() {
         .build()
         .expect("runtime");
     let mut settings = Settings::default();
-    settings.unipile.request_timeout_ms = 2_000;
+    settings.unipile.request_timeout_ms = 2_000u64.try_into().expect("not 0");
     let app = runtime.block_on(spawn_app(settings));
     let mut endpoints: Vec<String> = leptos::server_fn::axum::server_fn_paths()
         .map(|(path, _)| path.to_owned())
@@ -1221,7 +1221,7 @@ fn generated_bodies_never_get_a_5xx_from_any_server_function() {
 #[tokio::test]
 async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notice() {
     let mut settings = Settings::default();
-    settings.limits.start_per_ip_per_minute = 3;
+    settings.limits.start_per_ip_per_minute = 3u32.try_into().expect("not 0");
     let app = spawn_app(settings).await;
     let client = browser();
     for user in ["a@example.com", "b@example.com", "c@example.com"] {
@@ -1273,7 +1273,7 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
 #[tokio::test]
 async fn too_many_starts_for_one_username_are_refused_whatever_the_address() {
     let mut settings = Settings::default();
-    settings.limits.start_per_username_per_minute = 2;
+    settings.limits.start_per_username_per_minute = 2u32.try_into().expect("not 0");
     settings.limits.trust_forwarded_for = true;
     let app = spawn_app(settings).await;
     let from = |ip: &'static str, user: &'static str| {
@@ -1321,7 +1321,7 @@ async fn too_many_starts_for_one_username_are_refused_whatever_the_address() {
 #[tokio::test]
 async fn the_address_comes_from_the_last_forwarded_entry_only_when_trusted() {
     let mut settings = Settings::default();
-    settings.limits.start_per_ip_per_minute = 1;
+    settings.limits.start_per_ip_per_minute = 1u32.try_into().expect("not 0");
     settings.limits.trust_forwarded_for = true;
     let app = spawn_app(settings).await;
     let from = |xff: &'static str, user: &'static str| {
@@ -1352,7 +1352,7 @@ async fn the_address_comes_from_the_last_forwarded_entry_only_when_trusted() {
 #[tokio::test]
 async fn without_javascript_a_refused_start_lands_on_the_form_with_the_notice() {
     let mut settings = Settings::default();
-    settings.limits.start_per_ip_per_minute = 1;
+    settings.limits.start_per_ip_per_minute = 1u32.try_into().expect("not 0");
     let app = spawn_app(settings).await;
     let client = browser();
     let post = || {
@@ -1388,8 +1388,8 @@ async fn without_javascript_a_refused_start_lands_on_the_form_with_the_notice() 
 async fn upstream_faults_give_a_support_reference_once_without_retrying() {
     let (logs, _guard) = Logs::capture();
     let mut settings = Settings::default();
-    settings.unipile.connect_timeout_ms = 1_000;
-    settings.unipile.request_timeout_ms = 1_500;
+    settings.unipile.connect_timeout_ms = 1_000u64.try_into().expect("not 0");
+    settings.unipile.request_timeout_ms = 1_500u64.try_into().expect("not 0");
     let app = spawn_app(settings).await;
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
     for user in [

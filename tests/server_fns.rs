@@ -464,7 +464,7 @@ fn quick_settings() -> Settings {
     let mut settings = Settings::default();
     settings.sandbox.in_app_delay_ms = 1_500;
     settings.sandbox.loading_delay_ms = 300;
-    settings.flow.wait_secs = 1;
+    settings.flow.wait_secs = 1u64.try_into().expect("not 0");
     settings
 }
 
@@ -494,7 +494,7 @@ async fn in_app_validation_waits_in_bounded_polls_until_approved() {
 #[tokio::test]
 async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
     let mut settings = quick_settings();
-    settings.flow.checkpoint_lifetime_secs = 2;
+    settings.flow.checkpoint_lifetime_secs = 2u64.try_into().expect("not 0");
     let app = spawn_app(settings).await;
     let client = browser();
     assert_eq!(
@@ -1090,7 +1090,7 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
         ..Secrets::default()
     };
     let mut settings = quick_settings();
-    settings.limits.start_per_username_per_minute = 2;
+    settings.limits.start_per_username_per_minute = 2u32.try_into().expect("not 0");
     settings.flow.max_code_attempts = 2;
     let app = spawn_with(settings, secrets).await;
     let scrape = |authorization: Option<String>| {

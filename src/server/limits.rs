@@ -62,10 +62,10 @@ impl Limits {
         let by_ip = format!("start:ip:{}", network(ip));
         let by_name = username
             .map(|username| format!("start:user:{}", self.username_key(provider, username)));
-        let mut limits = vec![(by_ip.as_str(), self.settings.start_per_ip_per_minute)];
+        let mut limits = vec![(by_ip.as_str(), self.settings.start_per_ip_per_minute.get())];
         let mut which = vec![Limit::ClientAddress];
         if let Some(by_name) = &by_name {
-            limits.push((by_name, self.settings.start_per_username_per_minute));
+            limits.push((by_name, self.settings.start_per_username_per_minute.get()));
             which.push(Limit::Username);
         }
         count(store, &limits, &which).await
@@ -83,10 +83,16 @@ impl Limits {
         let mut limits = Vec::with_capacity(2);
         let mut which = Vec::with_capacity(2);
         if let Some(by_flow) = &by_flow {
-            limits.push((by_flow.as_str(), self.settings.actions_per_flow_per_minute));
+            limits.push((
+                by_flow.as_str(),
+                self.settings.actions_per_flow_per_minute.get(),
+            ));
             which.push(Limit::FlowActions);
         }
-        limits.push((by_ip.as_str(), self.settings.actions_per_ip_per_minute));
+        limits.push((
+            by_ip.as_str(),
+            self.settings.actions_per_ip_per_minute.get(),
+        ));
         which.push(Limit::AddressActions);
         count(store, &limits, &which).await
     }
@@ -155,16 +161,18 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::store::MemoryStore;
+    use crate::server::{settings::Settings, store::MemoryStore};
+    use std::num::NonZeroU32;
 
     fn limits(per_ip: u32, per_username: u32) -> Limits {
+        let count = |n: u32| NonZeroU32::new(n).expect("a limit of at least 1");
         Limits::new(
             &LimitSettings {
-                start_per_ip_per_minute: per_ip,
-                start_per_username_per_minute: per_username,
-                actions_per_flow_per_minute: 2,
-                actions_per_ip_per_minute: 3,
-                ..LimitSettings::default()
+                start_per_ip_per_minute: count(per_ip),
+                start_per_username_per_minute: count(per_username),
+                actions_per_flow_per_minute: count(2),
+                actions_per_ip_per_minute: count(3),
+                ..Settings::default().limits
             },
             b"secret",
         )
@@ -256,7 +264,7 @@ mod tests {
         let a = limits(1, 1).username_key("linkedin", "alice");
         assert_eq!(a, limits(1, 1).username_key("linkedin", " ALICE "));
         assert!(!a.contains("alice"));
-        let other_secret = Limits::new(&LimitSettings::default(), b"other");
+        let other_secret = Limits::new(&Settings::default().limits, b"other");
         assert_ne!(a, other_secret.username_key("linkedin", "alice"));
     }
 

@@ -141,8 +141,8 @@ impl Notifier {
                 let client = reqwest::Client::builder()
                     // A redirect would send the signed body elsewhere: it counts as not acknowledged.
                     .redirect(reqwest::redirect::Policy::none())
-                    .timeout(Duration::from_millis(settings.timeout_ms))
-                    .connect_timeout(Duration::from_millis(settings.timeout_ms))
+                    .timeout(Duration::from_millis(settings.timeout_ms.get()))
+                    .connect_timeout(Duration::from_millis(settings.timeout_ms.get()))
                     .user_agent(concat!("credentials-flow/", env!("CARGO_PKG_VERSION")))
                     .build()
                     .map_err(|e| NotifyError::Client(e.without_url().to_string()))?;
@@ -242,7 +242,7 @@ impl Notifier {
         let free = IN_FLIGHT.saturating_sub(self.in_flight.load(Relaxed));
         let now = now_ms();
         if free > 0 {
-            let lease = self.settings.timeout_ms + LEASE_MARGIN_MS;
+            let lease = self.settings.timeout_ms.get() + LEASE_MARGIN_MS;
             match self.outbox.claim(&self.holder, now, lease, free).await {
                 Ok(claimed) => {
                     if self.store_down.swap(false, Relaxed) {
@@ -323,7 +323,7 @@ impl Notifier {
             return;
         };
         let now = now_ms();
-        let give_up_at = pending.first_ms + self.settings.give_up_after_secs * 1000;
+        let give_up_at = pending.first_ms + self.settings.give_up_after_secs.get() * 1000;
         if now >= give_up_at {
             metrics.notification_failed();
             tracing::error!(event_id = %pending.id, attempts = attempt, receiver = %receiver.host, %cause,
@@ -457,6 +457,7 @@ pub async fn exit(
 pub fn backoff(settings: &NotifySettings, attempt: u32) -> u64 {
     let doubled = settings
         .retry_initial_ms
+        .get()
         .saturating_mul(1u64 << attempt.saturating_sub(1).min(40));
     doubled.min(settings.retry_max_ms)
 }
@@ -485,9 +486,9 @@ mod tests {
     #[test]
     fn waits_double_from_the_first_up_to_the_longest() {
         let settings = NotifySettings {
-            retry_initial_ms: 1_000,
+            retry_initial_ms: std::num::NonZeroU64::new(1_000).expect("not 0"),
             retry_max_ms: 5_000,
-            ..NotifySettings::default()
+            ..crate::server::settings::Settings::default().notify
         };
         let waits: Vec<u64> = (1..=5).map(|n| backoff(&settings, n)).collect();
         assert_eq!(waits, [1_000, 2_000, 4_000, 5_000, 5_000]);

@@ -3,15 +3,20 @@
 
 use crate::catalogue;
 use figment::{
-    providers::{Format, Serialized, Toml},
+    providers::{Format, Toml},
     Figment,
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
-use std::{collections::BTreeMap, path::Path, time::Duration};
+use std::{
+    collections::BTreeMap,
+    num::{NonZeroU32, NonZeroU64, NonZeroUsize},
+    path::Path,
+    time::Duration,
+};
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Providers offered on the picker, in order (ids of the catalogue).
     pub providers: Vec<String>,
@@ -31,54 +36,33 @@ pub struct Settings {
 /// Who may start a sign-in. With signed links, `/connect/<provider>` opens only from a link the host's
 /// backend signed with `LINK_SECRET` (a secret, read from the environment), expiring and single-use.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct AccessSettings {
     /// Require signed start links. Unset, it follows the mode (see [`Settings::signed_links`]).
     pub signed_links: Option<bool>,
     /// Longest a link may be valid: a link whose `expires` is further ahead is refused.
-    pub max_link_lifetime_secs: u64,
-}
-
-impl Default for AccessSettings {
-    fn default() -> Self {
-        AccessSettings {
-            signed_links: None,
-            max_link_lifetime_secs: 3_600,
-        }
-    }
+    pub max_link_lifetime_secs: NonZeroU64,
 }
 
 /// The host's backend is told of every linked account: a signed POST to `url`, retried until it answers 2xx
 /// or `give_up_after_secs` has passed. The key (`NOTIFY_SECRET`) is a secret, read from the environment.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct NotifySettings {
     /// Where notifications go: https, or http to a loopback address. Unset: no notifications.
     pub url: Option<String>,
     /// Longest an attempt may take (connecting included) before it counts as failed.
-    pub timeout_ms: u64,
+    pub timeout_ms: NonZeroU64,
     /// The wait after the first failed attempt; each later wait doubles, up to `retry_max_ms`.
-    pub retry_initial_ms: u64,
+    pub retry_initial_ms: NonZeroU64,
     pub retry_max_ms: u64,
     /// A notification not acknowledged this long after the account was linked is given up.
-    pub give_up_after_secs: u64,
-}
-
-impl Default for NotifySettings {
-    fn default() -> Self {
-        NotifySettings {
-            url: None,
-            timeout_ms: 10_000,
-            retry_initial_ms: 1_000,
-            retry_max_ms: 3_600_000,
-            give_up_after_secs: 86_400,
-        }
-    }
+    pub give_up_after_secs: NonZeroU64,
 }
 
 /// Optional parts of the provider forms.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct FormSettings {
     /// Offer "Use my own proxy" (sent as `config.custom_proxy`).
     pub custom_proxy: bool,
@@ -86,27 +70,18 @@ pub struct FormSettings {
     pub linkedin_products: bool,
 }
 
-impl Default for FormSettings {
-    fn default() -> Self {
-        FormSettings {
-            custom_proxy: true,
-            linkedin_products: true,
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct LimitSettings {
     /// Sign-ins a client address may start per minute (a burst of this size, then one every 60/n s).
-    pub start_per_ip_per_minute: u32,
+    pub start_per_ip_per_minute: NonZeroU32,
     /// Sign-ins that may be started per minute for one username of one provider, from any address.
-    pub start_per_username_per_minute: u32,
+    pub start_per_username_per_minute: NonZeroU32,
     /// Calls on a started sign-in (a code, a resend, another way, a choice, a wait, typing kept) per minute,
     /// for one sign-in; counted across replicas like every limit.
-    pub actions_per_flow_per_minute: u32,
+    pub actions_per_flow_per_minute: NonZeroU32,
     /// The same calls per minute from one client address, all its sign-ins together.
-    pub actions_per_ip_per_minute: u32,
+    pub actions_per_ip_per_minute: NonZeroU32,
     /// Take the client address from the last `X-Forwarded-For` entry (the one the nearest proxy added)
     /// instead of the socket. Only behind a proxy that sets it: otherwise clients choose their own address.
     pub trust_forwarded_for: bool,
@@ -114,21 +89,8 @@ pub struct LimitSettings {
     pub max_body_bytes: usize,
 }
 
-impl Default for LimitSettings {
-    fn default() -> Self {
-        LimitSettings {
-            start_per_ip_per_minute: 20,
-            start_per_username_per_minute: 5,
-            actions_per_flow_per_minute: 60,
-            actions_per_ip_per_minute: 600,
-            trust_forwarded_for: false,
-            max_body_bytes: 16 * 1024,
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct EmbedSettings {
     /// Origins of the host applications (`https://app.example.com`): they may show the pages in a frame
     /// (`frame-ancestors`), receive the flow's `postMessage` events, and be given as `success_url` /
@@ -137,10 +99,10 @@ pub struct EmbedSettings {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     /// After SIGTERM, how long requests in flight may take to finish before the process exits anyway.
-    pub shutdown_deadline_secs: u64,
+    pub shutdown_deadline_secs: NonZeroU64,
     /// A page not ready within this long is answered with a page that says to reload (503). Pages take
     /// milliseconds, or up to `flow.wait_secs` when one holds a wait for an in-app approval without
     /// JavaScript; this must be longer.
@@ -149,46 +111,28 @@ pub struct ServerSettings {
     pub instance: String,
 }
 
-impl Default for ServerSettings {
-    fn default() -> Self {
-        ServerSettings {
-            shutdown_deadline_secs: 20,
-            page_deadline_secs: 40,
-            instance: String::new(),
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct ArkoseSettings {
     /// Origin (and optional path) of the Arkose Labs client API; the CAPTCHA script is loaded from
     /// `<base_url>/v2/<public_key>/api.js`. In sandbox mode the emulator's stand-in replaces it.
     pub base_url: String,
 }
 
-impl Default for ArkoseSettings {
-    fn default() -> Self {
-        ArkoseSettings {
-            base_url: "https://client-api.arkoselabs.com".to_owned(),
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct UnipileSettings {
     /// Used only with an API key; `UNIPILE_BASE_URL` overrides it. Scheme and host, optionally followed
     /// by `/` or `/v2`.
     pub base_url: String,
     /// Let live mode call an `http://` base_url (a local emulator); Unipile itself is https only.
     pub allow_http: bool,
-    pub connect_timeout_ms: u64,
-    pub request_timeout_ms: u64,
+    pub connect_timeout_ms: NonZeroU64,
+    pub request_timeout_ms: NonZeroU64,
     /// Most calls one connection to Unipile carries at once (HTTP/2); past it another is opened.
-    pub calls_per_connection: usize,
+    pub calls_per_connection: NonZeroUsize,
     /// A connection to Unipile nobody used for this long is closed; the next call opens a new one.
-    pub idle_timeout_ms: u64,
+    pub idle_timeout_ms: NonZeroU64,
     /// Speak HTTP/2 without TLS to an `http://` base_url (a standalone sandbox). Over https it is
     /// negotiated; the built-in sandbox always gets it.
     pub cleartext_http2: bool,
@@ -200,20 +144,20 @@ pub struct UnipileSettings {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct FlowSettings {
     /// How long a started sign-in stays open.
-    pub checkpoint_lifetime_secs: u64,
+    pub checkpoint_lifetime_secs: NonZeroU64,
     /// Wrong codes allowed on one attempt before it is stopped.
     pub max_code_attempts: u8,
     /// Longest a request waiting for an in-app approval is held before it answers "still waiting".
-    pub wait_secs: u64,
+    pub wait_secs: NonZeroU64,
     /// Time between two "Resend code".
     pub resend_cooldown_secs: u64,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
 pub struct CookieSettings {
     /// The site is served over https: the flow cookie is `Secure` and named `__Host-…`, and answers carry
     /// `Strict-Transport-Security`. Unset, it follows the mode (see [`Settings::secure_cookies`]).
@@ -221,67 +165,22 @@ pub struct CookieSettings {
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
 pub struct SandboxSettings {
     pub in_app_delay_ms: u64,
     pub loading_delay_ms: u64,
 }
 
+/// Every setting's default: the `Leptos.toml` of the source tree, compiled in. A deployment's own file and
+/// `CF_` variables override any key of it; a key it lacks is not a setting.
+pub const DEFAULTS: &str = include_str!("../../Leptos.toml");
+
 impl Default for Settings {
+    /// The compiled-in defaults ([`DEFAULTS`]), before any file or variable.
     fn default() -> Self {
-        Settings {
-            providers: catalogue::PROVIDERS
-                .iter()
-                .map(|p| p.id.to_owned())
-                .collect(),
-            unipile: UnipileSettings::default(),
-            forms: FormSettings::default(),
-            flow: FlowSettings::default(),
-            cookie: CookieSettings::default(),
-            arkose: ArkoseSettings::default(),
-            sandbox: SandboxSettings::default(),
-            limits: LimitSettings::default(),
-            embed: EmbedSettings::default(),
-            server: ServerSettings::default(),
-            notify: NotifySettings::default(),
-            access: AccessSettings::default(),
-        }
-    }
-}
-
-impl Default for UnipileSettings {
-    fn default() -> Self {
-        UnipileSettings {
-            base_url: "https://api.unipile.com".to_owned(),
-            allow_http: false,
-            connect_timeout_ms: 5_000,
-            request_timeout_ms: 30_000,
-            calls_per_connection: 100,
-            idle_timeout_ms: 90_000,
-            cleartext_http2: false,
-            extra_root_certificates: None,
-            provider_ids: BTreeMap::new(),
-        }
-    }
-}
-
-impl Default for FlowSettings {
-    fn default() -> Self {
-        FlowSettings {
-            checkpoint_lifetime_secs: 300,
-            max_code_attempts: 5,
-            wait_secs: 25,
-            resend_cooldown_secs: 30,
-        }
-    }
-}
-
-impl Default for SandboxSettings {
-    fn default() -> Self {
-        SandboxSettings {
-            in_app_delay_ms: 4_000,
-            loading_delay_ms: 2_000,
-        }
+        Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("the compiled-in Leptos.toml holds every setting")
     }
 }
 
@@ -294,11 +193,11 @@ pub enum SettingsError {
 }
 
 impl Settings {
-    /// Reads `path` (optional file), then `CF_*` variables from `env` (`CF_FLOW__MAX_CODE_ATTEMPTS=3`), then
-    /// `UNIPILE_BASE_URL`. Fails with the name of the first bad key.
+    /// Reads the defaults ([`DEFAULTS`]), then `path` (optional file), then `CF_*` variables from `env`
+    /// (`CF_FLOW__MAX_CODE_ATTEMPTS=3`), then `UNIPILE_BASE_URL`. Fails with the name of the first bad key: a
+    /// value of the wrong type or out of its type's range (a count or duration of 0) stops it there.
     pub fn load(path: &Path, env: &[(String, String)]) -> Result<Settings, SettingsError> {
-        let mut figment =
-            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(path));
+        let mut figment = Figment::from(Toml::string(DEFAULTS)).merge(Toml::file(path));
         let cf_vars: Vec<(String, String)> = env
             .iter()
             .filter_map(|(k, v)| {
@@ -310,7 +209,9 @@ impl Settings {
             .collect();
         for (key, value) in cf_vars {
             let dotted = key.replace("__", ".");
-            figment = figment.merge((dotted, parse_env_value(&value)));
+            // Read as figment's own environment provider reads values: numbers, booleans, `[a, b]` lists.
+            let value: figment::value::Value = value.parse().unwrap_or_else(|e| match e {});
+            figment = figment.merge((dotted, value));
         }
         if let Some((_, url)) = env.iter().find(|(k, _)| k == "UNIPILE_BASE_URL") {
             figment = figment.merge(("unipile.base_url", url.clone()));
@@ -366,33 +267,6 @@ impl Settings {
                 reason: "must start with https://".into(),
             });
         }
-        for (key, value) in [
-            (
-                "unipile.connect_timeout_ms",
-                self.unipile.connect_timeout_ms,
-            ),
-            (
-                "unipile.request_timeout_ms",
-                self.unipile.request_timeout_ms,
-            ),
-            ("unipile.idle_timeout_ms", self.unipile.idle_timeout_ms),
-            (
-                "flow.checkpoint_lifetime_secs",
-                self.flow.checkpoint_lifetime_secs,
-            ),
-            ("flow.wait_secs", self.flow.wait_secs),
-            (
-                "unipile.calls_per_connection",
-                self.unipile.calls_per_connection as u64,
-            ),
-        ] {
-            if value == 0 {
-                return Err(SettingsError::Invalid {
-                    key,
-                    reason: "must be greater than 0".into(),
-                });
-            }
-        }
         if !(1..=20).contains(&self.flow.max_code_attempts) {
             return Err(SettingsError::Invalid {
                 key: "flow.max_code_attempts",
@@ -403,31 +277,6 @@ impl Settings {
     }
 
     fn validate_operations(&self) -> Result<(), SettingsError> {
-        for (key, value) in [
-            (
-                "limits.start_per_ip_per_minute",
-                self.limits.start_per_ip_per_minute,
-            ),
-            (
-                "limits.start_per_username_per_minute",
-                self.limits.start_per_username_per_minute,
-            ),
-            (
-                "limits.actions_per_flow_per_minute",
-                self.limits.actions_per_flow_per_minute,
-            ),
-            (
-                "limits.actions_per_ip_per_minute",
-                self.limits.actions_per_ip_per_minute,
-            ),
-        ] {
-            if value == 0 {
-                return Err(SettingsError::Invalid {
-                    key,
-                    reason: "must be greater than 0".into(),
-                });
-            }
-        }
         if !(1024..=1024 * 1024).contains(&self.limits.max_body_bytes) {
             return Err(SettingsError::Invalid {
                 key: "limits.max_body_bytes",
@@ -446,13 +295,7 @@ impl Settings {
                 });
             }
         }
-        if self.server.shutdown_deadline_secs == 0 {
-            return Err(SettingsError::Invalid {
-                key: "server.shutdown_deadline_secs",
-                reason: "must be greater than 0".into(),
-            });
-        }
-        if self.server.page_deadline_secs <= self.flow.wait_secs {
+        if self.server.page_deadline_secs <= self.flow.wait_secs.get() {
             return Err(SettingsError::Invalid {
                 key: "server.page_deadline_secs",
                 reason: format!(
@@ -483,25 +326,7 @@ impl Settings {
                 reason,
             })?;
         }
-        for (key, value) in [
-            ("notify.timeout_ms", notify.timeout_ms),
-            ("notify.retry_initial_ms", notify.retry_initial_ms),
-            ("notify.give_up_after_secs", notify.give_up_after_secs),
-        ] {
-            if value == 0 {
-                return Err(SettingsError::Invalid {
-                    key,
-                    reason: "must be greater than 0".into(),
-                });
-            }
-        }
-        if self.access.max_link_lifetime_secs == 0 {
-            return Err(SettingsError::Invalid {
-                key: "access.max_link_lifetime_secs",
-                reason: "must be greater than 0".into(),
-            });
-        }
-        if notify.retry_max_ms < notify.retry_initial_ms {
+        if notify.retry_max_ms < notify.retry_initial_ms.get() {
             return Err(SettingsError::Invalid {
                 key: "notify.retry_max_ms",
                 reason: format!(
@@ -555,7 +380,7 @@ impl Settings {
     }
 
     pub fn wait_bound(&self) -> Duration {
-        Duration::from_secs(self.flow.wait_secs)
+        Duration::from_secs(self.flow.wait_secs.get())
     }
 
     pub fn resend_cooldown(&self) -> Duration {
@@ -563,7 +388,7 @@ impl Settings {
     }
 
     pub fn checkpoint_lifetime(&self) -> Duration {
-        Duration::from_secs(self.flow.checkpoint_lifetime_secs)
+        Duration::from_secs(self.flow.checkpoint_lifetime_secs.get())
     }
 }
 
@@ -600,30 +425,6 @@ pub fn notify_url(url: &str) -> Result<reqwest::Url, String> {
         return Err("must not have a #fragment".into());
     }
     Ok(parsed)
-}
-
-/// Environment values are strings; numbers, booleans and `[a, b]` lists are read as such.
-fn parse_env_value(value: &str) -> figment::value::Value {
-    use figment::value::Value;
-    let trimmed = value.trim();
-    if let Ok(n) = trimmed.parse::<u64>() {
-        return Value::from(n);
-    }
-    match trimmed {
-        "true" => return Value::from(true),
-        "false" => return Value::from(false),
-        _ => {}
-    }
-    if let Some(inner) = trimmed.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
-        let items: Vec<Value> = inner
-            .split(',')
-            .map(|s| s.trim().trim_matches('"'))
-            .filter(|s| !s.is_empty())
-            .map(Value::from)
-            .collect();
-        return Value::from(items);
-    }
-    Value::from(trimmed.to_owned())
 }
 
 /// Secrets, read from the environment (after `.env`) and nowhere else.
@@ -689,7 +490,74 @@ mod tests {
         .expect("load");
         assert_eq!(settings.providers, vec!["imap", "linkedin"]);
         assert_eq!(settings.flow.max_code_attempts, 4);
-        assert_eq!(settings.flow.checkpoint_lifetime_secs, 300);
+        assert_eq!(settings.flow.checkpoint_lifetime_secs.get(), 300);
+    }
+
+    #[test]
+    fn every_default_is_in_leptos_toml_and_nowhere_else() {
+        // The shipped file and the compiled-in defaults are one and the same.
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
+        assert_eq!(
+            Settings::load(&shipped, &[]).expect("Leptos.toml parses"),
+            Settings::default()
+        );
+        // A deployment's file that names one key leaves every other at the compiled-in default.
+        let mut file = tempfile_in_target("one-key.toml");
+        writeln!(file.1, "[flow]\nwait_secs = 7").expect("write");
+        let settings = Settings::load(&file.0, &[]).expect("load");
+        assert_eq!(settings.flow.wait_secs.get(), 7);
+        let mut expected = Settings::default();
+        expected.flow.wait_secs = NonZeroU64::new(7).expect("not 0");
+        assert_eq!(settings, expected);
+        // No second source: a key missing from the defaults makes them unreadable, naming it.
+        let without = DEFAULTS.replace("resend_cooldown_secs = 30", "");
+        assert_ne!(
+            without, DEFAULTS,
+            "the shipped file names flow.resend_cooldown_secs"
+        );
+        let err = Figment::from(Toml::string(&without))
+            .extract::<Settings>()
+            .expect_err("a setting without a default");
+        assert!(err.to_string().contains("resend_cooldown_secs"), "{err}");
+    }
+
+    #[test]
+    fn a_count_or_duration_of_zero_is_refused_by_its_type_naming_the_key() {
+        for (key, named) in [
+            ("CF_FLOW__WAIT_SECS", "flow.wait_secs"),
+            (
+                "CF_FLOW__CHECKPOINT_LIFETIME_SECS",
+                "flow.checkpoint_lifetime_secs",
+            ),
+            (
+                "CF_UNIPILE__CONNECT_TIMEOUT_MS",
+                "unipile.connect_timeout_ms",
+            ),
+            (
+                "CF_UNIPILE__REQUEST_TIMEOUT_MS",
+                "unipile.request_timeout_ms",
+            ),
+            (
+                "CF_UNIPILE__CALLS_PER_CONNECTION",
+                "unipile.calls_per_connection",
+            ),
+            (
+                "CF_LIMITS__ACTIONS_PER_FLOW_PER_MINUTE",
+                "limits.actions_per_flow_per_minute",
+            ),
+            (
+                "CF_LIMITS__START_PER_USERNAME_PER_MINUTE",
+                "limits.start_per_username_per_minute",
+            ),
+        ] {
+            let err =
+                Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, "0")])).expect_err(key);
+            let text = err.to_string();
+            assert!(
+                text.contains(named) && text.contains("nonzero"),
+                "{key}=0: {text}"
+            );
+        }
     }
 
     #[test]
@@ -850,7 +718,7 @@ mod tests {
         let by_mode = Settings::load(&shipped, &[]).expect("Leptos.toml parses");
         assert!(by_mode.signed_links(true), "live mode");
         assert!(!by_mode.signed_links(false), "sandbox mode");
-        assert_eq!(by_mode.access.max_link_lifetime_secs, 3_600);
+        assert_eq!(by_mode.access.max_link_lifetime_secs.get(), 3_600);
         let off =
             Settings::load(&shipped, &env(&[("CF_ACCESS__SIGNED_LINKS", "false")])).expect("load");
         assert!(!off.signed_links(true));

@@ -167,10 +167,10 @@ pub async fn build(
     };
     let client = unipile::Client::new(unipile::ClientConfig {
         extra_root_certificates,
-        connect_timeout: Duration::from_millis(settings.unipile.connect_timeout_ms),
-        request_timeout: Duration::from_millis(settings.unipile.request_timeout_ms),
-        calls_per_connection: settings.unipile.calls_per_connection,
-        idle_timeout: Duration::from_millis(settings.unipile.idle_timeout_ms),
+        connect_timeout: Duration::from_millis(settings.unipile.connect_timeout_ms.get()),
+        request_timeout: Duration::from_millis(settings.unipile.request_timeout_ms.get()),
+        calls_per_connection: settings.unipile.calls_per_connection.get(),
+        idle_timeout: Duration::from_millis(settings.unipile.idle_timeout_ms.get()),
         cleartext_http2: settings.unipile.cleartext_http2 || matches!(mode, Mode::Sandbox { .. }),
         user_agent: concat!("credentials-flow/", env!("CARGO_PKG_VERSION")).to_owned(),
         ..unipile::ClientConfig::new(base_url, api_key)
@@ -199,7 +199,7 @@ pub async fn build(
         Some(url) => Box::new(
             RedisOutbox::new(
                 url.expose_secret(),
-                Duration::from_secs(settings.notify.give_up_after_secs + 86_400),
+                Duration::from_secs(settings.notify.give_up_after_secs.get() + 86_400),
             )
             .map_err(StartupError::Store)?,
         ),
@@ -227,12 +227,15 @@ pub async fn build(
             return Err(StartupError::WeakLinkSecret)
         }
         (true, None) => return Err(StartupError::MissingLinkSecret),
-        (true, Some(key)) => Some(StartLinks::new(key, settings.access.max_link_lifetime_secs)),
+        (true, Some(key)) => Some(StartLinks::new(
+            key,
+            settings.access.max_link_lifetime_secs.get(),
+        )),
         (false, _) => None,
     };
     if links.is_some() {
         tracing::info!(
-            max_lifetime_secs = settings.access.max_link_lifetime_secs,
+            max_lifetime_secs = settings.access.max_link_lifetime_secs.get(),
             "sign-ins start only from links signed with LINK_SECRET"
         );
     } else if live {
