@@ -298,6 +298,17 @@ impl FromServerFnError for AppError {
             other => AppError::Transport(other.to_string()),
         }
     }
+
+    /// The error's answer: its JSON. server_fn sends every error with 500; on the server, inside a server
+    /// function's call, the error's own status ([`AppError::status`], with `Retry-After` for a rate limit)
+    /// is set here through the call's `ResponseOptions`, so only failures on our side are 5xx.
+    fn ser(&self) -> leptos::server_fn::Bytes {
+        #[cfg(feature = "ssr")]
+        crate::server::errors::give_status(self);
+        serde_json::to_vec(self)
+            .unwrap_or_else(|_| br#"{"Transport":"the error could not be written"}"#.to_vec())
+            .into()
+    }
 }
 
 #[cfg(test)]

@@ -1035,6 +1035,60 @@ async fn bad_input_gets_a_clear_4xx_and_never_a_5xx() {
     assert_eq!(plain.headers()["location"], "/");
 }
 
+/// The server functions answered through leptos_axum give a failure its own status (server_fn sends every
+/// error as 500): a call that cannot be read, or names a provider not offered, is 400 with the error's JSON;
+/// the same, posted by a browser without JavaScript, is sent back to the page it came from.
+#[tokio::test]
+async fn the_other_server_functions_answer_a_failure_with_its_own_status() {
+    let app = spawn_app(Settings::default()).await;
+    let form = "application/x-www-form-urlencoded";
+    for (endpoint, body, why) in [
+        (
+            "/api/solve_checkpoint",
+            "provider=linkedin",
+            "missing flow and code",
+        ),
+        ("/api/solve_checkpoint", "%%%%", "not a form"),
+        (
+            "/api/solve_checkpoint",
+            "provider=myspace&flow=abc&code=123456",
+            "unknown provider",
+        ),
+        (
+            "/api/resend_code",
+            "provider=myspace&flow=abc",
+            "unknown provider",
+        ),
+        (
+            "/api/load_flow_step",
+            "provider=linkedin&wait=maybe",
+            "not a boolean",
+        ),
+    ] {
+        let seen = app.post_raw(endpoint, form, body.as_bytes().to_vec()).await;
+        assert_eq!(seen.status, 400, "{endpoint} {why}: {}", seen.body);
+        let err: AppError = serde_json::from_str(&seen.body)
+            .unwrap_or_else(|e| panic!("{endpoint} {why}: {e}: {}", seen.body));
+        assert!(matches!(err, AppError::BadRequest(_)), "{why}: {err:?}");
+    }
+    let plain = browser()
+        .post(format!("{}/api/solve_checkpoint", app.base))
+        .header("content-type", form)
+        .header("accept", "text/html")
+        .header("referer", format!("{}/connect/linkedin", app.base))
+        .header("origin", app.base.as_str())
+        .body("provider=myspace&flow=abc&code=123456")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(plain.status().as_u16(), 302);
+    let location = plain.headers()["location"].to_str().expect("ascii");
+    assert!(
+        location.starts_with(&format!("{}/connect/linkedin?", app.base)),
+        "{location}"
+    );
+}
+
 /// The wait endpoint has a handler of its own (it answers thousands of waiting browsers at once); it must
 /// refuse and redirect exactly as the server functions do.
 #[tokio::test]

@@ -3,11 +3,11 @@
 //! leptos_axum each call also builds a reactive owner with its contexts and clones the request's parts,
 //! and a wait keeps all of it for its whole duration. Here the same function runs with a [`RequestCx`]
 //! built from the request itself, and the answer has the server function's wire format: url-encoded
-//! arguments in, the result as JSON out, an [`AppError`] as the server-function error answer (which the
-//! front door gives its status), a redirect for a form posted without JavaScript.
+//! arguments in, the result as JSON out, an [`AppError`] as the server-function error answer (with its
+//! status), a redirect for a form posted without JavaScript.
 
 use super::{
-    errors::local_reference,
+    errors::{answer_with_status, local_reference},
     request::{is_plain_post, RequestCx},
     state::AppState,
 };
@@ -95,12 +95,14 @@ fn finish<S: ServerFn, T: Serialize>(
             json,
         )
             .into_response(),
-        Err(err) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            [(SERVER_FN_ERROR_HEADER, HeaderValue::from_static(S::PATH))],
-            err.ser(),
-        )
-            .into_response(),
+        Err(err) => {
+            answer_with_status(&err, options);
+            (
+                [(SERVER_FN_ERROR_HEADER, HeaderValue::from_static(S::PATH))],
+                err.ser(),
+            )
+                .into_response()
+        }
     };
     // What the function set: cookies, a redirect, a Retry-After.
     let set = std::mem::take(&mut *options.0.write().unwrap_or_else(|e| e.into_inner()));

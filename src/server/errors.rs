@@ -3,7 +3,10 @@
 //! for failures on our side, a support reference.
 
 use super::metrics::Metrics;
-use crate::error::{ErrorCode, Notice};
+use crate::error::{AppError, ErrorCode, Notice};
+use axum::http::{header, HeaderValue, StatusCode};
+use leptos_axum::ResponseOptions;
+use std::sync::PoisonError;
 use unipile::{ErrorType, UnipileError};
 
 /// The user-facing code for an error type of Unipile's contract.
@@ -92,6 +95,32 @@ pub fn notice_for(
 }
 
 /// A reference for failures that have no Unipile `req_id` (timeouts, unreachable upstream).
+/// Gives an answer that carries `err` its status, unless the call already chose one (a form posted without
+/// JavaScript is sent back to its page), and `Retry-After` for a rate limit.
+pub fn answer_with_status(err: &AppError, options: &ResponseOptions) {
+    let mut parts = options.0.write().unwrap_or_else(PoisonError::into_inner);
+    parts.status.get_or_insert(
+        StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    if let AppError::RateLimited { retry_after_secs } = err {
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+    }
+}
+
+/// In a server function's call through leptos_axum, gives its answer the status of `err` (see
+/// [`answer_with_status`]). A form posted without JavaScript is left as it is: leptos_axum sends the
+/// browser back to the page it came from.
+pub fn give_status(err: &AppError) {
+    use leptos::prelude::use_context;
+    let plain_post = use_context::<axum::http::request::Parts>()
+        .is_some_and(|parts| super::request::is_plain_post(&parts.headers));
+    if let (false, Some(options)) = (plain_post, use_context::<ResponseOptions>()) {
+        answer_with_status(err, &options);
+    }
+}
+
 pub fn local_reference() -> String {
     use rand::Rng;
     let n: u64 = rand::rng().random();

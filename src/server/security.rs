@@ -22,8 +22,6 @@ use tracing::Instrument;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const SERVED_BY: HeaderName = HeaderName::from_static("x-served-by");
-/// Set by server_fn on the answer of a failed server function.
-const SERVER_FN_ERROR: HeaderName = HeaderName::from_static("serverfnerror");
 
 /// The id of the request being served, also in its log span and in the `x-request-id` answer header.
 #[derive(Clone, Debug)]
@@ -52,7 +50,7 @@ pub fn front_door(
     async move {
         let mut response = match admitting.await {
             Ok((request, choice)) => {
-                let response = if is_api {
+                let mut response = if is_api {
                     next.run(request).await
                 } else {
                     let deadline = app.settings.page_deadline();
@@ -63,11 +61,6 @@ pub fn front_door(
                         next.run(request),
                     ))
                     .await
-                };
-                let mut response = if is_failed_server_fn(&response) {
-                    Box::pin(server_fn_status(response)).await
-                } else {
-                    response
                 };
                 locale::remember(&app, choice, &mut response);
                 response
@@ -273,31 +266,6 @@ async fn limit_body(
 fn refused(status: StatusCode, reason: &str) -> Response<Body> {
     let body = serde_json::to_string(&AppError::BadRequest(reason.to_owned())).unwrap_or_default();
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-}
-
-/// server_fn answers every failure with 500 and this header; [`server_fn_status`] mends the status.
-fn is_failed_server_fn(response: &Response<Body>) -> bool {
-    response.status() == StatusCode::INTERNAL_SERVER_ERROR
-        && response.headers().contains_key(&SERVER_FN_ERROR)
-}
-
-/// Gives a failed server function's answer the status of its [`AppError`] (400 for bad input, 429 with
-/// `Retry-After` for rate limits), so only failures on our side are 5xx.
-async fn server_fn_status(response: Response<Body>) -> Response<Body> {
-    let (mut parts, body) = response.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-    };
-    if let Ok(err) = serde_json::from_slice::<AppError>(&bytes) {
-        parts.status =
-            StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        if let AppError::RateLimited { retry_after_secs } = err {
-            parts
-                .headers
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
-    }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Headers every answer gets: no MIME sniffing, no referrer, nothing cached for pages and server
