@@ -27,6 +27,15 @@ impl FlowStep {
         }
         self
     }
+
+    /// The notice shown with the step, if any.
+    pub fn notice(&self) -> Option<&Notice> {
+        match self {
+            FlowStep::Form(form) => form.notice.as_ref(),
+            FlowStep::Checkpoint(view) => view.notice.as_ref(),
+            FlowStep::Connected(_) => None,
+        }
+    }
 }
 
 /// The provider form as it is drawn: what the user typed last time (never a secret), a notice, and the

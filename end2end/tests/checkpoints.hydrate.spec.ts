@@ -10,7 +10,40 @@ import {
   ui,
   GOOD_CODE,
   GOOD_PASSWORD,
+  WRONG_CODE,
+  type Page,
 } from "./fixtures/flow";
+
+/** The server functions the page calls from now on, in order, by name. */
+function apiCalls(page: Page): string[] {
+  const calls: string[] = [];
+  page.on("request", (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith("/api/")) calls.push(path.slice("/api/".length));
+  });
+  return calls;
+}
+
+test("each action is one request: its answer draws the next step, a refused code included", async ({ page }) => {
+  const calls = apiCalls(page);
+  await signIn(page, "linkedin", "user_2fa_sms");
+  await expect(ui.h1(page, "Enter your verification code")).toBeFocused();
+  await enterCode(page, WRONG_CODE);
+  await expect(ui.alert(page, "not correct")).toBeVisible();
+  await enterCode(page, GOOD_CODE);
+  await expectConnected(page, "linkedin", "user_2fa_sms");
+  expect(calls).toEqual(["start_auth_intent", "solve_checkpoint", "solve_checkpoint"]);
+});
+
+test("an approval in the app: only the waits, no step read again between them", async ({ page }) => {
+  const calls = apiCalls(page);
+  await signIn(page, "linkedin", "user_in_app");
+  await expect(ui.h1(page, "Approve the sign-in in the app")).toBeVisible();
+  await expectConnected(page, "linkedin", "user_in_app");
+  expect(calls[0]).toBe("start_auth_intent");
+  expect(calls.slice(1).length).toBeGreaterThan(0);
+  expect(calls.slice(1).every((call) => call === "wait_checkpoint"), calls.join(", ")).toBe(true);
+});
 
 test("code or app approval: approving in the app completes it without typing", async ({ page }) => {
   await signIn(page, "linkedin", "user_otp_or_in_app");

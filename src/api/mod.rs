@@ -112,12 +112,10 @@ async fn limit_action(
 #[cfg(feature = "ssr")]
 fn unavailable_status(cx: &RequestCx, step: &FlowStep) {
     use crate::error::ErrorCode;
-    let notice = match step {
-        FlowStep::Form(form) => form.notice.as_ref(),
-        FlowStep::Checkpoint(view) => view.notice.as_ref(),
-        FlowStep::Connected(_) => None,
-    };
-    if notice.is_some_and(|n| n.code == ErrorCode::StoreUnavailable) {
+    if step
+        .notice()
+        .is_some_and(|n| n.code == ErrorCode::StoreUnavailable)
+    {
         cx.set_status(axum::http::StatusCode::SERVICE_UNAVAILABLE);
     }
 }

@@ -20,8 +20,8 @@ use leptos::prelude::*;
 use leptos_i18n::td_string;
 use leptos_router::hooks::use_query_map;
 
-/// The actions of one flow; every screen posts through these, and the container re-reads the step after
-/// each one completes.
+/// The actions of one flow; every screen posts through these. Each answers with the next step, which the
+/// container draws as it is: one request per action.
 #[derive(Clone, Copy)]
 pub struct FlowActions {
     pub start: ServerAction<StartAuthIntent>,
@@ -49,6 +49,53 @@ impl FlowActions {
             contract: ServerAction::new(),
             products: ServerAction::new(),
             restart: ServerAction::new(),
+        }
+    }
+
+    /// The step the action completed since `seen` answered with, when exactly one did and it answered one;
+    /// `seen` becomes the versions of now. `None` means the step is read from the server instead: a
+    /// failure (a dropped connection, say), two actions completed at once, or an answer that says this
+    /// browser's cookie already holds a newer step (a second submission that lost the race).
+    fn answered(&self, seen: &mut [usize; 10]) -> Option<FlowStep> {
+        fn latest<A>(action: &ServerAction<A>) -> (usize, Option<Result<FlowStep, AppError>>)
+        where
+            A: leptos::server_fn::ServerFn<Output = FlowStep, Error = AppError>
+                + Clone
+                + Send
+                + Sync
+                + 'static,
+        {
+            (
+                action.version().get_untracked(),
+                action.value().get_untracked(),
+            )
+        }
+        let now = [
+            latest(&self.start),
+            latest(&self.solve),
+            latest(&self.phone),
+            latest(&self.wait),
+            latest(&self.resend),
+            latest(&self.switch),
+            latest(&self.challenge),
+            latest(&self.contract),
+            latest(&self.products),
+            latest(&self.restart),
+        ];
+        let mut completed = Vec::new();
+        for (last, (version, value)) in seen.iter_mut().zip(now) {
+            if *last != version {
+                *last = version;
+                completed.push(value);
+            }
+        }
+        match <[_; 1]>::try_from(completed) {
+            Ok([Some(Ok(step))])
+                if step.notice().map(|n| n.code) != Some(crate::error::ErrorCode::OutOfDate) =>
+            {
+                Some(step)
+            }
+            _ => None,
         }
     }
 
@@ -190,8 +237,7 @@ fn exit_links(
     signed: bool,
 ) -> Option<AnyView> {
     let notice = match step {
-        Ok(FlowStep::Form(form)) => form.notice.clone(),
-        Ok(FlowStep::Checkpoint(view)) => view.notice.clone(),
+        Ok(step @ (FlowStep::Form(_) | FlowStep::Checkpoint(_))) => step.notice().cloned(),
         _ => return None,
     };
     // With signed links a form's way back is its link's (the server puts it in the form), never the page
@@ -238,9 +284,22 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
     let query = use_query_map();
     let wait_first = query.with_untracked(|q| q.get("wait").is_some());
     let site = expect_context::<Resource<Result<SiteInfo, AppError>>>();
+    // The page's step, then the step each action answers with. Only when an action failed (or on the
+    // first load) is the step read from the server.
+    let seen = StoredValue::new([0usize; 10]);
     let step = Resource::new(
         move || actions.versions(),
-        move |versions| load_with_retry(provider, wait_first && versions == 0),
+        move |versions| {
+            let answered = seen
+                .try_update_value(|seen| actions.answered(seen))
+                .flatten();
+            async move {
+                match answered {
+                    Some(step) => Ok(step),
+                    None => load_with_retry(provider, wait_first && versions == 0).await,
+                }
+            }
+        },
     );
     // Events for a host page (frame or popup): `ready` once, `step` at each new step, `success` at the end;
     // then redirect mode's `success_url`, when the page was given one.
