@@ -21,6 +21,11 @@ import urllib.error
 import urllib.request
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# Issue 23's budget: what users feel, read beside the Express peer of the same run (throughput ≥ 5× it and
+# p99 added < 5 ms are checked where those rows are made).
+CPU_BUDGET_US = 100
+WAITS_RSS_BUDGET_MIB = 256
+IDLE_RSS_BUDGET_MIB = 20
 
 
 def start(log, url, cmd):
@@ -183,9 +188,9 @@ def report(d, out):
     if all(v is not None for v in cpu.values()):
         figures["cpu_us_per_call"] = cpu
         rows.append(("server CPU per call, in-process store", f"app {cpu['app']:.0f} µs, Express {cpu['express']:.0f} µs",
-                     "app < 60 µs", "yes" if cpu["app"] < 60 else "no"))
+                     "app < 100 µs", "yes" if cpu["app"] < CPU_BUDGET_US else "no"))
     else:
-        rows.append(("server CPU per call, in-process store", nm, "app < 60 µs", "-"))
+        rows.append(("server CPU per call, in-process store", nm, "app < 100 µs", "-"))
     # The sign-in with the Redis store, beside Express and direct from the same run.
     if tp_redis and tp["express"] and tp["direct"]:
         a, e, dr = rps(tp_redis), rps(tp["express"]), rps(tp["direct"])
@@ -211,11 +216,11 @@ def report(d, out):
         figures["cpu_us_per_call_redis"] = {"app": c_app, "redis": c_redis, "express": c_express}
         rows.append(("server CPU per call, Redis store",
                      f"app {c_app:.0f} µs + Redis {c_redis:.0f} µs, Express {c_express:.0f} µs",
-                     "app < 60 µs", "yes" if c_app < 60 else "no"))
+                     "app < 100 µs", "yes" if c_app < CPU_BUDGET_US else "no"))
     else:
         rows.append(("start-auth-intent throughput, Redis store", nm, "app ≥ 5× Express", "-"))
         rows.append(("added latency, Redis store", nm, "p99 added < 5 ms", "-"))
-        rows.append(("server CPU per call, Redis store", nm, "app < 60 µs", "-"))
+        rows.append(("server CPU per call, Redis store", nm, "app < 100 µs", "-"))
 
     def waits_text(w):
         return (f"{w['connected']:,} connected, {w['errors']} errors, at most {w['max_concurrent_waits']:,} waits "
@@ -229,18 +234,21 @@ def report(d, out):
         peak = waits["app_peak_rss_kib"] / 1024
         figures["waits"] = waits
         rows.append((f"users waiting for in-app approval, in-process store ({waits['browsers']:,} browsers)",
-                     waits_text(waits), "all succeed; peak RSS < 150 MiB; no errors",
-                     "yes" if all_succeed(waits) and peak < 150 else "no"))
+                     waits_text(waits), "all succeed; peak RSS < 256 MiB; no errors",
+                     "yes" if all_succeed(waits) and peak < WAITS_RSS_BUDGET_MIB else "no"))
     else:
         rows.append(("users waiting for in-app approval, in-process store", nm,
-                     "all 10,000 succeed; peak RSS < 150 MiB", "-"))
+                     "all 10,000 succeed; peak RSS < 256 MiB", "-"))
     if waits_redis:
         figures["waits_redis"] = waits_redis
         rows.append((f"users waiting for in-app approval, Redis store ({waits_redis['browsers']:,} browsers)",
                      f"{waits_text(waits_redis)}, Redis peak RSS {waits_redis['redis_peak_rss_kib'] / 1024:.1f} MiB",
-                     "all succeed; no errors", "yes" if all_succeed(waits_redis) else "no"))
+                     "all succeed; app peak RSS < 256 MiB; no errors",
+                     "yes" if all_succeed(waits_redis)
+                     and waits_redis["app_peak_rss_kib"] / 1024 < WAITS_RSS_BUDGET_MIB else "no"))
     else:
-        rows.append(("users waiting for in-app approval, Redis store", nm, "all 10,000 succeed; no errors", "-"))
+        rows.append(("users waiting for in-app approval, Redis store", nm,
+                     "all 10,000 succeed; app peak RSS < 256 MiB", "-"))
     redis_runs = [(key, label, r) for key, label, r in
                   (("sign_ins", "sign-ins", tp_redis),
                    ("waits", f"{(waits_redis or {}).get('browsers', 0):,} waits", waits_redis))
@@ -293,9 +301,9 @@ def report(d, out):
         mib = idle["rss_kib"] / 1024
         rows.append(("idle memory and start-up",
                      f"RSS {mib:.1f} MiB 3 s after start; first answer {idle['startup_ms']:.0f} ms after spawn",
-                     "RSS < 15 MiB; start < 100 ms", "yes" if mib < 15 and idle["startup_ms"] < 100 else "no"))
+                     "RSS < 20 MiB; start < 100 ms", "yes" if mib < IDLE_RSS_BUDGET_MIB and idle["startup_ms"] < 100 else "no"))
     else:
-        rows.append(("idle memory and start-up", nm, "RSS < 15 MiB; start < 100 ms", "-"))
+        rows.append(("idle memory and start-up", nm, "RSS < 20 MiB; start < 100 ms", "-"))
 
     results = {"date": meta.get("date"), "machine": meta.get("machine"), "settings": meta, "figures": figures,
                "raw": {"throughput": dict(tp, app_redis=tp_redis), "waits": waits, "waits_redis": waits_redis,
