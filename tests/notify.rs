@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
-use common::{browser, spawn_with, TestApp};
+use common::{browser, logs::Logs, spawn_with, TestApp};
 use credentials_flow::server::settings::{Secrets, Settings};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -21,7 +21,6 @@ use std::{
     sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
-use tracing_subscriber::fmt::MakeWriter;
 
 const NOTIFY_SECRET: &str = "notify-secret-for-tests-0123456789abcdef";
 const METRICS_TOKEN: &str = "metrics-token-for-tests-0123456789";
@@ -268,65 +267,6 @@ fn metric(text: &str, name: &str) -> f64 {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// Logs of this thread (the app runs on the test's thread)
-
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-thread_local! {
-    static CAPTURE: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
-}
-
-#[derive(Clone, Copy)]
-struct Routed;
-
-impl std::io::Write for Routed {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        CAPTURE.with(|c| {
-            if let Some(logs) = c.borrow().as_ref() {
-                logs.0.lock().expect("logs").extend_from_slice(buf);
-            }
-        });
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Routed {
-    type Writer = Routed;
-
-    fn make_writer(&'a self) -> Routed {
-        Routed
-    }
-}
-
-impl Logs {
-    fn capture() -> Logs {
-        static INIT: std::sync::Once = std::sync::Once::new();
-        INIT.call_once(|| {
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(Routed)
-                .with_max_level(tracing::Level::DEBUG)
-                .with_ansi(false)
-                .without_time()
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("the only global subscriber");
-        });
-        let logs = Logs::default();
-        CAPTURE.with(|c| *c.borrow_mut() = Some(logs.clone()));
-        logs
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------
 // Tests
 
 #[tokio::test]
@@ -492,7 +432,7 @@ async fn a_failing_receiver_gets_attempts_with_growing_gaps_under_one_event_id()
 
 #[tokio::test]
 async fn a_receiver_that_never_answers_is_given_up_after_the_configured_time_and_counted() {
-    let logs = Logs::capture();
+    let (logs, _capturing) = Logs::capture();
     let receiver = Receiver::start(&[], Answer::Hang).await;
     let mut settings = settings(&receiver);
     settings.notify.timeout_ms = 200u64.try_into().expect("not 0");
@@ -569,7 +509,7 @@ async fn a_receiver_that_never_answers_is_given_up_after_the_configured_time_and
 
 #[tokio::test]
 async fn nothing_secret_in_a_notification_or_a_log_line() {
-    let logs = Logs::capture();
+    let (logs, _capturing) = Logs::capture();
     let receiver = Receiver::start(&[Answer::Status(503)], Answer::Status(204)).await;
     let mut settings = settings(&receiver);
     settings.sandbox.in_app_delay_ms = 200;
@@ -779,7 +719,7 @@ async fn page_text(app: &TestApp, client: &reqwest::Client, path: &str) -> Strin
 
 #[tokio::test]
 async fn at_shutdown_pending_notifications_get_the_deadline_and_what_is_left_is_logged() {
-    let logs = Logs::capture();
+    let (logs, _capturing) = Logs::capture();
     let receiver = Receiver::start(&[Answer::Status(500)], Answer::Status(500)).await;
     let app = spawn_with(settings(&receiver), secrets()).await;
     linked_id(&sign_in(&app, &browser(), "user_good", &[]).await);

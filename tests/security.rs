@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{browser, options, spawn_app, spawn_with, TestApp};
+use common::{browser, logs::Logs, options, spawn_app, spawn_with, TestApp};
 use credentials_flow::{
     error::AppError,
     server::{
@@ -17,10 +17,8 @@ use serde_json::Value;
 use std::{
     io::{Read as _, Write as _},
     net::SocketAddr,
-    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
-use tracing_subscriber::fmt::MakeWriter;
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 const SESSION_SECRET: &str = "0123456789abcdef-session-secret-for-tests-0123456789abcdef";
@@ -180,48 +178,6 @@ impl TestApp {
     }
 }
 
-/// Log output of the current thread. One global subscriber (so no callsite is ever cached as disabled)
-/// writes each line into the buffer of the thread it happens on; tokio tests run the app on their thread.
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-thread_local! {
-    static CAPTURE: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
-}
-
-/// Stops capturing on this thread when dropped.
-struct Capturing;
-
-impl Drop for Capturing {
-    fn drop(&mut self) {
-        CAPTURE.with(|c| c.borrow_mut().take());
-    }
-}
-
-impl Logs {
-    fn capture() -> (Logs, Capturing) {
-        static INIT: std::sync::Once = std::sync::Once::new();
-        INIT.call_once(|| {
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(Routed)
-                .with_max_level(tracing::Level::DEBUG)
-                .with_ansi(false)
-                // A timestamp's microseconds are six random digits, as are the codes the tests type.
-                .without_time()
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("the only global subscriber");
-        });
-        let logs = Logs::default();
-        CAPTURE.with(|c| *c.borrow_mut() = Some(logs.clone()));
-        (logs, Capturing)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
-    }
-}
-
 /// Whether `text` holds `word` other than inside a random hexadecimal id (a request id is 32 hex digits and
 /// may happen to contain `123456`). A typed value run together with other digits, such as a phone number
 /// after its country code, still counts.
@@ -236,32 +192,6 @@ fn mentions(text: &str, word: &str) -> bool {
         let run = &text[start..end];
         !(run.len() >= 24 && run.chars().all(|c| c.is_ascii_hexdigit()))
     })
-}
-
-#[derive(Clone, Copy)]
-struct Routed;
-
-impl std::io::Write for Routed {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        CAPTURE.with(|c| {
-            if let Some(logs) = c.borrow().as_ref() {
-                logs.0.lock().expect("logs").extend_from_slice(buf);
-            }
-        });
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Routed {
-    type Writer = Routed;
-
-    fn make_writer(&'a self) -> Routed {
-        Routed
-    }
 }
 
 fn random_hex(n: usize) -> String {

@@ -7,14 +7,10 @@
 
 mod common;
 
-use common::{browser, spawn_with, TestApp};
+use common::{browser, logs::Logs, spawn_with, TestApp};
 use credentials_flow::server::settings::{Secrets, Settings};
 use serde_json::Value;
-use std::{
-    sync::{Arc, Mutex},
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
-use tracing_subscriber::fmt::MakeWriter;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The README's function, as it is written there (`the_readme_shows_the_functions_tested_here` checks that
 /// the text is the same).
@@ -185,65 +181,6 @@ fn refusals(text: &str, reason: &str) -> u64 {
     text.lines()
         .find_map(|l| l.strip_prefix(&line)?.parse().ok())
         .unwrap_or_else(|| panic!("{reason} not counted in\n{text}"))
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Logs of this thread (the app runs on the test's thread)
-
-#[derive(Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-thread_local! {
-    static CAPTURE: std::cell::RefCell<Option<Logs>> = const { std::cell::RefCell::new(None) };
-}
-
-#[derive(Clone, Copy)]
-struct Routed;
-
-impl std::io::Write for Routed {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        CAPTURE.with(|c| {
-            if let Some(logs) = c.borrow().as_ref() {
-                logs.0.lock().expect("logs").extend_from_slice(buf);
-            }
-        });
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Routed {
-    type Writer = Routed;
-
-    fn make_writer(&'a self) -> Routed {
-        Routed
-    }
-}
-
-impl Logs {
-    fn capture() -> Logs {
-        static INIT: std::sync::Once = std::sync::Once::new();
-        INIT.call_once(|| {
-            let subscriber = tracing_subscriber::fmt()
-                .with_writer(Routed)
-                .with_max_level(tracing::Level::DEBUG)
-                .with_ansi(false)
-                .without_time()
-                .finish();
-            tracing::subscriber::set_global_default(subscriber)
-                .expect("the only global subscriber");
-        });
-        let logs = Logs::default();
-        CAPTURE.with(|c| *c.borrow_mut() = Some(logs.clone()));
-        logs
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("logs")).into_owned()
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -786,7 +723,7 @@ async fn a_reconnect_and_the_return_urls_come_only_from_the_signed_link() {
 
 #[tokio::test]
 async fn refusals_are_logged_without_the_signature() {
-    let logs = Logs::capture();
+    let (logs, _capturing) = Logs::capture();
     let app = spawn().await;
     let url = link(&app, "linkedin", &[("state", "logged-state")]);
     let sig = url.split("&sig=").nth(1).expect("sig").to_owned();
@@ -953,7 +890,7 @@ async fn start_up_needs_a_strong_link_secret_when_links_are_on_and_warns_when_li
     assert_eq!(demo.status().as_u16(), 404);
 
     // Open pages in live mode only when the operator says so, with a warning.
-    let logs = Logs::capture();
+    let (logs, _capturing) = Logs::capture();
     let mut open_settings = live_settings.clone();
     open_settings.access.signed_links = Some(false);
     let built =

@@ -1,6 +1,8 @@
 //! What the HTTP test files share: the app served on port 0, and a browser-like client.
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod logs;
+
 use credentials_flow::server::{
     settings::{Secrets, Settings},
     startup::{build, serve, Built},
