@@ -1019,8 +1019,8 @@ async fn the_other_server_functions_answer_a_failure_with_its_own_status() {
     );
 }
 
-/// The wait endpoint has a handler of its own (it answers thousands of waiting browsers at once); it must
-/// refuse and redirect exactly as the server functions do.
+/// The wait (thousands of browsers hold one open at once) refuses bad input and answers plain posts as every
+/// server function does.
 #[tokio::test]
 async fn the_wait_endpoint_refuses_bad_input_and_answers_plain_posts_like_every_server_function() {
     let app = spawn_app(Settings::default()).await;

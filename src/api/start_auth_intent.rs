@@ -3,7 +3,6 @@ use leptos::prelude::*;
 
 /// Submits a provider form: `provider`, then the form's `method`, `account_id`, `state` and fields by name
 /// (see the catalogue). The server checks them and builds the Unipile body itself.
-/// The router answers it directly (`server::direct`).
 #[server(endpoint = "start_auth_intent")]
 pub async fn start_auth_intent(
     provider: String,

@@ -2,9 +2,8 @@ use crate::{error::AppError, model::FlowStep};
 use leptos::prelude::*;
 
 /// Waits, for a bounded time, for an in-app approval or a loading step to finish. Answers the same step
-/// when nothing happened yet ("still waiting"): the page then asks again.
-///
-/// The router answers it directly (`server::direct`): every browser on a waiting step holds one open.
+/// when nothing happened yet ("still waiting"): the page then asks again. Every browser on a waiting step
+/// holds one open.
 #[server(endpoint = "wait_checkpoint")]
 pub async fn wait_checkpoint(provider: String, flow: String) -> Result<FlowStep, AppError> {
     let cx = crate::server::request::RequestCx::get()?;

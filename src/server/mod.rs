@@ -2,7 +2,6 @@
 //! the HTTP security layer and start-up.
 
 pub mod demo;
-pub mod direct;
 pub mod errors;
 pub mod flow;
 pub mod limits;

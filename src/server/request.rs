@@ -39,16 +39,6 @@ impl RequestCx {
         })
     }
 
-    /// For a handler the router calls directly, outside the server-function machinery: what the handler
-    /// collects in `response` (cookies, a redirect) is its to add to the answer.
-    pub fn new(app: AppState, parts: Parts, response: ResponseOptions) -> RequestCx {
-        RequestCx {
-            app,
-            parts: Box::new(parts),
-            response,
-        }
-    }
-
     /// Before a long wait: drops every header but the cookies (still needed to read the state again and
     /// write the next) and the request's extensions, so that thousands of waiting requests do not each
     /// keep all of them.

@@ -1,7 +1,6 @@
 //! Start-up, in the library so tests build exactly the router `main` serves.
 
 use super::{
-    direct,
     limits::Limits,
     links::StartLinks,
     notify::Notifier,
@@ -13,7 +12,6 @@ use super::{
     store::{FlowRecords, MemoryStore, RedisStore, StoreError},
 };
 use crate::{
-    api,
     app::{shell, App},
     origin::origin_of,
 };
@@ -21,19 +19,16 @@ use axum::{
     extract::State,
     http::{header, HeaderValue, Response, StatusCode},
     middleware::from_fn_with_state,
-    routing::{get, post},
+    routing::get,
     serve::ListenerExt,
     Router,
 };
-use leptos::server_fn::ServerFn;
 use leptos::{
     config::LeptosOptions,
     nonce::use_nonce,
     prelude::{provide_context, use_context},
 };
-use leptos_axum::{
-    generate_route_list_with_exclusions, AxumRouteListing, LeptosRoutes, ResponseOptions,
-};
+use leptos_axum::{generate_route_list, AxumRouteListing, LeptosRoutes, ResponseOptions};
 use secrecy::ExposeSecret;
 use std::{future::Future, sync::OnceLock, time::Duration};
 use tower::Layer;
@@ -273,13 +268,7 @@ pub async fn build(
 /// later one (another instance, a test's app) reuses it.
 fn page_routes() -> Vec<AxumRouteListing> {
     static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
-    ROUTES
-        .get_or_init(|| {
-            // Answered by the router itself, not through leptos_axum (see `direct`).
-            let direct = [api::StartAuthIntent::PATH, api::WaitCheckpoint::PATH];
-            generate_route_list_with_exclusions(App, Some(direct.map(str::to_owned).to_vec()))
-        })
-        .clone()
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 pub fn router(state: AppState) -> Router {
@@ -311,14 +300,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/connect/{provider}/exit", get(super::notify::exit))
-        .route(
-            api::StartAuthIntent::PATH,
-            post(|State(app), request| direct::serve(app, request, api::run_start_auth_intent)),
-        )
-        .route(
-            api::WaitCheckpoint::PATH,
-            post(|State(app), request| direct::serve(app, request, api::run_wait_checkpoint)),
-        )
         .merge(demo)
         .merge(metrics)
         .nest_service(&pkg, front)
