@@ -8,13 +8,10 @@
 
 mod common;
 
-use common::{spawn_with, TestApp};
+use common::{redis_server::Redis, spawn_with, TestApp};
 use credentials_flow::server::settings::{Secrets, Settings};
 use serde_json::Value;
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
 const API_KEY: &str = "flow-record-test-key";
@@ -277,73 +274,10 @@ async fn calls_on_one_sign_in_have_a_ceiling() {
 // ---------------------------------------------------------------------------------------------------------
 // Redis, shared by replicas
 
-/// A `redis-server` of this test's own on a free loopback port; stopped when dropped.
-struct Redis {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl Redis {
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port")
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts (or restarts) the server on this port and waits until it answers.
-    async fn start(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian package redis-server; scripts/setup.sh installs it)");
-        self.child = Some(child);
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server did not start on port {}", self.port);
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-async fn redis() -> Redis {
-    let mut redis = Redis {
-        child: None,
-        port: Redis::free_port(),
-    };
-    redis.start().await;
-    redis
-}
-
 #[tokio::test]
 async fn replicas_sharing_redis_share_the_record_and_the_limits() {
     let sandbox = sandbox().await;
-    let redis = redis().await;
+    let redis = Redis::spawn().await;
     let mut s = settings(&sandbox);
     s.limits.start_per_username_per_minute = 3u32.try_into().expect("not 0");
     let a = spawn_with(s.clone(), secrets(Some(redis.url()))).await;
@@ -401,7 +335,7 @@ async fn records_in(redis: &Redis) -> Vec<(String, u64, u64)> {
 #[tokio::test]
 async fn only_a_sign_in_that_reaches_a_checkpoint_leaves_a_record() {
     let sandbox = sandbox().await;
-    let redis = redis().await;
+    let redis = Redis::spawn().await;
     let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
     let (_, step) = start(&app, &mut Jar::default(), "user_good").await;
     assert!(step.get("Connected").is_some(), "{step}");
@@ -442,7 +376,7 @@ async fn only_a_sign_in_that_reaches_a_checkpoint_leaves_a_record() {
 async fn without_its_store_nothing_is_sent_and_the_user_is_told_then_it_continues_when_redis_is_back(
 ) {
     let sandbox = sandbox().await;
-    let mut redis = redis().await;
+    let mut redis = Redis::spawn().await;
     let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
     let ready = |app: &TestApp| {
         let url = format!("{}/readyz", app.base);
@@ -618,7 +552,7 @@ async fn many_waits_of_one_sign_in_share_one_upstream_call() {
 #[tokio::test]
 async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
     let sandbox = sandbox_approving_after(Duration::from_millis(300)).await;
-    let redis = redis().await;
+    let redis = Redis::spawn().await;
     let mut s = settings(&sandbox);
     s.flow.wait_secs = 15u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
@@ -662,7 +596,7 @@ async fn holding(app: &TestApp, n: usize, within: Duration) -> bool {
 async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_that_finished_forgets_it(
 ) {
     let sandbox = sandbox_approving_after(Duration::from_secs(60)).await;
-    let redis = redis().await;
+    let redis = Redis::spawn().await;
     let mut s = settings(&sandbox);
     s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
@@ -708,7 +642,7 @@ async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_th
 #[tokio::test]
 async fn an_outcome_planted_in_redis_is_not_believed() {
     let sandbox = sandbox_approving_after(Duration::from_secs(30)).await;
-    let redis = redis().await;
+    let redis = Redis::spawn().await;
     let mut s = settings(&sandbox);
     s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
@@ -730,7 +664,7 @@ async fn an_outcome_planted_in_redis_is_not_believed() {
 #[tokio::test]
 async fn a_pending_sign_in_continues_once_redis_answers_again() {
     let sandbox = sandbox().await;
-    let redis = redis().await;
+    let redis = Redis::spawn().await;
     let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
     let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;

@@ -11,7 +11,7 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
-use common::{browser, logs::Logs, spawn_with, TestApp};
+use common::{browser, logs::Logs, redis_server::Redis, spawn_with, TestApp};
 use credentials_flow::server::settings::{Secrets, Settings};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
@@ -804,52 +804,10 @@ async fn start_up_needs_a_strong_notify_secret_with_a_url() {
 // ---------------------------------------------------------------------------------------------------
 // Redis, shared by replicas
 
-/// A `redis-server` of this test's own on a free loopback port, without persistence; stopped when dropped.
-struct Redis(std::process::Child, u16);
-
-impl Redis {
-    async fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian package redis-server; scripts/setup.sh installs it)");
-        // Stopped by its Drop if it never answers.
-        let redis = Redis(child, port);
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return redis;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.1)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn replicas_sharing_redis_send_each_notification_once_and_take_over_a_dead_ones_claim() {
     use credentials_flow::server::outbox::{Outbox, RedisOutbox};
-    let redis = Redis::start().await;
+    let redis = Redis::spawn().await;
     let receiver = Receiver::start(
         &[Answer::Status(500), Answer::Status(500)],
         Answer::Status(200),

@@ -7,10 +7,10 @@
 
 mod common;
 
-use common::{browser, logs::Logs, spawn_with, TestApp};
+use common::{browser, logs::Logs, redis_server::Redis, spawn_with, TestApp};
 use credentials_flow::server::settings::{Secrets, Settings};
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The README's function, as it is written there (`the_readme_shows_the_functions_tested_here` checks that
 /// the text is the same).
@@ -926,51 +926,9 @@ async fn start_up_needs_a_strong_link_secret_when_links_are_on_and_warns_when_li
 // ---------------------------------------------------------------------------------------------------
 // Redis, shared by replicas
 
-/// A `redis-server` of this test's own on a free loopback port, without persistence; stopped when dropped.
-struct Redis(std::process::Child, u16);
-
-impl Redis {
-    async fn start() -> Redis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let mut child = std::process::Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server (Debian package redis-server; scripts/setup.sh installs it)");
-        for _ in 0..100 {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Redis(child, port);
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("redis-server did not start on port {port}");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.1)
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test]
 async fn a_link_used_on_one_replica_is_refused_on_the_other() {
-    let redis = Redis::start().await;
+    let redis = Redis::spawn().await;
     let with_redis = || Secrets {
         redis_url: Some(redis.url().into()),
         session_secret: Some(

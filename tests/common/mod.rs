@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses its own part of this module
 
 pub mod logs;
+pub mod redis_server;
 
 use credentials_flow::server::{
     settings::{Secrets, Settings},
