@@ -315,20 +315,7 @@ impl RedisOutbox {
         keys: &[&str],
         args: &[&str],
     ) -> Result<T, StoreError> {
-        let script = redis::Script::new(code);
-        let mut invocation = script.prepare_invoke();
-        for key in keys {
-            invocation.key(*key);
-        }
-        for arg in args {
-            invocation.arg(*arg);
-        }
-        let mut connection = self.connection.clone();
-        match tokio::time::timeout(self.timeout, invocation.invoke_async(&mut connection)).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(StoreError(e.to_string())),
-            Err(_) => Err(StoreError("no answer in time".into())),
-        }
+        super::store::run_script(&self.connection, self.timeout, code, keys, args).await
     }
 }
 

@@ -465,6 +465,39 @@ pub struct RedisStore {
 /// The channel outcomes are announced on; a message is the flow id.
 const OUTCOMES: &str = "cf:outcomes";
 
+/// A Redis answer within `timeout`; past it the store counts as unreachable.
+async fn within<T>(
+    timeout: Duration,
+    request: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> Result<T, StoreError> {
+    match tokio::time::timeout(timeout, request).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(StoreError(e.to_string())),
+        Err(_) => Err(StoreError("no answer in time".into())),
+    }
+}
+
+/// Runs the Lua script `code` with `keys` and `args` on `connection`, within `timeout` (the flow records'
+/// and the notification outbox's scripts alike).
+pub(super) async fn run_script<T: redis::FromRedisValue>(
+    connection: &redis::aio::ConnectionManager,
+    timeout: Duration,
+    code: &str,
+    keys: &[&str],
+    args: &[&str],
+) -> Result<T, StoreError> {
+    let script = redis::Script::new(code);
+    let mut invocation = script.prepare_invoke();
+    for key in keys {
+        invocation.key(*key);
+    }
+    for arg in args {
+        invocation.arg(*arg);
+    }
+    let mut connection = connection.clone();
+    within(timeout, invocation.invoke_async(&mut connection)).await
+}
+
 const ADVANCE: &str = r"
 local gen = redis.call('HGET', KEYS[1], 'gen')
 if not gen then return -1 end
@@ -593,16 +626,7 @@ impl RedisStore {
     }
 
     async fn scripted(&self, code: &str, keys: &[&str], args: &[&str]) -> Result<i64, StoreError> {
-        let script = redis::Script::new(code);
-        let mut invocation = script.prepare_invoke();
-        for key in keys {
-            invocation.key(*key);
-        }
-        for arg in args {
-            invocation.arg(*arg);
-        }
-        let mut connection = self.connection.clone();
-        self.bounded(invocation.invoke_async(&mut connection)).await
+        run_script(&self.connection, self.timeout, code, keys, args).await
     }
 
     /// A request's answer, or the store counted as unreachable past its timeout.
@@ -610,11 +634,7 @@ impl RedisStore {
         &self,
         request: impl std::future::Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, StoreError> {
-        match tokio::time::timeout(self.timeout, request).await {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(StoreError(e.to_string())),
-            Err(_) => Err(StoreError("no answer in time".into())),
-        }
+        within(self.timeout, request).await
     }
 
     async fn script(&self, code: &str, key: &str, args: &[&str]) -> Result<i64, StoreError> {
