@@ -11,7 +11,6 @@ use serde_json::Value;
 
 use crate::error::{ApiError, ErrorType, UnipileError};
 use crate::http2;
-use crate::lanes::{Checkout, Lane, Pool};
 use crate::proxy::Proxies;
 use crate::request::StartAuthIntent;
 use crate::response::AuthResult;
@@ -123,7 +122,8 @@ struct Inner {
     http2: Option<http2::Lanes>,
     /// Set when a TLS handshake chose HTTP/1.1: every later call goes over `http1`.
     http1_only: AtomicBool,
-    http1: Http1,
+    /// Calls over HTTP/1.1: to an origin without HTTP/2, or through a proxy a tunnel cannot cross.
+    http1: reqwest::Client,
 }
 
 /// The four endpoints' URLs, parsed once.
@@ -214,19 +214,7 @@ impl Client {
                 config.calls_per_connection,
             )
         });
-        let http1 = Http1 {
-            headers,
-            connect_timeout: config.connect_timeout,
-            request_timeout: config.request_timeout,
-            idle_timeout: config.idle_timeout,
-            tls: http1_tls,
-            proxies: {
-                // Refused here, at start-up, rather than at the first call.
-                config.proxies.for_reqwest()?;
-                config.proxies.clone()
-            },
-            pool: Pool::new(config.calls_per_connection, config.idle_timeout),
-        };
+        let http1 = http1_client(&config, headers, http1_tls)?;
         Ok(Client {
             inner: Arc::new(Inner {
                 endpoints,
@@ -356,9 +344,9 @@ impl Client {
         endpoint: &Endpoint,
         body: Bytes,
     ) -> Result<http2::Answer, UnipileError> {
-        let lane = self.inner.http1.checkout()?;
-        let mut response = lane
-            .0
+        let mut response = self
+            .inner
+            .http1
             .post(endpoint.url.clone())
             .body(body)
             .send()
@@ -426,50 +414,30 @@ fn tls_config(extra: &[Vec<u8>]) -> Result<Arc<rustls::ClientConfig>, UnipileErr
     Ok(Arc::new(config))
 }
 
-/// The HTTP/1.1 connections, as lanes of a [`Pool`]: each lane an HTTP client with its own
-/// connection pool (one call per connection), built when a call first needs one.
-#[derive(Debug)]
-struct Http1 {
+/// The HTTP/1.1 client: one connection per call in flight, kept for `idle_timeout` once idle; no
+/// redirect followed, and the proxies of the client's settings only.
+fn http1_client(
+    config: &ClientConfig,
     headers: HeaderMap,
-    connect_timeout: Duration,
-    request_timeout: Duration,
-    idle_timeout: Duration,
-    /// The client's TLS settings, with ALPN offering only `http/1.1`.
     tls: rustls::ClientConfig,
-    proxies: Proxies,
-    pool: Pool<Http1Client>,
-}
-
-#[derive(Debug)]
-struct Http1Client(reqwest::Client);
-
-impl Lane for Http1Client {}
-
-impl Http1 {
-    fn checkout(&self) -> Result<Checkout<Http1Client>, UnipileError> {
-        self.pool.checkout(|| self.build())
+) -> Result<reqwest::Client, UnipileError> {
+    let mut builder = reqwest::Client::builder()
+        .default_headers(headers)
+        .connect_timeout(config.connect_timeout)
+        // No timeout of its own: each call's, possibly longer than the default, bounds it.
+        .pool_idle_timeout(config.idle_timeout)
+        .http1_only()
+        // The API key is a header of our own, which a redirect would hand to another host.
+        .redirect(reqwest::redirect::Policy::none())
+        // The proxies come from the client's settings only (read from the environment once).
+        .no_proxy()
+        .use_preconfigured_tls(tls);
+    for proxy in config.proxies.for_reqwest()? {
+        builder = builder.proxy(proxy);
     }
-
-    fn build(&self) -> Result<Http1Client, UnipileError> {
-        let mut builder = reqwest::Client::builder()
-            .default_headers(self.headers.clone())
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.request_timeout)
-            .pool_idle_timeout(self.idle_timeout)
-            .http1_only()
-            // The API key is a header of our own, which a redirect would hand to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            // The proxies come from the client's settings only (read from the environment once).
-            .no_proxy()
-            .use_preconfigured_tls(self.tls.clone());
-        for proxy in self.proxies.for_reqwest()? {
-            builder = builder.proxy(proxy);
-        }
-        builder
-            .build()
-            .map(Http1Client)
-            .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))
-    }
+    builder
+        .build()
+        .map_err(|e| UnipileError::InvalidConfig(error_chain(&e)))
 }
 
 struct Success {

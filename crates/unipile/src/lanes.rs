@@ -1,10 +1,9 @@
-//! The lanes a client's calls share, and which lane a call takes.
+//! The HTTP/2 connections a client's calls share (its lanes), and which lane a call takes.
 //!
-//! A lane is one HTTP/2 connection, or one HTTP/1.1 client with its own connection pool. Each
-//! carries at most `calls_per_lane` calls at once. A call takes the first open lane with room, so
-//! the lanes stay few; a new lane is opened only when every lane is full; empty lanes at the end
-//! are closed again, keeping one in reserve; and a lane nobody used for `idle_timeout`, or whose
-//! connection has ended, is dropped instead of trusted.
+//! A lane is one HTTP/2 connection. Each carries at most `calls_per_lane` calls at once. A call
+//! takes the first open lane with room, so the lanes stay few; a new lane is opened only when
+//! every lane is full; empty lanes at the end are closed again, keeping one in reserve; and a lane
+//! nobody used for `idle_timeout`, or whose connection has ended, is dropped instead of trusted.
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicUsize, Ordering};

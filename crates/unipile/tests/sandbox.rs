@@ -616,6 +616,32 @@ async fn per_call_timeout_overrides_the_default() {
 }
 
 #[tokio::test]
+async fn over_http1_a_wait_may_outlast_the_default_timeout() {
+    let config = SandboxConfig {
+        in_app_approval_delay: Duration::from_millis(900),
+        ..fast()
+    };
+    let sandbox = unipile_sandbox::spawn(config)
+        .await
+        .expect("sandbox starts");
+    // An http:// base URL without cleartext HTTP/2: every call goes over HTTP/1.1.
+    let client = Client::new(ClientConfig {
+        request_timeout: Duration::from_millis(300),
+        ..ClientConfig::new(sandbox.base_url(), SecretString::from(KEY.to_owned()))
+    })
+    .expect("valid client config");
+    let (intent_id, _) = checkpoint(start(&client, "user_in_app").await);
+    account(
+        client
+            .solve_checkpoint(&intent_id, "", Some(Duration::from_secs(5)))
+            .await,
+    );
+    let (intent_id, _) = checkpoint(start(&client, "user_in_app").await);
+    let default = solve(&client, &intent_id, "").await;
+    assert!(matches!(default, Err(UnipileError::Timeout)), "{default:?}");
+}
+
+#[tokio::test]
 async fn otp_or_in_app_both_ways() {
     let (_sandbox, client) = setup(fast()).await;
     let (by_code, step) = checkpoint(start(&client, "user_otp_or_in_app").await);
