@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 /// What a server function answered: its status, its body exactly as sent, and its Set-Cookie values.
 /// The body stays available for the checks that are about the bytes the browser receives.
+#[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub body: String,
