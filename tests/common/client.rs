@@ -43,6 +43,13 @@ impl Answer {
         self.ok()
     }
 
+    /// The flow step of an answer sent with `status`: a refused start link (403) still carries the form
+    /// to draw. Any other status fails the test.
+    pub fn step_with(&self, status: u16) -> FlowStep {
+        assert_eq!(self.status, status, "{}", self.body);
+        decode(&self.body)
+    }
+
     /// The failure of an answer that is not a success; a success fails the test.
     pub fn failure(&self) -> AppError {
         assert!(
