@@ -8,9 +8,16 @@
 
 mod common;
 
-use common::{redis_server::Redis, spawn_with, TestApp};
-use credentials_flow::server::settings::{Secrets, Settings};
-use serde_json::Value;
+use common::{
+    client::{Answer, StepParts},
+    redis_server::Redis,
+    spawn_with, TestApp,
+};
+use credentials_flow::{
+    error::{AppError, ErrorCode},
+    model::FlowStep,
+    server::settings::{Secrets, Settings},
+};
 use std::time::Duration;
 use unipile_sandbox::{RunningSandbox, SandboxConfig};
 
@@ -76,8 +83,8 @@ impl Jar {
 }
 
 /// A server-function call as the page's script makes it, with the cookies of `jar`; the jar takes the
-/// answer's cookies. Returns the status and the JSON answer.
-async fn call(app: &TestApp, jar: &mut Jar, endpoint: &str, form: &[(&str, &str)]) -> (u16, Value) {
+/// answer's cookies.
+async fn call(app: &TestApp, jar: &mut Jar, endpoint: &str, form: &[(&str, &str)]) -> Answer {
     let response = reqwest::Client::new()
         .post(format!("{}/api/{endpoint}", app.base))
         .header("accept", "application/json")
@@ -87,15 +94,10 @@ async fn call(app: &TestApp, jar: &mut Jar, endpoint: &str, form: &[(&str, &str)
         .await
         .expect("request");
     jar.update(&response);
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    Answer::from(response).await
 }
 
-async fn start(app: &TestApp, jar: &mut Jar, username: &str) -> (u16, Value) {
+async fn start(app: &TestApp, jar: &mut Jar, username: &str) -> Answer {
     call(
         app,
         jar,
@@ -109,14 +111,11 @@ async fn start(app: &TestApp, jar: &mut Jar, username: &str) -> (u16, Value) {
     .await
 }
 
-fn flow_id(step: &Value) -> String {
-    step["Checkpoint"]["flow_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not a checkpoint: {step}"))
-        .to_owned()
+fn flow_id(step: &FlowStep) -> String {
+    step.checkpoint().flow_id.clone()
 }
 
-async fn solve(app: &TestApp, jar: &mut Jar, flow: &str, code: &str) -> (u16, Value) {
+async fn solve(app: &TestApp, jar: &mut Jar, flow: &str, code: &str) -> Answer {
     call(
         app,
         jar,
@@ -134,7 +133,7 @@ fn solves(sandbox: &RunningSandbox) -> usize {
         .count()
 }
 
-async fn resend(app: &TestApp, jar: &mut Jar, flow: &str) -> (u16, Value) {
+async fn resend(app: &TestApp, jar: &mut Jar, flow: &str) -> Answer {
     call(
         app,
         jar,
@@ -152,11 +151,9 @@ fn resends(sandbox: &RunningSandbox) -> usize {
         .count()
 }
 
-fn notice(step: &Value) -> &Value {
-    match step.get("Checkpoint") {
-        Some(view) => &view["notice"]["code"],
-        None => &step["Form"]["notice"]["code"],
-    }
+/// The code of the notice shown with the step, on a checkpoint or on the form.
+fn notice(step: &FlowStep) -> Option<ErrorCode> {
+    step.notice().map(|n| n.code)
 }
 
 #[tokio::test]
@@ -166,18 +163,25 @@ async fn a_replayed_cookie_is_refused_without_calling_unipile_and_cannot_reset_t
     s.flow.max_code_attempts = 3;
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let step = start(&app, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
     // Someone who got hold of the cookie keeps this copy and sends it with every guess.
     let stolen = browser.clone();
 
-    let (_, step) = solve(&app, &mut stolen.clone(), &flow, "000001").await;
-    assert_eq!(notice(&step), "invalid_code", "{step}");
-    assert_eq!(step["Checkpoint"]["attempts_left"], 2, "{step}");
+    let step = solve(&app, &mut stolen.clone(), &flow, "000001")
+        .await
+        .step();
+    assert_eq!(notice(&step), Some(ErrorCode::InvalidCode), "{step:?}");
+    assert_eq!(step.checkpoint().attempts_left, 2, "{step:?}");
     for guess in ["000002", "000003", "000004", "123456"] {
-        let (status, step) = solve(&app, &mut stolen.clone(), &flow, guess).await;
-        assert_eq!(status, 200);
-        assert_eq!(notice(&step), "out_of_date", "{guess}: {step}");
+        let answer = solve(&app, &mut stolen.clone(), &flow, guess).await;
+        assert_eq!(answer.status, 200);
+        let step = answer.step();
+        assert_eq!(
+            notice(&step),
+            Some(ErrorCode::OutOfDate),
+            "{guess}: {step:?}"
+        );
     }
     assert_eq!(solves(&sandbox), 1, "only the first guess reached Unipile");
     assert!(
@@ -196,15 +200,19 @@ async fn wrong_codes_are_counted_on_the_record_not_in_the_cookie() {
     s.flow.max_code_attempts = 3;
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let step = start(&app, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
     for left in [2, 1] {
-        let (_, step) = solve(&app, &mut browser, &flow, "000000").await;
-        assert_eq!(step["Checkpoint"]["attempts_left"], left, "{step}");
+        let step = solve(&app, &mut browser, &flow, "000000").await.step();
+        assert_eq!(step.checkpoint().attempts_left, left, "{step:?}");
     }
-    let (_, step) = solve(&app, &mut browser, &flow, "000000").await;
-    assert_eq!(notice(&step), "too_many_wrong_codes", "{step}");
-    assert_eq!(step["Form"]["form"]["values"]["username"], "user_2fa_sms");
+    let step = solve(&app, &mut browser, &flow, "000000").await.step();
+    assert_eq!(
+        notice(&step),
+        Some(ErrorCode::TooManyWrongCodes),
+        "{step:?}"
+    );
+    assert_eq!(step.form().form.get("username"), "user_2fa_sms");
 }
 
 #[tokio::test]
@@ -212,25 +220,33 @@ async fn each_step_is_single_use_and_a_finished_flow_refuses_every_replay() {
     let sandbox = sandbox().await;
     let app = spawn_with(settings(&sandbox), secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let step = start(&app, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
     let at_code_step = browser.clone();
 
-    let (_, step) = solve(&app, &mut browser, &flow, "000000").await;
-    assert_eq!(notice(&step), "invalid_code", "{step}");
+    let step = solve(&app, &mut browser, &flow, "000000").await.step();
+    assert_eq!(notice(&step), Some(ErrorCode::InvalidCode), "{step:?}");
     let after_wrong_code = browser.clone();
-    let (_, step) = solve(&app, &mut browser, &flow, "123456").await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    let step = solve(&app, &mut browser, &flow, "123456").await.step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     let linked = solves(&sandbox);
 
     for (name, jar) in [
         ("code step", at_code_step),
         ("after a wrong code", after_wrong_code),
     ] {
-        let (_, step) = solve(&app, &mut jar.clone(), &flow, "123456").await;
-        assert_eq!(notice(&step), "out_of_date", "{name}: {step}");
-        let (_, step) = resend(&app, &mut jar.clone(), &flow).await;
-        assert_eq!(notice(&step), "out_of_date", "{name}: {step}");
+        let step = solve(&app, &mut jar.clone(), &flow, "123456").await.step();
+        assert_eq!(
+            notice(&step),
+            Some(ErrorCode::OutOfDate),
+            "{name}: {step:?}"
+        );
+        let step = resend(&app, &mut jar.clone(), &flow).await.step();
+        assert_eq!(
+            notice(&step),
+            Some(ErrorCode::OutOfDate),
+            "{name}: {step:?}"
+        );
     }
     assert_eq!(solves(&sandbox), linked, "no replay reached Unipile");
     assert_eq!(resends(&sandbox), 0, "no resend reached Unipile");
@@ -243,11 +259,11 @@ async fn the_resend_cooldown_is_kept_on_the_record() {
     s.flow.resend_cooldown_secs = 3600;
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let step = start(&app, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
     for _ in 0..3 {
-        let (_, step) = resend(&app, &mut browser, &flow).await;
-        assert_eq!(notice(&step), "resend_too_soon", "{step}");
+        let step = resend(&app, &mut browser, &flow).await.step();
+        assert_eq!(notice(&step), Some(ErrorCode::ResendTooSoon), "{step:?}");
     }
     assert_eq!(resends(&sandbox), 0, "no resend reached Unipile");
 }
@@ -260,14 +276,19 @@ async fn calls_on_one_sign_in_have_a_ceiling() {
     s.flow.max_code_attempts = 20;
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let step = start(&app, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
     for _ in 0..3 {
-        let (status, _) = solve(&app, &mut browser, &flow, "000000").await;
-        assert_eq!(status, 200);
+        let answer = solve(&app, &mut browser, &flow, "000000").await;
+        assert_eq!(answer.status, 200);
     }
-    let (status, body) = solve(&app, &mut browser, &flow, "000000").await;
-    assert_eq!(status, 429, "{body}");
+    let answer = solve(&app, &mut browser, &flow, "000000").await;
+    assert_eq!(answer.status, 429, "{}", answer.body);
+    assert!(
+        matches!(answer.failure(), AppError::RateLimited { .. }),
+        "{}",
+        answer.body
+    );
     assert_eq!(solves(&sandbox), 3);
 }
 
@@ -285,24 +306,24 @@ async fn replicas_sharing_redis_share_the_record_and_the_limits() {
 
     // A cookie from replica a, replayed on replica b: refused there too.
     let mut browser = Jar::default();
-    let (_, step) = start(&a, &mut browser, "user_2fa_sms").await;
+    let step = start(&a, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
     let copy = browser.clone();
-    let (_, step) = solve(&b, &mut browser, &flow, "000000").await;
-    assert_eq!(notice(&step), "invalid_code", "{step}");
-    let (_, step) = solve(&a, &mut copy.clone(), &flow, "123456").await;
-    assert_eq!(notice(&step), "out_of_date", "{step}");
-    let (_, step) = solve(&a, &mut browser, &flow, "123456").await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    let step = solve(&b, &mut browser, &flow, "000000").await.step();
+    assert_eq!(notice(&step), Some(ErrorCode::InvalidCode), "{step:?}");
+    let step = solve(&a, &mut copy.clone(), &flow, "123456").await.step();
+    assert_eq!(notice(&step), Some(ErrorCode::OutOfDate), "{step:?}");
+    let step = solve(&a, &mut browser, &flow, "123456").await.step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
 
     // Three sign-ins for one username, spread over both replicas, then a fourth is refused on either.
     for (app, name) in [(&a, "user_good"), (&b, "user_good"), (&a, "USER_GOOD")] {
-        let (status, step) = start(app, &mut Jar::default(), name).await;
-        assert_eq!(status, 200, "{step}");
+        let answer = start(app, &mut Jar::default(), name).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
     }
     for app in [&b, &a] {
-        let (status, step) = start(app, &mut Jar::default(), "user_good").await;
-        assert_eq!(status, 429, "{step}");
+        let answer = start(app, &mut Jar::default(), "user_good").await;
+        assert_eq!(answer.status, 429, "{}", answer.body);
     }
 }
 
@@ -337,15 +358,17 @@ async fn only_a_sign_in_that_reaches_a_checkpoint_leaves_a_record() {
     let sandbox = sandbox().await;
     let redis = Redis::spawn().await;
     let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
-    let (_, step) = start(&app, &mut Jar::default(), "user_good").await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    let step = start(&app, &mut Jar::default(), "user_good").await.step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     let form = [
         ("provider", "linkedin"),
         ("username", "user_good"),
         ("password", "not_the_password"),
     ];
-    let (_, step) = call(&app, &mut Jar::default(), "start_auth_intent", &form).await;
-    assert!(step.get("Form").is_some(), "refused: {step}");
+    let step = call(&app, &mut Jar::default(), "start_auth_intent", &form)
+        .await
+        .step();
+    assert!(matches!(step, FlowStep::Form(_)), "refused: {step:?}");
     assert_eq!(
         records_in(&redis).await,
         vec![],
@@ -357,7 +380,7 @@ async fn only_a_sign_in_that_reaches_a_checkpoint_leaves_a_record() {
         .expect("clock")
         .as_millis() as u64;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let step = start(&app, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
     let records = records_in(&redis).await;
     assert_eq!(records.len(), 1, "{records:?}");
@@ -368,8 +391,8 @@ async fn only_a_sign_in_that_reaches_a_checkpoint_leaves_a_record() {
         "the code's sending is on the record from the first step: {sent}"
     );
     // The record is the one the cookie points at: the code links the account.
-    let (_, step) = solve(&app, &mut browser, &flow, "123456").await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    let step = solve(&app, &mut browser, &flow, "123456").await.step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
 }
 
 #[tokio::test]
@@ -390,17 +413,18 @@ async fn without_its_store_nothing_is_sent_and_the_user_is_told_then_it_continue
     };
     assert_eq!(ready(&app).await.0, 200);
     let mut pending = Jar::default();
-    let (_, step) = start(&app, &mut pending, "user_2fa_sms").await;
+    let step = start(&app, &mut pending, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
 
     redis.stop();
     let before = sandbox.requests().len();
-    let (status, step) = start(&app, &mut Jar::default(), "user_good").await;
-    assert_eq!(status, 503, "{step}");
-    let (status, answer) = solve(&app, &mut pending.clone(), &flow, "123456").await;
-    assert_eq!(status, 503, "{answer}");
+    let answer = start(&app, &mut Jar::default(), "user_good").await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
+    let answer = solve(&app, &mut pending.clone(), &flow, "123456").await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
     assert_eq!(
-        answer, "StoreUnavailable",
+        answer.failure(),
+        AppError::StoreUnavailable,
         "the page shows this failure's notice"
     );
     assert_eq!(
@@ -445,8 +469,8 @@ async fn without_its_store_nothing_is_sent_and_the_user_is_told_then_it_continue
     redis.start().await;
     let mut linked = false;
     for _ in 0..40 {
-        let (status, step) = start(&app, &mut Jar::default(), "user_good").await;
-        if status == 200 && step.get("Connected").is_some() {
+        let answer = start(&app, &mut Jar::default(), "user_good").await;
+        if answer.status == 200 && matches!(answer.step(), FlowStep::Connected(_)) {
             linked = true;
             break;
         }
@@ -472,7 +496,7 @@ async fn sandbox_approving_after(delay: Duration) -> RunningSandbox {
     .expect("sandbox")
 }
 
-async fn wait(app: &TestApp, jar: &mut Jar, flow: &str) -> (u16, Value) {
+async fn wait(app: &TestApp, jar: &mut Jar, flow: &str) -> Answer {
     call(
         app,
         jar,
@@ -489,7 +513,7 @@ async fn an_approval_made_while_the_page_was_closed_is_there_when_the_user_comes
     s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let step = start(&app, &mut browser, "user_in_app").await.step();
     let flow = flow_id(&step);
 
     // The page asks once, then goes away (closed, asleep) long before the approval.
@@ -507,8 +531,8 @@ async fn an_approval_made_while_the_page_was_closed_is_there_when_the_user_comes
 
     // Back: the outcome is waiting, and nothing more is asked of Unipile.
     let asked = std::time::Instant::now();
-    let (_, step) = wait(&app, &mut browser, &flow).await;
-    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    let step = wait(&app, &mut browser, &flow).await.step();
+    assert_eq!(step.linked_name(), Some("user_in_app"), "{step:?}");
     assert!(
         asked.elapsed() < Duration::from_millis(900),
         "{:?}",
@@ -516,14 +540,15 @@ async fn an_approval_made_while_the_page_was_closed_is_there_when_the_user_comes
     );
     assert_eq!(solves(&sandbox), 1);
     // The browser keeps it: the step it reads next is the linked account.
-    let (_, step) = call(
+    let step = call(
         &app,
         &mut browser,
         "load_flow_step",
         &[("provider", "linkedin"), ("wait", "false")],
     )
-    .await;
-    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    .await
+    .step();
+    assert_eq!(step.linked_name(), Some("user_in_app"), "{step:?}");
 }
 
 #[tokio::test]
@@ -533,7 +558,7 @@ async fn many_waits_of_one_sign_in_share_one_upstream_call() {
     s.flow.wait_secs = 3u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let step = start(&app, &mut browser, "user_in_app").await.step();
     let flow = flow_id(&step);
     // Three tabs of the same browser, waiting at once.
     let tabs = (0..3).map(|_| {
@@ -543,7 +568,7 @@ async fn many_waits_of_one_sign_in_share_one_upstream_call() {
     let answers = futures::future::join_all(tabs).await;
     let connected = answers
         .iter()
-        .filter(|(_, step)| step.get("Connected").is_some())
+        .filter(|answer| answer.status == 200 && matches!(answer.step(), FlowStep::Connected(_)))
         .count();
     assert!(connected >= 1, "{answers:?}");
     assert_eq!(solves(&sandbox), 1, "{answers:?}");
@@ -557,7 +582,7 @@ async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
     s.flow.wait_secs = 15u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let step = start(&app, &mut browser, "user_in_app").await.step();
     let flow = flow_id(&step);
 
     // A replica that took the lease and died without a word: nobody holds the call to Unipile.
@@ -570,8 +595,8 @@ async fn a_wait_whose_holder_died_is_taken_over_when_its_lease_runs_out() {
     assert!(taken);
 
     let asked = std::time::Instant::now();
-    let (_, step) = wait(&app, &mut browser, &flow).await;
-    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    let step = wait(&app, &mut browser, &flow).await.step();
+    assert_eq!(step.linked_name(), Some("user_in_app"), "{step:?}");
     let took = asked.elapsed();
     assert!(
         took >= Duration::from_millis(2500) && took < Duration::from_secs(12),
@@ -601,10 +626,13 @@ async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_th
     s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let step = start(&app, &mut browser, "user_in_app").await.step();
     let flow = flow_id(&step);
-    let (_, step) = wait(&app, &mut browser, &flow).await;
-    assert!(step.get("Checkpoint").is_some(), "still waiting: {step}");
+    let step = wait(&app, &mut browser, &flow).await.step();
+    assert!(
+        matches!(step, FlowStep::Checkpoint(_)),
+        "still waiting: {step:?}"
+    );
     assert!(
         holding(&app, 1, Duration::from_secs(2)).await,
         "the wait is held here"
@@ -632,10 +660,10 @@ async fn a_replica_whose_lease_was_taken_over_drops_its_upstream_call_and_one_th
     s.flow.wait_secs = 5u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let step = start(&app, &mut browser, "user_in_app").await.step();
     let flow = flow_id(&step);
-    let (_, step) = wait(&app, &mut browser, &flow).await;
-    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    let step = wait(&app, &mut browser, &flow).await.step();
+    assert_eq!(step.linked_name(), Some("user_in_app"), "{step:?}");
     assert!(holding(&app, 0, Duration::from_secs(2)).await);
 }
 
@@ -647,7 +675,7 @@ async fn an_outcome_planted_in_redis_is_not_believed() {
     s.flow.wait_secs = 1u64.try_into().expect("not 0");
     let app = spawn_with(s, secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_in_app").await;
+    let step = start(&app, &mut browser, "user_in_app").await.step();
     let flow = flow_id(&step);
 
     // Whoever can write to Redis writes "linked" for this very flow and step.
@@ -656,9 +684,13 @@ async fn an_outcome_planted_in_redis_is_not_believed() {
     let forged = r#"{"Account":{"id":"acc_forged","provider":"linkedin","status":"running","name":"mallory"}}"#;
     store.put_outcome(&flow, 1, forged).await.expect("redis");
 
-    let (_, step) = wait(&app, &mut browser, &flow).await;
-    assert!(step.get("Checkpoint").is_some(), "still waiting: {step}");
-    assert!(!step.to_string().contains("acc_forged"), "{step}");
+    let answer = wait(&app, &mut browser, &flow).await;
+    let step = answer.step();
+    assert!(
+        matches!(step, FlowStep::Checkpoint(_)),
+        "still waiting: {step:?}"
+    );
+    assert!(!answer.body.contains("acc_forged"), "{}", answer.body);
 }
 
 #[tokio::test]
@@ -667,7 +699,7 @@ async fn a_pending_sign_in_continues_once_redis_answers_again() {
     let redis = Redis::spawn().await;
     let app = spawn_with(settings(&sandbox), secrets(Some(redis.url()))).await;
     let mut browser = Jar::default();
-    let (_, step) = start(&app, &mut browser, "user_2fa_sms").await;
+    let step = start(&app, &mut browser, "user_2fa_sms").await.step();
     let flow = flow_id(&step);
 
     // Redis stops answering for a while (a failover, a network cut), its data intact.
@@ -683,24 +715,25 @@ async fn a_pending_sign_in_continues_once_redis_answers_again() {
         .query_async::<()>(&mut admin)
         .await
         .expect("pause");
-    let (status, answer) = solve(&app, &mut browser, &flow, "123456").await;
-    assert_eq!(status, 503, "{answer}");
+    let answer = solve(&app, &mut browser, &flow, "123456").await;
+    assert_eq!(answer.status, 503, "{}", answer.body);
     assert_eq!(
         solves(&sandbox),
         0,
         "nothing sent while the limits cannot be checked"
     );
 
-    let mut linked = Value::Null;
+    let mut linked = None;
     for _ in 0..40 {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        let (status, step) = solve(&app, &mut browser, &flow, "123456").await;
-        if status == 200 {
-            linked = step;
+        let answer = solve(&app, &mut browser, &flow, "123456").await;
+        if answer.status == 200 {
+            linked = Some(answer.step());
             break;
         }
     }
-    assert_eq!(linked["Connected"]["name"], "user_2fa_sms", "{linked}");
+    let linked = linked.expect("a sign-in answered once Redis is back");
+    assert_eq!(linked.linked_name(), Some("user_2fa_sms"), "{linked:?}");
 }
 
 #[tokio::test]
@@ -711,12 +744,12 @@ async fn behind_a_proxy_a_missing_forwarded_address_still_counts_against_the_soc
     s.limits.start_per_ip_per_minute = 2u32.try_into().expect("not 0");
     let app = spawn_with(s, secrets(None)).await;
     for username in ["user_good", "user_2fa_sms"] {
-        let (status, _) = start(&app, &mut Jar::default(), username).await;
-        assert_eq!(status, 200);
+        let answer = start(&app, &mut Jar::default(), username).await;
+        assert_eq!(answer.status, 200);
     }
     // No X-Forwarded-For at all: not a way around the limit.
-    let (status, _) = start(&app, &mut Jar::default(), "user_otp").await;
-    assert_eq!(status, 429);
+    let answer = start(&app, &mut Jar::default(), "user_otp").await;
+    assert_eq!(answer.status, 429);
     let response = reqwest::Client::new()
         .post(format!("{}/api/start_auth_intent", app.base))
         .header("accept", "application/json")

@@ -11,8 +11,11 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
-use common::{browser, logs::Logs, redis_server::Redis, spawn_with, TestApp};
-use credentials_flow::server::settings::{Secrets, Settings};
+use common::{browser, client::StepParts, logs::Logs, redis_server::Redis, spawn_with, TestApp};
+use credentials_flow::{
+    model::FlowStep,
+    server::settings::{Secrets, Settings},
+};
 use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
@@ -211,18 +214,15 @@ async fn call(
     client: &reqwest::Client,
     endpoint: &str,
     form: &[(&str, &str)],
-) -> Value {
-    let text = client
+) -> FlowStep {
+    let response = client
         .post(format!("{}/api/{endpoint}", app.base))
         .header("accept", "application/json")
         .form(form)
         .send()
         .await
-        .expect("post")
-        .text()
-        .await
-        .expect("body");
-    serde_json::from_str(&text).unwrap_or(Value::String(text))
+        .expect("post");
+    common::client::Answer::from(response).await.step()
 }
 
 /// Signs in on LinkedIn as `username` with the sandbox's good password and `extra` fields; the answer.
@@ -231,7 +231,7 @@ async fn sign_in(
     client: &reqwest::Client,
     username: &str,
     extra: &[(&str, &str)],
-) -> Value {
+) -> FlowStep {
     let mut form = vec![
         ("provider", "linkedin"),
         ("username", username),
@@ -241,11 +241,8 @@ async fn sign_in(
     call(app, client, "start_auth_intent", &form).await
 }
 
-fn linked_id(step: &Value) -> String {
-    step["Connected"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not linked: {step}"))
-        .to_owned()
+fn linked_id(step: &FlowStep) -> String {
+    step.connected().id.clone()
 }
 
 async fn metrics(app: &TestApp) -> String {
@@ -516,10 +513,7 @@ async fn nothing_secret_in_a_notification_or_a_log_line() {
     let app = spawn_with(settings, secrets()).await;
     let client = browser();
     let step = sign_in(&app, &client, "user_2fa_sms", &[("state", "host-9")]).await;
-    let flow = step["Checkpoint"]["flow_id"]
-        .as_str()
-        .expect("checkpoint")
-        .to_owned();
+    let flow = step.checkpoint().flow_id.clone();
     let linked = call(
         &app,
         &client,
@@ -582,8 +576,10 @@ async fn return_links_carry_a_signature_over_the_added_parameters() {
 
     let linked = sign_in(&app, &client, "user_good", &redirect).await;
     let account = linked_id(&linked);
-    let back = linked["Connected"]["continue_url"]
-        .as_str()
+    let back = linked
+        .connected()
+        .continue_url
+        .as_deref()
         .expect("continue_url");
     let prefix = format!("https://host.example/done?x=1&account_id={account}&provider=linkedin&state=s%201%26a%3Db&signature=t%3D");
     assert!(back.starts_with(&prefix), "{back}");
@@ -674,8 +670,10 @@ async fn return_links_carry_a_signature_over_the_added_parameters() {
     settings.notify.url = None;
     let unsigned = spawn_with(settings, Secrets::default()).await;
     let linked = sign_in(&unsigned, &browser(), "user_good", &redirect).await;
-    let back = linked["Connected"]["continue_url"]
-        .as_str()
+    let back = linked
+        .connected()
+        .continue_url
+        .as_deref()
         .expect("continue_url");
     assert!(!back.contains("signature"), "{back}");
     let left = exit_to(
@@ -868,10 +866,7 @@ async fn an_approval_in_the_app_waited_on_by_two_tabs_is_notified_once() {
     let app = spawn_with(settings, secrets()).await;
     let client = browser();
     let step = sign_in(&app, &client, "user_in_app", &[("state", "tabs")]).await;
-    let flow = step["Checkpoint"]["flow_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no checkpoint: {step}"))
-        .to_owned();
+    let flow = step.checkpoint().flow_id.clone();
     let form = [("provider", "linkedin"), ("flow", flow.as_str())];
     let wait = || call(&app, &client, "wait_checkpoint", &form);
     let (first, second) = tokio::join!(wait(), wait());

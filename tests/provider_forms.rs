@@ -4,8 +4,17 @@
 
 mod common;
 
-use common::{browser, spawn_app, TestApp};
-use credentials_flow::{catalogue::PROVIDERS, server::settings::Settings};
+use common::{
+    browser,
+    client::{Answer, StepParts},
+    spawn_app, TestApp,
+};
+use credentials_flow::{
+    catalogue::PROVIDERS,
+    error::{AppError, ErrorCode},
+    model::{FieldProblem, FlowStep},
+    server::settings::Settings,
+};
 use serde_json::{json, Value};
 
 /// What a browser posts for a form left as drawn: every non-secret field's default (ports, protocol,
@@ -49,7 +58,8 @@ impl TestApp {
             .to_owned()
     }
 
-    async fn start(&self, client: &reqwest::Client, form: &[(String, String)]) -> Value {
+    /// Posts the sign-in form as the hydrated page does.
+    async fn post_start(&self, client: &reqwest::Client, form: &[(String, String)]) -> Answer {
         let response = client
             .post(format!("{}/api/start_auth_intent", self.base))
             .header("accept", "application/json")
@@ -57,10 +67,12 @@ impl TestApp {
             .send()
             .await
             .expect("request");
-        let status = response.status().as_u16();
-        let body = response.text().await.expect("body");
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_str(&body).expect("json step")
+        Answer::from(response).await
+    }
+
+    /// The step the sign-in answers; any status but 200 fails the test.
+    async fn start(&self, client: &reqwest::Client, form: &[(String, String)]) -> FlowStep {
+        self.post_start(client, form).await.step()
     }
 
     async fn page(&self, client: &reqwest::Client, path: &str) -> String {
@@ -195,16 +207,13 @@ async fn every_method_renders_checks_and_sends_exactly_its_body() {
         }
         // Checks: the form posted empty names each required field.
         let empty = app.start(&client, &as_posted(provider, method, &[])).await;
-        let errors = empty["Form"]["errors"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let errors = &empty.form().errors;
         for f in p.method(method).fields.iter().filter(|f| f.required) {
             assert!(
                 errors
                     .iter()
-                    .any(|e| e["field"] == f.name && e["problem"] == "required"),
-                "{provider} {method}: {} not reported in {empty}",
+                    .any(|e| e.field == f.name && e.problem == FieldProblem::Required),
+                "{provider} {method}: {} not reported in {empty:?}",
                 f.name
             );
         }
@@ -213,8 +222,8 @@ async fn every_method_renders_checks_and_sends_exactly_its_body() {
             .start(&client, &as_posted(provider, method, &fields))
             .await;
         assert!(
-            step.get("Connected").is_some(),
-            "{provider} {method}: {step}"
+            matches!(step, FlowStep::Connected(_)),
+            "{provider} {method}: {step:?}"
         );
         assert_eq!(app.last_intent(), expected, "{provider} {method}");
     }
@@ -259,10 +268,11 @@ async fn imap_autodetect_failure_opens_the_server_settings_and_they_link() {
         )
         .await;
     assert_eq!(
-        refused["Form"]["notice"]["code"], "imap_autodetect_failed",
-        "{refused}"
+        refused.form_notice(),
+        Some(ErrorCode::ImapAutodetectFailed),
+        "{refused:?}"
     );
-    assert_eq!(refused["Form"]["form"]["values"]["username"], address);
+    assert_eq!(refused.form().form.get("username"), address);
     let html = app.page(&client, "/connect/imap").await;
     assert!(section_open(&html, "Advanced settings: mail servers"));
     assert!(tag(&html, "imap_host").contains("aria-invalid=\"true\""));
@@ -289,7 +299,7 @@ async fn imap_autodetect_failure_opens_the_server_settings_and_they_link() {
             ),
         )
         .await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     assert_eq!(
         app.last_intent()["credentials"],
         json!({
@@ -317,7 +327,11 @@ async fn proxy_errors_point_at_the_proxy_fields() {
     let broken = app
         .start(&client, &with_proxy("broken-proxy.test", &[]))
         .await;
-    assert_eq!(broken["Form"]["notice"]["code"], "proxy_error", "{broken}");
+    assert_eq!(
+        broken.form_notice(),
+        Some(ErrorCode::ProxyError),
+        "{broken:?}"
+    );
     let html = app.page(&client, "/connect/linkedin").await;
     assert!(section_open(&html, "Use my own proxy"));
     assert!(tag(&html, "proxy_host").contains("aria-invalid=\"true\""));
@@ -327,7 +341,11 @@ async fn proxy_errors_point_at_the_proxy_fields() {
     let slow = app
         .start(&client, &with_proxy("slow-proxy.test", &[]))
         .await;
-    assert_eq!(slow["Form"]["notice"]["code"], "proxy_timeout", "{slow}");
+    assert_eq!(
+        slow.form_notice(),
+        Some(ErrorCode::ProxyTimeout),
+        "{slow:?}"
+    );
 
     let refused = app
         .start(
@@ -341,7 +359,11 @@ async fn proxy_errors_point_at_the_proxy_fields() {
             ),
         )
         .await;
-    assert_eq!(refused["Form"]["notice"]["code"], "proxy_auth", "{refused}");
+    assert_eq!(
+        refused.form_notice(),
+        Some(ErrorCode::ProxyAuth),
+        "{refused:?}"
+    );
     let html = app.page(&client, "/connect/linkedin").await;
     assert!(tag(&html, "proxy_password").contains("aria-invalid=\"true\""));
     assert!(
@@ -358,7 +380,7 @@ async fn proxy_errors_point_at_the_proxy_fields() {
             ),
         )
         .await;
-    assert!(linked.get("Connected").is_some(), "{linked}");
+    assert!(matches!(linked, FlowStep::Connected(_)), "{linked:?}");
     assert_eq!(
         app.last_intent()["config"]["custom_proxy"],
         json!({"host": "proxy.example.com", "port": 8080, "protocol": "socks5", "username": "me", "password": "pass_good"})
@@ -392,10 +414,14 @@ async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
     form.push(("state".into(), "host 42".into()));
     let mismatch = app.start(&client, &form).await;
     assert_eq!(
-        mismatch["Form"]["notice"]["code"], "account_mismatch",
-        "{mismatch}"
+        mismatch.form_notice(),
+        Some(ErrorCode::AccountMismatch),
+        "{mismatch:?}"
     );
-    assert_eq!(mismatch["Form"]["form"]["account_id"], "acc_abc123");
+    assert_eq!(
+        mismatch.form().form.account_id.as_deref(),
+        Some("acc_abc123")
+    );
     // Shown again without the query (a plain form post's redirect), it is still a reconnection.
     let html = app.page(&client, "/connect/linkedin").await;
     assert!(html.contains("Reconnect your LinkedIn account"));
@@ -409,7 +435,7 @@ async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
     form.push(("account_id".into(), "acc_abc123".into()));
     form.push(("state".into(), "host 42".into()));
     let linked = app.start(&client, &form).await;
-    assert_eq!(linked["Connected"]["id"], "acc_abc123", "{linked}");
+    assert_eq!(linked.connected().id, "acc_abc123", "{linked:?}");
     let sent = app.last_intent();
     assert_eq!(
         (&sent["account_id"], &sent["state"]),
@@ -447,8 +473,8 @@ async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
 async fn field_errors_say_what_to_fix_and_keep_no_secret() {
     let app = spawn_app(Settings::default()).await;
     let client = browser();
-    let step = app
-        .start(
+    let answer = app
+        .post_start(
             &client,
             &as_posted(
                 "imap",
@@ -463,29 +489,26 @@ async fn field_errors_say_what_to_fix_and_keep_no_secret() {
             ),
         )
         .await;
-    assert_eq!(step["Form"]["notice"]["code"], "invalid_input", "{step}");
-    let errors: Vec<(String, String)> = step["Form"]["errors"]
-        .as_array()
-        .expect("errors")
+    let step = answer.step();
+    assert_eq!(
+        step.form_notice(),
+        Some(ErrorCode::InvalidInput),
+        "{step:?}"
+    );
+    let errors: Vec<(&str, FieldProblem)> = step
+        .form()
+        .errors
         .iter()
-        .map(|e| {
-            (
-                e["field"].as_str().unwrap_or("").to_owned(),
-                e["problem"].as_str().unwrap_or("").to_owned(),
-            )
-        })
+        .map(|e| (e.field.as_str(), e.problem))
         .collect();
     for expected in [
-        ("username", "not_email"),
-        ("smtp_host", "needed_with_others"),
-        ("proxy_port", "not_port"),
+        ("username", FieldProblem::NotEmail),
+        ("smtp_host", FieldProblem::NeededWithOthers),
+        ("proxy_port", FieldProblem::NotPort),
     ] {
-        assert!(
-            errors.contains(&(expected.0.into(), expected.1.into())),
-            "{expected:?} in {errors:?}"
-        );
+        assert!(errors.contains(&expected), "{expected:?} in {errors:?}");
     }
-    assert!(!step.to_string().contains("s3cret-pass"));
+    assert!(!answer.body.contains("s3cret-pass"));
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
     assert!(sandbox.requests().is_empty(), "nothing was sent upstream");
 
@@ -525,7 +548,7 @@ async fn sections_the_settings_turn_off_are_neither_shown_nor_sent() {
             ),
         )
         .await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     assert_eq!(app.last_intent().get("config"), None);
 }
 
@@ -572,7 +595,7 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
         ("state".to_owned(), "s 1".to_owned()),
     ]);
     let restricted = app.start(&client, &form).await;
-    assert_eq!(restricted["Form"]["notice"]["code"], "account_restricted");
+    assert_eq!(restricted.form_notice(), Some(ErrorCode::AccountRestricted));
     let html = app
         .page(
             &client,
@@ -594,14 +617,11 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
         })
         .collect::<Vec<_>>();
     let linked = app.start(&client, &good).await;
-    let id = linked["Connected"]["id"]
-        .as_str()
-        .expect("linked")
-        .to_owned();
-    assert_eq!(
-        linked["Connected"]["continue_url"],
-        format!("https://host.example/done?x=1&account_id={id}&provider=linkedin&state=s%201")
-    );
+    let account = linked.connected();
+    let id = &account.id;
+    let back =
+        format!("https://host.example/done?x=1&account_id={id}&provider=linkedin&state=s%201");
+    assert_eq!(account.continue_url.as_ref(), Some(&back));
     // Without JavaScript, the success page moves on by itself.
     let html = app.page(&client, "/connect/linkedin").await;
     assert!(html.contains("http-equiv=\"refresh\""), "{html}");
@@ -633,14 +653,13 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
         "success_url".into(),
         "https://host.example.evil.test/".into(),
     ));
-    let refused = browser()
-        .post(format!("{}/api/start_auth_intent", app.base))
-        .header("accept", "application/json")
-        .form(&evil)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(refused.status().as_u16(), 400);
+    let refused = app.post_start(&browser(), &evil).await;
+    assert_eq!(refused.status, 400);
+    assert!(
+        matches!(refused.failure(), AppError::BadRequest(_)),
+        "{}",
+        refused.body
+    );
 }
 
 #[tokio::test]

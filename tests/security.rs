@@ -4,16 +4,21 @@
 
 mod common;
 
-use common::{browser, logs::Logs, options, spawn_app, spawn_with, TestApp};
+use common::{
+    browser,
+    client::{decode, StepParts},
+    logs::Logs,
+    options, spawn_app, spawn_with, TestApp,
+};
 use credentials_flow::{
-    error::AppError,
+    error::{AppError, ErrorCode},
+    model::{CheckpointKind, FlowStep},
     server::{
         settings::{Secrets, Settings},
         startup::{build, serve, StartupError},
     },
 };
 use proptest::prelude::*;
-use serde_json::Value;
 use std::{
     io::{Read as _, Write as _},
     net::SocketAddr,
@@ -86,8 +91,10 @@ impl Seen {
         format!("{}\n{}\n{}", self.status, headers.join("\n"), self.body)
     }
 
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    /// The flow step of a successful answer, as the page decodes it; any other status fails the test.
+    fn step(&self) -> FlowStep {
+        assert_eq!(self.status, 200, "{}", self.body);
+        decode(&self.body)
     }
 
     /// The value of the flow cookie this response set, if any, whether `__Host-` named or not.
@@ -118,7 +125,7 @@ impl TestApp {
         Seen::from(response).await
     }
 
-    /// The current attempt's flow id, as the page holds it in its forms.
+    /// The current attempt's flow id, as the page holds it in its forms; empty without a checkpoint.
     async fn flow_id(&self, client: &reqwest::Client) -> String {
         let step = self
             .call(
@@ -127,10 +134,10 @@ impl TestApp {
                 &[("provider", "linkedin"), ("wait", "false")],
             )
             .await;
-        step.json()["Checkpoint"]["flow_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        match step.step() {
+            FlowStep::Checkpoint(view) => view.flow_id,
+            FlowStep::Form(_) | FlowStep::Connected(_) => String::new(),
+        }
     }
 
     /// Calls a checkpoint action with the current attempt's flow id added to `form`.
@@ -357,8 +364,8 @@ async fn sandbox_mode_generates_a_session_secret_and_says_so() {
         )
         .await;
     assert_eq!(
-        step.json()["Connected"]["name"],
-        "user_2fa_sms",
+        step.step().linked_name(),
+        Some("user_2fa_sms"),
         "{}",
         step.body
     );
@@ -408,8 +415,8 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
         &mut seen,
     );
     assert_eq!(
-        done.json()["Connected"]["name"],
-        "user_2fa_sms",
+        done.step().linked_name(),
+        Some("user_2fa_sms"),
         "{}",
         done.body
     );
@@ -536,7 +543,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
         .filter_map(|r| {
             r.body
                 .get("intent_id")
-                .and_then(Value::as_str)
+                .and_then(serde_json::Value::as_str)
                 .map(str::to_owned)
         })
         .collect();
@@ -569,27 +576,27 @@ async fn a_pairing_code_never_reaches_the_logs() {
     settings.flow.wait_secs = 1u64.try_into().expect("not 0");
     let (app, _sandbox) = spawn_live(settings, &format!("sk_live_{}", random_hex(32))).await;
     let client = browser();
-    let step = app.start(&client, "user_pairing", "pass_good").await.json();
-    let code = step["Checkpoint"]["kind"]["PairingCode"]["code"]
-        .as_str()
-        .expect("a pairing code")
-        .to_owned();
+    let step = app.start(&client, "user_pairing", "pass_good").await.step();
+    let CheckpointKind::PairingCode { code } = step.kind() else {
+        panic!("expected a pairing code, got {step:?}");
+    };
+    let code = code.expose().to_owned();
     assert!(app
         .get(&client, "/connect/linkedin")
         .await
         .text()
         .contains(&code));
-    let mut last = Value::Null;
+    let mut last = step;
     for _ in 0..10 {
         last = app
             .act(&client, "wait_checkpoint", &[("provider", "linkedin")])
             .await
-            .json();
-        if last.get("Connected").is_some() {
+            .step();
+        if matches!(last, FlowStep::Connected(_)) {
             break;
         }
     }
-    assert_eq!(last["Connected"]["name"], "user_pairing", "{last}");
+    assert_eq!(last.linked_name(), Some("user_pairing"), "{last:?}");
     let logs = logs.text();
     assert!(
         logs.contains("checkpoint_type=\"PAIRING_CODE\"") && logs.contains("account linked"),
@@ -613,10 +620,7 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
     let (app, _sandbox) = spawn_live(settings.clone(), "key-a").await;
     let client = browser();
     let started = app.start(&client, "user_2fa_sms", "pass_good").await;
-    let flow_id = started.json()["Checkpoint"]["flow_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let flow_id = started.step().checkpoint().flow_id.clone();
     let set_cookie = started.header("set-cookie").to_owned();
     assert!(
         set_cookie.starts_with("__Host-cf_flow_linkedin="),
@@ -674,8 +678,8 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
         .expect("post");
     let replayed = Seen::from(replayed).await;
     assert_eq!(
-        replayed.json()["Form"]["notice"]["code"],
-        "no_flow",
+        replayed.step().form_notice(),
+        Some(ErrorCode::NoFlow),
         "{}",
         replayed.body
     );
@@ -1061,8 +1065,8 @@ async fn the_wait_endpoint_refuses_bad_input_and_answers_plain_posts_like_every_
         .await;
     assert_eq!(none.status, 200, "{}", none.body);
     assert!(none.header("content-type").starts_with("application/json"));
-    let step: serde_json::Value = serde_json::from_str(&none.body).expect("json step");
-    assert!(step.get("Form").is_some(), "{step}");
+    let step: FlowStep = decode(&none.body);
+    assert!(matches!(step, FlowStep::Form(_)), "{step:?}");
     // …and a redirect to the flow page for a form posted without JavaScript.
     let plain = browser()
         .post(format!("{}/api/wait_checkpoint", app.base))
@@ -1249,9 +1253,9 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
             &[("provider", "linkedin"), ("wait", "false")],
         )
         .await
-        .json();
-    assert_eq!(step["Form"]["notice"]["code"], "rate_limited", "{step}");
-    assert_eq!(step["Form"]["form"]["values"]["username"], "d@example.com");
+        .step();
+    assert_eq!(step.form_notice(), Some(ErrorCode::RateLimited), "{step:?}");
+    assert_eq!(step.form().form.get("username"), "d@example.com");
 }
 
 #[tokio::test]
@@ -1393,16 +1397,17 @@ async fn upstream_faults_give_a_support_reference_once_without_retrying() {
             started.elapsed()
         );
         assert_eq!(seen.status, 200, "{user}: {}", seen.body);
-        let notice = &seen.json()["Form"]["notice"];
+        let step = seen.step();
+        let notice = step.form().notice.as_ref();
         assert_eq!(
-            notice["code"], "service_unavailable",
+            notice.map(|n| n.code),
+            Some(ErrorCode::ServiceUnavailable),
             "{user}: {}",
             seen.body
         );
-        let reference = notice["support_ref"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let reference = notice
+            .and_then(|n| n.support_ref.clone())
+            .unwrap_or_default();
         assert!(!reference.is_empty(), "{user}: no support reference");
         let sent = sandbox
             .requests()
@@ -1512,7 +1517,7 @@ fn set_cookies(seen: &Seen) -> Vec<String> {
 
 impl TestApp {
     /// The step `load_flow_step` answers to a client sending exactly `cookie` (and no cookie store).
-    async fn step_with_cookie(&self, cookie: &str) -> Value {
+    async fn step_with_cookie(&self, cookie: &str) -> FlowStep {
         let response = reqwest::Client::new()
             .post(format!("{}/api/load_flow_step", self.base))
             .header("accept", "application/json")
@@ -1521,7 +1526,7 @@ impl TestApp {
             .send()
             .await
             .expect("post");
-        Seen::from(response).await.json()
+        Seen::from(response).await.step()
     }
 }
 
@@ -1554,12 +1559,10 @@ async fn in_live_mode_flow_cookies_are_secure_and_host_prefixed_and_carry_the_fl
             &[("provider", "linkedin"), ("wait", "false")],
         )
         .await
-        .json();
+        .step();
     assert!(
-        step["Checkpoint"]["kind"]["Captcha"]["data"]
-            .as_str()
-            .is_some_and(|data| data.len() > 4_000),
-        "{step}"
+        matches!(step.kind(), CheckpointKind::Captcha { data, .. } if data.len() > 4_000),
+        "{step:?}"
     );
 
     // A 2FA sign-in carried to its end by the prefixed cookie.
@@ -1579,8 +1582,8 @@ async fn in_live_mode_flow_cookies_are_secure_and_host_prefixed_and_carry_the_fl
         )
         .await;
     assert_eq!(
-        done.json()["Connected"]["name"],
-        "user_2fa_sms",
+        done.step().linked_name(),
+        Some("user_2fa_sms"),
         "{}",
         done.body
     );
@@ -1599,17 +1602,14 @@ async fn in_live_mode_a_flow_cookie_without_the_host_prefix_is_not_even_read() {
     let planted = app
         .step_with_cookie(&format!("cf_flow_linkedin={value}"))
         .await;
-    assert!(
-        planted.get("Form").is_some() && planted.get("Checkpoint").is_none(),
-        "{planted}"
-    );
+    assert!(matches!(planted, FlowStep::Form(_)), "{planted:?}");
     // The prefixed cookie goes on, whatever is planted beside it.
     let own = app
         .step_with_cookie(&format!(
             "cf_flow_linkedin=planted; __Host-cf_flow_linkedin={value}"
         ))
         .await;
-    assert!(own["Checkpoint"]["flow_id"].is_string(), "{own}");
+    assert!(matches!(own, FlowStep::Checkpoint(_)), "{own:?}");
     // A cookie read and refused would be logged: the plain names were never looked at.
     let logs = logs.text();
     assert!(!logs.contains("flow cookie refused"), "{logs}");
@@ -1770,7 +1770,7 @@ async fn a_tampered_flow_cookie_is_logged_once_per_request_without_its_value() {
     );
     // A server function called with it: the form, and one warning more.
     let step = app.step_with_cookie(&cookie).await;
-    assert!(step.get("Form").is_some(), "{step}");
+    assert!(matches!(step, FlowStep::Form(_)), "{step:?}");
     assert_eq!(warnings().len(), 2, "{}", logs.text());
 
     // No part of the value reaches the logs.

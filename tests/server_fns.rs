@@ -3,18 +3,27 @@
 
 mod common;
 
-use common::{browser, spawn_app, spawn_with, TestApp};
-use credentials_flow::server::settings::{Secrets, Settings};
+use common::{
+    browser,
+    client::{Answer, StepParts},
+    spawn_app, spawn_with, TestApp,
+};
+use credentials_flow::{
+    api::SiteInfo,
+    error::ErrorCode,
+    model::{CheckpointKind, CodeSource, Confirmation, FlowStep},
+    server::settings::{Secrets, Settings},
+};
 use serde_json::Value;
 
 impl TestApp {
-    /// Calls a server function as the hydrated page does and returns (status, body text, Set-Cookie values).
+    /// Calls a server function as the hydrated page does.
     async fn call(
         &self,
         client: &reqwest::Client,
         endpoint: &str,
         form: &[(&str, &str)],
-    ) -> (u16, String, Vec<String>) {
+    ) -> Answer {
         let response = client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("accept", "application/json")
@@ -22,23 +31,22 @@ impl TestApp {
             .send()
             .await
             .expect("request");
-        let status = response.status().as_u16();
-        let cookies = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .map(|v| v.to_str().expect("ascii").to_owned())
-            .collect();
-        (status, response.text().await.expect("body"), cookies)
+        Answer::from(response).await
     }
 
-    async fn step(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Value {
-        let (status, body, _) = self.call(client, endpoint, form).await;
-        assert_eq!(status, 200, "{endpoint}: {body}");
-        serde_json::from_str(&body).expect("json step")
+    /// The step a server function answers; any status but 200 fails the test.
+    async fn step(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> FlowStep {
+        let answer = self.call(client, endpoint, form).await;
+        assert_eq!(answer.status, 200, "{endpoint}: {}", answer.body);
+        answer.step()
     }
 
-    async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> Value {
+    async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> FlowStep {
         self.step(
             client,
             "start_auth_intent",
@@ -51,7 +59,7 @@ impl TestApp {
         .await
     }
 
-    async fn solve(&self, client: &reqwest::Client, code: &str) -> Value {
+    async fn solve(&self, client: &reqwest::Client, code: &str) -> FlowStep {
         let flow = self.flow_id(client).await;
         self.step(
             client,
@@ -62,14 +70,19 @@ impl TestApp {
     }
 
     /// Calls a checkpoint action with the current attempt's flow id, plus `extra` fields.
-    async fn act(&self, client: &reqwest::Client, endpoint: &str, extra: &[(&str, &str)]) -> Value {
+    async fn act(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        extra: &[(&str, &str)],
+    ) -> FlowStep {
         let flow = self.flow_id(client).await;
         let mut form = vec![("provider", "linkedin"), ("flow", flow.as_str())];
         form.extend_from_slice(extra);
         self.step(client, endpoint, &form).await
     }
 
-    async fn load(&self, client: &reqwest::Client) -> Value {
+    async fn load(&self, client: &reqwest::Client) -> FlowStep {
         self.step(
             client,
             "load_flow_step",
@@ -83,23 +96,24 @@ impl TestApp {
         &self,
         client: &reqwest::Client,
         polls: usize,
-        done: impl Fn(&Value) -> bool,
-    ) -> Value {
-        let mut step = Value::Null;
-        for _ in 0..polls {
-            step = self.act(client, "wait_checkpoint", &[]).await;
+        done: impl Fn(&FlowStep) -> bool,
+    ) -> FlowStep {
+        let mut step = self.act(client, "wait_checkpoint", &[]).await;
+        for _ in 1..polls {
             if done(&step) {
                 break;
             }
+            step = self.act(client, "wait_checkpoint", &[]).await;
         }
         step
     }
 
+    /// The current attempt's flow id, as the page holds it in its forms; empty without a checkpoint.
     async fn flow_id(&self, client: &reqwest::Client) -> String {
-        self.load(client).await["Checkpoint"]["flow_id"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned()
+        match self.load(client).await {
+            FlowStep::Checkpoint(view) => view.flow_id,
+            FlowStep::Form(_) | FlowStep::Connected(_) => String::new(),
+        }
     }
 
     /// Every intent id the sandbox handed out, from the requests it received.
@@ -118,10 +132,12 @@ impl TestApp {
     }
 }
 
-fn code_source(step: &Value) -> &str {
-    step["Checkpoint"]["kind"]["Code"]["source"]
-        .as_str()
-        .unwrap_or_default()
+/// Where the code of a code checkpoint comes from; any other step fails the test.
+fn code_source(step: &FlowStep) -> CodeSource {
+    match step.kind() {
+        CheckpointKind::Code { source } => *source,
+        other => panic!("expected a code checkpoint, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -129,14 +145,11 @@ async fn good_credentials_link_the_account_at_once() {
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app.start(&client, "user_good", "pass_good").await;
-    let account = &step["Connected"];
-    assert!(
-        account["id"].as_str().expect("id").starts_with("acc_"),
-        "{step}"
-    );
-    assert_eq!(account["name"], "user_good");
+    let account = step.connected();
+    assert!(account.id.starts_with("acc_"), "{step:?}");
+    assert_eq!(account.name.as_deref(), Some("user_good"));
     // The page shows the success once; the next visit starts afresh.
-    assert_eq!(app.load(&client).await["Connected"], *account);
+    assert_eq!(app.load(&client).await, step);
     let page = |c: &reqwest::Client| c.get(format!("{}/connect/linkedin", app.base)).send();
     let shown = page(&client)
         .await
@@ -164,30 +177,30 @@ async fn good_credentials_link_the_account_at_once() {
 async fn two_factor_checkpoints_say_where_the_code_comes_from_and_survive_a_wrong_code() {
     let app = spawn_app(Settings::default()).await;
     for (user, source) in [
-        ("user_2fa_sms", "Sms"),
-        ("user_2fa_app", "AuthenticatorApp"),
-        ("user_2fa_whatsapp", "WhatsApp"),
-        ("user_otp", "Email"),
+        ("user_2fa_sms", CodeSource::Sms),
+        ("user_2fa_app", CodeSource::AuthenticatorApp),
+        ("user_2fa_whatsapp", CodeSource::WhatsApp),
+        ("user_otp", CodeSource::Email),
     ] {
         let client = browser();
         let step = app.start(&client, user, "pass_good").await;
-        assert_eq!(code_source(&step), source, "{user}: {step}");
+        assert_eq!(code_source(&step), source, "{user}: {step:?}");
 
         let wrong = app.solve(&client, "000000").await;
         assert_eq!(
             code_source(&wrong),
             source,
-            "{user} keeps the checkpoint: {wrong}"
+            "{user} keeps the checkpoint: {wrong:?}"
         );
-        assert_eq!(wrong["Checkpoint"]["notice"]["code"], "invalid_code");
-        assert_eq!(wrong["Checkpoint"]["attempts_left"], 4);
+        assert_eq!(wrong.checkpoint_notice(), Some(ErrorCode::InvalidCode));
+        assert_eq!(wrong.checkpoint().attempts_left, 4);
 
         // A reload shows the same checkpoint.
         assert_eq!(code_source(&app.load(&client).await), source);
 
         // Pasted as the message shows it, grouped: accepted as the same code.
         let done = app.solve(&client, " 123 456 ").await;
-        assert_eq!(done["Connected"]["name"], user, "{done}");
+        assert_eq!(done.linked_name(), Some(user), "{done:?}");
     }
 }
 
@@ -223,9 +236,9 @@ async fn the_browser_never_sees_the_intent_id_or_a_secret() {
         if endpoint == "solve_checkpoint" {
             form.push(("flow", &flow));
         }
-        let (_, body, cookies) = app.call(&client, endpoint, &form).await;
-        seen.push_str(&body);
-        seen.push_str(&cookies.join("\n"));
+        let answer = app.call(&client, endpoint, &form).await;
+        seen.push_str(&answer.body);
+        seen.push_str(&answer.cookies.join("\n"));
     }
     let intents = app.intent_ids();
     assert!(!intents.is_empty());
@@ -265,8 +278,8 @@ async fn a_checkpoint_can_only_be_solved_from_the_browser_that_started_it() {
             ],
         )
         .await;
-    assert_eq!(step["Form"]["notice"]["code"], "no_flow", "{step}");
-    assert_eq!(code_source(&app.load(&owner).await), "Sms");
+    assert_eq!(step.form_notice(), Some(ErrorCode::NoFlow), "{step:?}");
+    assert_eq!(code_source(&app.load(&owner).await), CodeSource::Sms);
 }
 
 #[tokio::test]
@@ -275,37 +288,46 @@ async fn refusals_keep_the_username_and_say_what_to_do() {
     let client = browser();
     let step = app.start(&client, "user_good", "wrong").await;
     assert_eq!(
-        step["Form"]["notice"]["code"], "invalid_credentials",
-        "{step}"
+        step.form_notice(),
+        Some(ErrorCode::InvalidCredentials),
+        "{step:?}"
     );
-    assert_eq!(step["Form"]["form"]["values"]["username"], "user_good");
+    assert_eq!(step.form().form.get("username"), "user_good");
 
     let step = app
         .start(&client, "error_unknown_authentication_context", "pass_good")
         .await;
     assert_eq!(
-        step["Form"]["notice"]["code"], "unknown_authentication_context",
-        "{step}"
+        step.form_notice(),
+        Some(ErrorCode::UnknownAuthenticationContext),
+        "{step:?}"
     );
     assert_eq!(
-        step["Form"]["form"]["values"]["username"],
+        step.form().form.get("username"),
         "error_unknown_authentication_context"
     );
 
     let step = app.start(&client, "error_server", "pass_good").await;
     assert_eq!(
-        step["Form"]["notice"]["code"], "service_unavailable",
-        "{step}"
+        step.form_notice(),
+        Some(ErrorCode::ServiceUnavailable),
+        "{step:?}"
     );
     assert!(
-        step["Form"]["notice"]["support_ref"]
-            .as_str()
+        step.form()
+            .notice
+            .as_ref()
+            .and_then(|n| n.support_ref.as_deref())
             .is_some_and(|r| !r.is_empty()),
-        "{step}"
+        "{step:?}"
     );
 
     let step = app.start(&client, "user_good", "").await;
-    assert_eq!(step["Form"]["notice"]["code"], "invalid_input", "{step}");
+    assert_eq!(
+        step.form_notice(),
+        Some(ErrorCode::InvalidInput),
+        "{step:?}"
+    );
 }
 
 #[tokio::test]
@@ -316,19 +338,26 @@ async fn too_many_wrong_codes_end_the_attempt() {
     let client = browser();
     app.start(&client, "user_2fa_app", "pass_good").await;
     assert_eq!(
-        app.solve(&client, "000001").await["Checkpoint"]["attempts_left"],
+        app.solve(&client, "000001")
+            .await
+            .checkpoint()
+            .attempts_left,
         2
     );
     assert_eq!(
-        app.solve(&client, "000002").await["Checkpoint"]["attempts_left"],
+        app.solve(&client, "000002")
+            .await
+            .checkpoint()
+            .attempts_left,
         1
     );
     let step = app.solve(&client, "000003").await;
     assert_eq!(
-        step["Form"]["notice"]["code"], "too_many_wrong_codes",
-        "{step}"
+        step.form_notice(),
+        Some(ErrorCode::TooManyWrongCodes),
+        "{step:?}"
     );
-    assert_eq!(step["Form"]["form"]["values"]["username"], "user_2fa_app");
+    assert_eq!(step.form().form.get("username"), "user_2fa_app");
 }
 
 #[tokio::test]
@@ -336,7 +365,7 @@ async fn phone_registration_sends_the_number_without_its_trunk_prefix_then_asks_
     let app = spawn_app(Settings::default()).await;
     let client = browser();
     let step = app.start(&client, "user_phone", "pass_good").await;
-    assert_eq!(step["Checkpoint"]["kind"], "PhoneRegister", "{step}");
+    assert_eq!(step.kind(), &CheckpointKind::PhoneRegister, "{step:?}");
 
     let phone = |cc: &'static str, n: &'static str| [("country_code", cc), ("phone_number", n)];
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
@@ -356,10 +385,11 @@ async fn phone_registration_sends_the_number_without_its_trunk_prefix_then_asks_
     for (cc, number) in [("+33", "12ab"), ("+33", "07700 900123")] {
         let refused = app.act(&client, "register_phone", &phone(cc, number)).await;
         assert_eq!(
-            refused["Checkpoint"]["notice"]["code"], "invalid_phone",
-            "{refused}"
+            refused.checkpoint_notice(),
+            Some(ErrorCode::InvalidPhone),
+            "{refused:?}"
         );
-        assert_eq!(refused["Checkpoint"]["kind"], "PhoneRegister");
+        assert_eq!(refused.kind(), &CheckpointKind::PhoneRegister);
     }
     assert_eq!(sent_codes(), Vec::<String>::new());
 
@@ -383,12 +413,12 @@ async fn phone_registration_sends_the_number_without_its_trunk_prefix_then_asks_
     let otp = app
         .act(&client, "register_phone", &phone("+44", "07700 900123"))
         .await;
-    assert_eq!(code_source(&otp), "Sms", "{otp}");
+    assert_eq!(code_source(&otp), CodeSource::Sms, "{otp:?}");
     assert_eq!(sent_codes(), ["(+44)7700900123"]);
 
     assert_eq!(
-        app.solve(&client, "123456").await["Connected"]["name"],
-        "user_phone"
+        app.solve(&client, "123456").await.linked_name(),
+        Some("user_phone")
     );
 }
 
@@ -427,7 +457,7 @@ async fn a_form_posted_without_javascript_returns_to_the_flow_page_which_shows_t
 async fn unknown_providers_and_pages_are_refused() {
     let app = spawn_app(Settings::default()).await;
     let client = browser();
-    let (status, _, _) = app
+    let status = app
         .call(
             &client,
             "start_auth_intent",
@@ -437,7 +467,8 @@ async fn unknown_providers_and_pages_are_refused() {
                 ("password", "b"),
             ],
         )
-        .await;
+        .await
+        .status;
     assert!(
         (400..500).contains(&status) || status == 500,
         "status {status}"
@@ -456,10 +487,6 @@ async fn unknown_providers_and_pages_are_refused() {
     assert_eq!(health.status().as_u16(), 200);
 }
 
-fn kind(step: &Value) -> Value {
-    step["Checkpoint"]["kind"].clone()
-}
-
 fn quick_settings() -> Settings {
     let mut settings = Settings::default();
     settings.sandbox.in_app_delay_ms = 1_500;
@@ -473,22 +500,22 @@ async fn in_app_validation_waits_in_bounded_polls_until_approved() {
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_in_app", "pass_good").await;
-    assert_eq!(kind(&step), "InApp", "{step}");
-    assert_eq!(step["Checkpoint"]["can_switch"], true);
+    assert_eq!(step.kind(), &CheckpointKind::InApp, "{step:?}");
+    assert!(step.checkpoint().can_switch);
 
     // The first wait answers "still waiting" after the 1 s bound (approval comes after 1.5 s).
     let started = std::time::Instant::now();
     let first = app.act(&client, "wait_checkpoint", &[]).await;
-    assert_eq!(kind(&first), "InApp", "{first}");
+    assert_eq!(first.kind(), &CheckpointKind::InApp, "{first:?}");
     assert!(
         started.elapsed() < std::time::Duration::from_secs(3),
         "the wait is bounded"
     );
 
     let step = app
-        .poll_wait(&client, 5, |s| s.get("Connected").is_some())
+        .poll_wait(&client, 5, |s| matches!(s, FlowStep::Connected(_)))
         .await;
-    assert_eq!(step["Connected"]["name"], "user_in_app", "{step}");
+    assert_eq!(step.linked_name(), Some("user_in_app"), "{step:?}");
 }
 
 #[tokio::test]
@@ -498,15 +525,16 @@ async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
     let app = spawn_app(settings).await;
     let client = browser();
     assert_eq!(
-        kind(&app.start(&client, "user_in_app_timeout", "pass_good").await),
-        "InApp"
+        app.start(&client, "user_in_app_timeout", "pass_good")
+            .await
+            .kind(),
+        &CheckpointKind::InApp
     );
-    let step = app.poll_wait(&client, 6, |s| s.get("Form").is_some()).await;
-    assert_eq!(step["Form"]["notice"]["code"], "expired", "{step}");
-    assert_eq!(
-        step["Form"]["form"]["values"]["username"],
-        "user_in_app_timeout"
-    );
+    let step = app
+        .poll_wait(&client, 6, |s| matches!(s, FlowStep::Form(_)))
+        .await;
+    assert_eq!(step.form_notice(), Some(ErrorCode::Expired), "{step:?}");
+    assert_eq!(step.form().form.get("username"), "user_in_app_timeout");
 }
 
 #[tokio::test]
@@ -518,12 +546,13 @@ async fn cancel_drops_the_intent_and_returns_to_the_form() {
         .step(&client, "restart_flow", &[("provider", "linkedin")])
         .await;
     assert_eq!(
-        step["Form"]["form"]["values"]["username"], "user_in_app_timeout",
-        "{step}"
+        step.form().form.get("username"),
+        "user_in_app_timeout",
+        "{step:?}"
     );
-    assert!(step["Form"]["notice"].is_null());
+    assert!(step.form().notice.is_none());
     let after = app.load(&client).await;
-    assert!(after.get("Form").is_some(), "{after}");
+    assert!(matches!(after, FlowStep::Form(_)), "{after:?}");
 }
 
 #[tokio::test]
@@ -531,18 +560,24 @@ async fn otp_or_in_app_accepts_a_code_or_the_approval() {
     let app = spawn_app(quick_settings()).await;
     let by_code = browser();
     let step = app.start(&by_code, "user_otp_or_in_app", "pass_good").await;
-    assert_eq!(kind(&step)["CodeOrInApp"]["source"], "Sms", "{step}");
     assert_eq!(
-        app.solve(&by_code, "123456").await["Connected"]["name"],
-        "user_otp_or_in_app"
+        step.kind(),
+        &CheckpointKind::CodeOrInApp {
+            source: CodeSource::Sms
+        },
+        "{step:?}"
+    );
+    assert_eq!(
+        app.solve(&by_code, "123456").await.linked_name(),
+        Some("user_otp_or_in_app")
     );
 
     let by_app = browser();
     app.start(&by_app, "user_otp_or_in_app", "pass_good").await;
     let step = app
-        .poll_wait(&by_app, 5, |s| s.get("Connected").is_some())
+        .poll_wait(&by_app, 5, |s| matches!(s, FlowStep::Connected(_)))
         .await;
-    assert_eq!(step["Connected"]["name"], "user_otp_or_in_app", "{step}");
+    assert_eq!(step.linked_name(), Some("user_otp_or_in_app"), "{step:?}");
 }
 
 #[tokio::test]
@@ -550,12 +585,15 @@ async fn challenge_selection_requests_the_chosen_method_then_asks_for_its_code()
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_challenge", "pass_good").await;
-    let options = kind(&step)["ChallengeSelection"]["options"].clone();
-    assert_eq!(options.as_array().map(Vec::len), Some(3), "{step}");
-    assert_eq!(options[1]["id"], "SMS");
+    let CheckpointKind::ChallengeSelection { options } = step.kind() else {
+        panic!("expected a choice of method, got {step:?}");
+    };
+    assert_eq!(options.len(), 3, "{step:?}");
+    assert_eq!(options[1].id, "SMS");
     assert!(
-        options[1]["detail"]
-            .as_str()
+        options[1]
+            .detail
+            .as_deref()
             .is_some_and(|d| d.contains('•')),
         "masked destination shown"
     );
@@ -568,17 +606,18 @@ async fn challenge_selection_requests_the_chosen_method_then_asks_for_its_code()
         )
         .await;
     assert_eq!(
-        refused["Checkpoint"]["notice"]["code"], "invalid_input",
-        "{refused}"
+        refused.checkpoint_notice(),
+        Some(ErrorCode::InvalidInput),
+        "{refused:?}"
     );
 
     let otp = app
         .act(&client, "choose_challenge", &[("challenge", "WHATSAPP")])
         .await;
-    assert_eq!(kind(&otp)["Code"]["source"], "WhatsApp", "{otp}");
+    assert_eq!(code_source(&otp), CodeSource::WhatsApp, "{otp:?}");
     assert_eq!(
-        app.solve(&client, "123456").await["Connected"]["name"],
-        "user_challenge"
+        app.solve(&client, "123456").await.linked_name(),
+        Some("user_challenge")
     );
 }
 
@@ -588,11 +627,14 @@ async fn try_another_way_offers_the_methods() {
     let client = browser();
     app.start(&client, "user_2fa_sms", "pass_good").await;
     let step = app.act(&client, "try_another_way", &[]).await;
-    assert!(kind(&step).get("ChallengeSelection").is_some(), "{step}");
+    assert!(
+        matches!(step.kind(), CheckpointKind::ChallengeSelection { .. }),
+        "{step:?}"
+    );
     let otp = app
         .act(&client, "choose_challenge", &[("challenge", "EMAIL")])
         .await;
-    assert_eq!(kind(&otp)["Code"]["source"], "Email", "{otp}");
+    assert_eq!(code_source(&otp), CodeSource::Email, "{otp:?}");
 }
 
 #[tokio::test]
@@ -600,19 +642,22 @@ async fn contract_selection_solves_with_the_chosen_contract() {
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_contract", "pass_good").await;
-    let options = kind(&step)["ContractSelection"]["options"].clone();
-    let id = options[1]["id"].as_str().expect("contract id").to_owned();
+    let CheckpointKind::ContractSelection { options } = step.kind() else {
+        panic!("expected a choice of contract, got {step:?}");
+    };
+    let id = options[1].id.clone();
     let refused = app
         .act(&client, "choose_contract", &[("contract", "ctr_unknown")])
         .await;
     assert_eq!(
-        refused["Checkpoint"]["notice"]["code"], "invalid_input",
-        "{refused}"
+        refused.checkpoint_notice(),
+        Some(ErrorCode::InvalidInput),
+        "{refused:?}"
     );
     let done = app
         .act(&client, "choose_contract", &[("contract", &id)])
         .await;
-    assert_eq!(done["Connected"]["name"], "user_contract", "{done}");
+    assert_eq!(done.linked_name(), Some("user_contract"), "{done:?}");
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
     assert!(sandbox
         .requests()
@@ -625,17 +670,12 @@ async fn a_consent_needs_a_product_and_sends_the_ones_ticked_in_the_order_shown(
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_consent", "pass_good").await;
-    let options = kind(&step)["Consent"]["options"].clone();
+    let CheckpointKind::Consent { options } = step.kind() else {
+        panic!("expected a consent, got {step:?}");
+    };
     let shown: Vec<(&str, &str)> = options
-        .as_array()
-        .expect("options")
         .iter()
-        .map(|o| {
-            (
-                o["id"].as_str().unwrap_or_default(),
-                o["label"].as_str().unwrap_or_default(),
-            )
-        })
+        .map(|o| (o.id.as_str(), o.label.as_str()))
         .collect();
     assert_eq!(
         shown,
@@ -643,23 +683,28 @@ async fn a_consent_needs_a_product_and_sends_the_ones_ticked_in_the_order_shown(
             ("classic", "LinkedIn"),
             ("sales_navigator", "Sales Navigator")
         ],
-        "{step}"
+        "{step:?}"
     );
-    assert_eq!(step["Checkpoint"]["can_switch"], false);
+    assert!(!step.checkpoint().can_switch);
 
     // Nothing ticked: the form posts no product at all.
     let none = app.act(&client, "choose_products", &[]).await;
     assert_eq!(
-        none["Checkpoint"]["notice"]["code"], "no_product_chosen",
-        "{none}"
+        none.checkpoint_notice(),
+        Some(ErrorCode::NoProductChosen),
+        "{none:?}"
     );
-    assert!(kind(&none).get("Consent").is_some(), "{none}");
+    assert!(
+        matches!(none.kind(), CheckpointKind::Consent { .. }),
+        "{none:?}"
+    );
     let forged = app
         .act(&client, "choose_products", &[("product[]", "recruiter")])
         .await;
     assert_eq!(
-        forged["Checkpoint"]["notice"]["code"], "invalid_input",
-        "{forged}"
+        forged.checkpoint_notice(),
+        Some(ErrorCode::InvalidInput),
+        "{forged:?}"
     );
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
     let solves = || {
@@ -680,7 +725,7 @@ async fn a_consent_needs_a_product_and_sends_the_ones_ticked_in_the_order_shown(
             &[("product[]", "sales_navigator"), ("product[]", "classic")],
         )
         .await;
-    assert_eq!(done["Connected"]["name"], "user_consent", "{done}");
+    assert_eq!(done.linked_name(), Some("user_consent"), "{done:?}");
     assert_eq!(solves(), ["classic,sales_navigator"]);
 
     let one = browser();
@@ -688,7 +733,7 @@ async fn a_consent_needs_a_product_and_sends_the_ones_ticked_in_the_order_shown(
     let done = app
         .act(&one, "choose_products", &[("product[]", "sales_navigator")])
         .await;
-    assert_eq!(done["Connected"]["name"], "user_consent", "{done}");
+    assert_eq!(done.linked_name(), Some("user_consent"), "{done:?}");
     assert_eq!(solves(), ["classic,sales_navigator", "sales_navigator"]);
 }
 
@@ -697,16 +742,16 @@ async fn a_pairing_code_is_shown_and_then_waited_on_like_an_approval_in_the_app(
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     let step = app.start(&client, "user_pairing", "pass_good").await;
-    let code = kind(&step)["PairingCode"]["code"]
-        .as_str()
-        .expect("pairing code")
-        .to_owned();
+    let CheckpointKind::PairingCode { code } = step.kind() else {
+        panic!("expected a pairing code, got {step:?}");
+    };
+    let code = code.expose().to_owned();
     assert!(
         code.len() == 9 && code.as_bytes()[4] == b'-',
         "as the sandbox groups it: {code}"
     );
-    assert_eq!(step["Checkpoint"]["can_switch"], false);
-    assert!(step["Checkpoint"]["resend_at_ms"].is_null());
+    assert!(!step.checkpoint().can_switch);
+    assert!(step.checkpoint().resend_at_ms.is_none());
 
     // Without JavaScript: the code on the page, which reloads itself into the wait.
     let page = client
@@ -728,15 +773,14 @@ async fn a_pairing_code_is_shown_and_then_waited_on_like_an_approval_in_the_app(
 
     // The same bounded waits as an approval: still waiting after the first (1 s < 1.5 s), then linked.
     let first = app.act(&client, "wait_checkpoint", &[]).await;
-    assert_eq!(
-        kind(&first)["PairingCode"]["code"],
-        code.as_str(),
-        "{first}"
+    assert!(
+        matches!(first.kind(), CheckpointKind::PairingCode { code: shown } if shown.expose() == code),
+        "{first:?}"
     );
     let step = app
-        .poll_wait(&client, 5, |s| s.get("Connected").is_some())
+        .poll_wait(&client, 5, |s| matches!(s, FlowStep::Connected(_)))
         .await;
-    assert_eq!(step["Connected"]["name"], "user_pairing", "{step}");
+    assert_eq!(step.linked_name(), Some("user_pairing"), "{step:?}");
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
     let solves: Vec<_> = sandbox
         .requests()
@@ -753,11 +797,17 @@ async fn loading_turns_into_the_next_checkpoint_by_waiting() {
     let app = spawn_app(quick_settings()).await;
     let client = browser();
     assert_eq!(
-        kind(&app.start(&client, "user_loading", "pass_good").await),
-        "Loading"
+        app.start(&client, "user_loading", "pass_good").await.kind(),
+        &CheckpointKind::Loading
     );
-    let step = app.poll_wait(&client, 5, |s| kind(s) != "Loading").await;
-    assert_eq!(kind(&step)["Code"]["source"], "Sms", "{step}");
+    let step = app
+        .poll_wait(
+            &client,
+            5,
+            |s| !matches!(s, FlowStep::Checkpoint(view) if view.kind == CheckpointKind::Loading),
+        )
+        .await;
+    assert_eq!(code_source(&step), CodeSource::Sms, "{step:?}");
 }
 
 #[tokio::test]
@@ -767,19 +817,21 @@ async fn resend_has_a_cooldown_and_says_whether_it_worked() {
     let app = spawn_app(settings).await;
     let client = browser();
     let step = app.start(&client, "user_2fa_sms", "pass_good").await;
-    assert!(
-        step["Checkpoint"]["resend_at_ms"].as_u64().is_some(),
-        "{step}"
-    );
+    assert!(step.checkpoint().resend_at_ms.is_some(), "{step:?}");
     let early = app.act(&client, "resend_code", &[]).await;
     assert_eq!(
-        early["Checkpoint"]["notice"]["code"], "resend_too_soon",
-        "{early}"
+        early.checkpoint_notice(),
+        Some(ErrorCode::ResendTooSoon),
+        "{early:?}"
     );
     tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
     let sent = app.act(&client, "resend_code", &[]).await;
-    assert_eq!(sent["Checkpoint"]["confirmation"], "CodeResent", "{sent}");
-    assert!(sent["Checkpoint"]["notice"].is_null());
+    assert_eq!(
+        sent.checkpoint().confirmation,
+        Some(Confirmation::CodeResent),
+        "{sent:?}"
+    );
+    assert!(sent.checkpoint().notice.is_none());
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
     assert_eq!(
         sandbox
@@ -794,7 +846,7 @@ async fn resend_has_a_cooldown_and_says_whether_it_worked() {
     // An authenticator app has nothing to resend.
     let app_client = browser();
     let step = app.start(&app_client, "user_2fa_app", "pass_good").await;
-    assert!(step["Checkpoint"]["resend_at_ms"].is_null(), "{step}");
+    assert!(step.checkpoint().resend_at_ms.is_none(), "{step:?}");
 }
 
 #[tokio::test]
@@ -817,20 +869,21 @@ async fn a_form_left_open_in_another_tab_cannot_act_on_a_newer_attempt() {
         )
         .await;
     assert_eq!(
-        stale["Checkpoint"]["notice"]["code"], "replaced_by_newer_attempt",
-        "{stale}"
+        stale.checkpoint_notice(),
+        Some(ErrorCode::ReplacedByNewerAttempt),
+        "{stale:?}"
     );
-    assert_eq!(kind(&stale)["Code"]["source"], "AuthenticatorApp");
+    assert_eq!(code_source(&stale), CodeSource::AuthenticatorApp);
     // The newer attempt is intact.
     assert_eq!(
-        app.solve(&client, "123456").await["Connected"]["name"],
-        "user_2fa_app"
+        app.solve(&client, "123456").await.linked_name(),
+        Some("user_2fa_app")
     );
 }
 
 #[tokio::test]
 async fn an_unknown_checkpoint_type_gets_a_clear_screen_not_a_failure() {
-    use credentials_flow::{model::CheckpointKind, server::flow::checkpoint_kind};
+    use credentials_flow::server::flow::checkpoint_kind;
     let kind = checkpoint_kind(&unipile::Checkpoint::Unknown {
         kind: "RETINA_SCAN".into(),
     });
@@ -888,12 +941,12 @@ async fn the_no_javascript_waiting_page_completes_by_reloading_with_wait() {
 async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_account() {
     let app = spawn_app(Settings::default()).await;
     let client = browser();
-    let site = app.step(&client, "get_site_info", &[]).await;
+    let site: SiteInfo = app.call(&client, "get_site_info", &[]).await.ok();
     let sandbox_base = app.built.sandbox.as_ref().expect("sandbox mode").base_url();
     assert_eq!(
-        site["arkose_base_url"],
+        site.arkose_base_url,
         format!("{sandbox_base}/arkose"),
-        "{site}"
+        "{site:?}"
     );
     assert_eq!(
         app.built.state.settings.arkose.base_url,
@@ -901,9 +954,10 @@ async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_accoun
     );
 
     let step = app.start(&client, "user_captcha", "pass_good").await;
-    let captcha = &step["Checkpoint"]["kind"]["Captcha"];
-    assert_eq!(captcha["public_key"], "sandbox-public-key", "{step}");
-    let data = captcha["data"].as_str().expect("data");
+    let CheckpointKind::Captcha { public_key, data } = step.kind() else {
+        panic!("expected a CAPTCHA, got {step:?}");
+    };
+    assert_eq!(public_key, "sandbox-public-key", "{step:?}");
     assert!(
         data.contains('"') && data.contains('\'') && data.contains("</script>"),
         "{data}"
@@ -922,10 +976,12 @@ async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_accoun
 
     let wrong = app.solve(&client, "sandbox-token:acc_someone_else").await;
     assert_eq!(
-        wrong["Checkpoint"]["notice"]["code"], "invalid_code",
-        "{wrong}"
+        wrong.checkpoint_notice(),
+        Some(ErrorCode::InvalidCode),
+        "{wrong:?}"
     );
-    assert_eq!(wrong["Checkpoint"]["kind"]["Captcha"]["data"], data);
+    // The same CAPTCHA again, blob unchanged.
+    assert_eq!(wrong.kind(), step.kind());
 
     let token = data
         .split("token=")
@@ -933,7 +989,7 @@ async fn a_captcha_step_passes_the_blob_unchanged_and_its_token_links_the_accoun
         .and_then(|rest| rest.split('|').next())
         .expect("token in the blob");
     let done = app.solve(&client, token).await;
-    assert_eq!(done["Connected"]["name"], "user_captcha", "{done}");
+    assert_eq!(done.linked_name(), Some("user_captcha"), "{done:?}");
 }
 
 #[tokio::test]
@@ -967,20 +1023,19 @@ async fn a_captcha_with_a_long_blob_is_kept_over_several_cookies_and_links() {
     // A browser keeping them goes through the whole step, reloads included.
     let client = browser();
     let step = app.start(&client, "user_captcha_large", "pass_good").await;
-    let data = step["Checkpoint"]["kind"]["Captcha"]["data"]
-        .as_str()
-        .expect("data")
-        .to_owned();
+    let CheckpointKind::Captcha { data, .. } = step.kind() else {
+        panic!("expected a CAPTCHA, got {step:?}");
+    };
     assert!(data.len() > 5_000, "{} characters", data.len());
     let reloaded = app.load(&client).await;
-    assert_eq!(reloaded["Checkpoint"]["kind"]["Captcha"]["data"], data);
+    assert_eq!(reloaded.kind(), step.kind());
     let token = data
         .split("token=")
         .nth(1)
         .and_then(|rest| rest.split('|').next())
         .expect("token in the blob");
     let done = app.solve(&client, token).await;
-    assert_eq!(done["Connected"]["name"], "user_captcha_large", "{done}");
+    assert_eq!(done.linked_name(), Some("user_captcha_large"), "{done:?}");
 }
 
 #[tokio::test]
@@ -992,7 +1047,7 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         async move { request.await.expect("get").text().await.expect("html") }
     };
     // The page's script leaves secrets out; a client that sends one anyway does not get it stored.
-    let (status, body, _) = app
+    let kept = app
         .call(
             &client,
             "keep_typed",
@@ -1004,15 +1059,15 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
             ],
         )
         .await;
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(kept.status, 200, "{}", kept.body);
     let html = page("/connect/linkedin?lang=fr").await;
     assert!(html.contains("Associer votre compte LinkedIn"), "{html}");
     assert!(html.contains(r#"value="someone@example.com""#), "{html}");
     assert!(html.contains(r#"value="proxy.example.com""#), "{html}");
     assert!(!html.contains("typed-secret-81"), "{html}");
     let step = app.load(&client).await;
-    assert!(step["Form"]["notice"].is_null(), "{step}");
-    assert!(step["Form"]["form"]["values"].get("password").is_none());
+    assert!(step.form().notice.is_none(), "{step:?}");
+    assert!(!step.form().form.values.contains_key("password"));
 
     // After a refusal the field to correct stays marked while it holds the refused value.
     let refused = app
@@ -1029,8 +1084,9 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         )
         .await;
     assert_eq!(
-        refused["Form"]["notice"]["code"], "invalid_input",
-        "{refused}"
+        refused.form_notice(),
+        Some(ErrorCode::InvalidInput),
+        "{refused:?}"
     );
     let (app, client) = (&app, &client);
     let keep = |port: &'static str| async move {
@@ -1042,34 +1098,41 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         ];
         app.call(client, "keep_typed", &form).await
     };
-    assert_eq!(keep("99999").await.0, 200);
+    assert_eq!(keep("99999").await.status, 200);
     let step = app.load(client).await;
-    assert_eq!(step["Form"]["notice"]["code"], "invalid_input", "{step}");
-    assert_eq!(step["Form"]["errors"][0]["field"], "proxy_port", "{step}");
+    assert_eq!(
+        step.form_notice(),
+        Some(ErrorCode::InvalidInput),
+        "{step:?}"
+    );
+    assert_eq!(
+        step.form().errors.first().map(|e| e.field.as_str()),
+        Some("proxy_port"),
+        "{step:?}"
+    );
     // Corrected before the switch: nothing is left to point at.
-    assert_eq!(keep("8080").await.0, 200);
+    assert_eq!(keep("8080").await.status, 200);
     let step = app.load(client).await;
-    assert!(step["Form"]["notice"].is_null(), "{step}");
-    assert!(step["Form"].get("errors").is_none(), "{step}");
-    assert_eq!(step["Form"]["form"]["values"]["proxy_port"], "8080");
+    assert!(step.form().notice.is_none(), "{step:?}");
+    assert!(step.form().errors.is_empty(), "{step:?}");
+    assert_eq!(step.form().form.get("proxy_port"), "8080");
 
     // A flow past its form is left as it is.
     let checkpoint = app.start(client, "user_2fa_sms", "pass_good").await;
-    let flow = checkpoint["Checkpoint"]["flow_id"].clone();
-    assert!(flow.is_string(), "{checkpoint}");
-    let (status, _, cookies) = app
+    let flow = checkpoint.checkpoint().flow_id.clone();
+    let kept = app
         .call(
             client,
             "keep_typed",
             &[("provider", "linkedin"), ("username", "someone-else")],
         )
         .await;
-    assert_eq!(status, 200);
-    assert!(cookies.is_empty(), "{cookies:?}");
-    assert_eq!(app.load(client).await["Checkpoint"]["flow_id"], flow);
+    assert_eq!(kept.status, 200);
+    assert!(kept.cookies.is_empty(), "{:?}", kept.cookies);
+    assert_eq!(app.load(client).await.checkpoint().flow_id, flow);
 
     // What the start would refuse is refused here too.
-    let (status, _, _) = app
+    let refused = app
         .call(
             client,
             "keep_typed",
@@ -1079,7 +1142,7 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
             ],
         )
         .await;
-    assert_eq!(status, 400);
+    assert_eq!(refused.status, 400);
 }
 
 #[tokio::test]
@@ -1111,7 +1174,7 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
     let client = browser();
     app.start(&client, "user_good", "pass_good").await;
     app.start(&client, "user_good", "wrong_pw_31").await;
-    let (status, _, _) = app
+    let status = app
         .call(
             &client,
             "start_auth_intent",
@@ -1121,7 +1184,8 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
                 ("password", "pass_good"),
             ],
         )
-        .await;
+        .await
+        .status;
     assert_eq!(status, 429, "the third sign-in of one username in a minute");
     app.start(&client, "user_2fa_sms", "pass_good").await;
     app.solve(&client, "000000").await;
@@ -1130,8 +1194,9 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
     app.solve(&client, "000000").await;
     let stopped = app.solve(&client, "000000").await;
     assert_eq!(
-        stopped["Form"]["notice"]["code"], "too_many_wrong_codes",
-        "{stopped}"
+        stopped.form_notice(),
+        Some(ErrorCode::TooManyWrongCodes),
+        "{stopped:?}"
     );
     // A browser waiting on an in-app approval shows in the gauge while its wait is held.
     let waiter = browser();
@@ -1147,7 +1212,7 @@ async fn metrics_count_the_flows_for_a_bearer_of_the_token_and_nothing_typed() {
         false
     });
     assert!(seen_waiting, "the wait in progress was never counted");
-    app.poll_wait(&waiter, 5, |s| s.get("Connected").is_some())
+    app.poll_wait(&waiter, 5, |s| matches!(s, FlowStep::Connected(_)))
         .await;
 
     let text = metrics().await;

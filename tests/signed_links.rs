@@ -7,8 +7,18 @@
 
 mod common;
 
-use common::{browser, logs::Logs, redis_server::Redis, spawn_with, TestApp};
-use credentials_flow::server::settings::{Secrets, Settings};
+use common::{
+    browser,
+    client::{Answer, StepParts},
+    logs::Logs,
+    redis_server::Redis,
+    spawn_with, TestApp,
+};
+use credentials_flow::{
+    error::ErrorCode,
+    model::FlowStep,
+    server::settings::{Secrets, Settings},
+};
 use serde_json::Value;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -111,13 +121,13 @@ async fn open(client: &reqwest::Client, url: &str) -> Page {
     Page { status, html }
 }
 
-/// A sign-in as the page's script posts it; the status and the JSON answer.
+/// A server-function call as the page's script makes it.
 async fn post(
     app: &TestApp,
     client: &reqwest::Client,
     endpoint: &str,
     form: &[(&str, &str)],
-) -> (u16, Value) {
+) -> Answer {
     let response = client
         .post(format!("{}/api/{endpoint}", app.base))
         .header("accept", "application/json")
@@ -125,12 +135,7 @@ async fn post(
         .send()
         .await
         .expect("post");
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    Answer::from(response).await
 }
 
 /// Signs in on LinkedIn as `username` with the sandbox's good password and the link parameters `extra`.
@@ -139,7 +144,7 @@ async fn sign_in(
     client: &reqwest::Client,
     username: &str,
     extra: &[(&str, &str)],
-) -> (u16, Value) {
+) -> Answer {
     let mut form = vec![
         ("provider", "linkedin"),
         ("username", username),
@@ -147,10 +152,6 @@ async fn sign_in(
     ];
     form.extend_from_slice(extra);
     post(app, client, "start_auth_intent", &form).await
-}
-
-fn notice(step: &Value) -> &str {
-    step["Form"]["notice"]["code"].as_str().unwrap_or_default()
 }
 
 fn sign_ins_sent(app: &TestApp) -> usize {
@@ -233,7 +234,7 @@ async fn a_valid_link_opens_the_form_and_its_sign_in_links_the_account() {
     assert!(page.html.contains("lang=\"fr\""), "{}", page.html);
     assert_eq!(page.hidden("state").as_deref(), Some("user 42&x"));
 
-    let (status, step) = sign_in(
+    let step = sign_in(
         &app,
         &client,
         "user_good",
@@ -243,11 +244,13 @@ async fn a_valid_link_opens_the_form_and_its_sign_in_links_the_account() {
             ("failure_url", "https://host.example/failed"),
         ],
     )
-    .await;
-    assert_eq!(status, 200, "{step}");
-    let back = step["Connected"]["continue_url"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not linked: {step}"));
+    .await
+    .step();
+    let back = step
+        .connected()
+        .continue_url
+        .as_deref()
+        .unwrap_or_else(|| panic!("no way back: {step:?}"));
     assert!(
         back.starts_with("https://host.example/linked?from=cf&account_id=acc_"),
         "{back}"
@@ -466,14 +469,15 @@ async fn a_used_link_is_refused_in_any_other_browser_and_once_its_account_is_lin
         ("state", "once"),
         ("failure_url", "https://host.example/failed"),
     ];
-    let (_, step) = sign_in(&app, &first, "user_good", &params).await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    let step = sign_in(&app, &first, "user_good", &params).await.step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     assert_eq!(sign_ins_sent(&app), 1);
 
     let before = refusals(&metrics(&app).await, "reused");
-    let (status, step) = sign_in(&app, &second, "user_good", &params).await;
-    assert_eq!(status, 403, "{step}");
-    assert_eq!(notice(&step), "link_expired", "{step}");
+    let step = sign_in(&app, &second, "user_good", &params)
+        .await
+        .step_with(403);
+    assert_eq!(step.form_notice(), Some(ErrorCode::LinkExpired), "{step:?}");
     assert_eq!(sign_ins_sent(&app), 1, "nothing more was sent to Unipile");
     assert_eq!(refusals(&metrics(&app).await, "reused"), before + 1);
 
@@ -490,8 +494,8 @@ async fn a_used_link_is_refused_in_any_other_browser_and_once_its_account_is_lin
     );
     let again = open(&first, &url).await;
     assert!(again.refused(), "{}", again.html);
-    let (status, step) = sign_in(&app, &first, "user_good", &params).await;
-    assert_eq!(status, 403, "{step}");
+    let answer = sign_in(&app, &first, "user_good", &params).await;
+    assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(sign_ins_sent(&app), 1);
 }
 
@@ -500,18 +504,24 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
     let app = spawn().await;
     // By hand or by script: no pass at all.
     let client = browser();
-    let (status, step) = sign_in(&app, &client, "user_good", &[]).await;
-    assert_eq!(status, 403, "{step}");
-    assert_eq!(notice(&step), "link_invalid", "{step}");
+    let step = sign_in(&app, &client, "user_good", &[])
+        .await
+        .step_with(403);
+    assert_eq!(step.form_notice(), Some(ErrorCode::LinkInvalid), "{step:?}");
     // The page the script re-reads says so, with no form.
-    let (_, shown) = post(
+    let shown = post(
         &app,
         &client,
         "load_flow_step",
         &[("provider", "linkedin"), ("wait", "false")],
     )
-    .await;
-    assert_eq!(notice(&shown), "link_invalid", "{shown}");
+    .await
+    .step();
+    assert_eq!(
+        shown.form_notice(),
+        Some(ErrorCode::LinkInvalid),
+        "{shown:?}"
+    );
 
     // A form posted without JavaScript goes back to the page, which shows the refusal.
     let plain = browser();
@@ -553,9 +563,14 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
         ],
         vec![],
     ] {
-        let (status, step) = sign_in(&app, &holder, "user_good", &other).await;
-        assert_eq!(status, 403, "{other:?}: {step}");
-        assert_eq!(notice(&step), "link_invalid", "{other:?}: {step}");
+        let step = sign_in(&app, &holder, "user_good", &other)
+            .await
+            .step_with(403);
+        assert_eq!(
+            step.form_notice(),
+            Some(ErrorCode::LinkInvalid),
+            "{other:?}: {step:?}"
+        );
     }
     assert_eq!(sign_ins_sent(&app), 0, "nothing was sent to Unipile");
     let text = metrics(&app).await;
@@ -569,8 +584,10 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
         page.html
     );
     // The link itself was not spent by those: its own parameters still sign in.
-    let (_, step) = sign_in(&app, &holder, "user_good", &[("state", "mine")]).await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    let step = sign_in(&app, &holder, "user_good", &[("state", "mine")])
+        .await
+        .step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
 }
 
 #[tokio::test]
@@ -586,18 +603,19 @@ async fn the_page_in_progress_keeps_working_on_reload_and_after_a_refused_passwo
         ("password", "pass_wrong"),
         ("state", "reload"),
     ];
-    let (_, step) = post(&app, &client, "start_auth_intent", &form).await;
-    assert_eq!(notice(&step), "invalid_credentials", "{step}");
+    let step = post(&app, &client, "start_auth_intent", &form).await.step();
+    assert_eq!(
+        step.form_notice(),
+        Some(ErrorCode::InvalidCredentials),
+        "{step:?}"
+    );
     assert!(
         open(&client, &url).await.has_form(),
         "the link again, same browser"
     );
     form[2] = ("password", "pass_good");
-    let (_, step) = post(&app, &client, "start_auth_intent", &form).await;
-    let flow = step["Checkpoint"]["flow_id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no checkpoint: {step}"))
-        .to_owned();
+    let step = post(&app, &client, "start_auth_intent", &form).await.step();
+    let flow = step.checkpoint().flow_id.clone();
 
     // Reloads: the link's address (with JavaScript the page keeps it), the page's own (without, the
     // sign-in comes back to it), another language.
@@ -614,7 +632,7 @@ async fn the_page_in_progress_keeps_working_on_reload_and_after_a_refused_passwo
             page.html
         );
     }
-    let (_, step) = post(
+    let step = post(
         &app,
         &client,
         "solve_checkpoint",
@@ -624,8 +642,9 @@ async fn the_page_in_progress_keeps_working_on_reload_and_after_a_refused_passwo
             ("code", "123456"),
         ],
     )
-    .await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    .await
+    .step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     let text = metrics(&app).await;
     for reason in ["missing", "bad_signature", "reused"] {
         assert_eq!(refusals(&text, reason), 0, "{reason}: {text}");
@@ -677,7 +696,7 @@ async fn a_reconnect_and_the_return_urls_come_only_from_the_signed_link() {
         page.html
     );
 
-    let (status, step) = sign_in(
+    let answer = sign_in(
         &app,
         &client,
         "user_good",
@@ -687,8 +706,8 @@ async fn a_reconnect_and_the_return_urls_come_only_from_the_signed_link() {
         ],
     )
     .await;
-    assert_eq!(status, 403, "{step}");
-    let (_, step) = sign_in(
+    assert_eq!(answer.status, 403, "{}", answer.body);
+    let step = sign_in(
         &app,
         &client,
         "user_good",
@@ -697,10 +716,13 @@ async fn a_reconnect_and_the_return_urls_come_only_from_the_signed_link() {
             ("success_url", "https://host.example/linked"),
         ],
     )
-    .await;
-    let back = step["Connected"]["continue_url"]
-        .as_str()
-        .unwrap_or_else(|| panic!("not linked: {step}"));
+    .await
+    .step();
+    let back = step
+        .connected()
+        .continue_url
+        .as_deref()
+        .unwrap_or_else(|| panic!("no way back: {step:?}"));
     assert!(
         back.starts_with("https://host.example/linked?account_id="),
         "{back}"
@@ -813,7 +835,7 @@ async fn the_readme_shows_the_functions_tested_here_and_they_build_links_the_ser
     let page = open(&client, &node_built).await;
     assert!(page.has_form(), "{node_built}: {}", page.html);
     assert_eq!(page.hidden("state").as_deref(), Some("node state ~*'()!"));
-    let (_, step) = post(
+    let step = post(
         &app,
         &client,
         "start_auth_intent",
@@ -825,8 +847,9 @@ async fn the_readme_shows_the_functions_tested_here_and_they_build_links_the_ser
             ("success_url", "https://host.example/linked?a=1&b=2"),
         ],
     )
-    .await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    .await
+    .step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     // Each of them, altered, is refused.
     for url in [rust_built, node_built] {
         let altered = url.replacen("state=", "state=x", 1);
@@ -945,12 +968,15 @@ async fn a_link_used_on_one_replica_is_refused_on_the_other() {
     let (first, second) = (browser(), browser());
     assert!(open(&first, &url).await.has_form());
     assert!(open(&second, &on_b).await.has_form());
-    let (_, step) = sign_in(&a, &first, "user_good", &[("state", "replicas")]).await;
-    assert!(step.get("Connected").is_some(), "{step}");
+    let step = sign_in(&a, &first, "user_good", &[("state", "replicas")])
+        .await
+        .step();
+    assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     // On the other replica: the page and the sign-in are refused.
-    let (status, step) = sign_in(&b, &second, "user_good", &[("state", "replicas")]).await;
-    assert_eq!(status, 403, "{step}");
-    assert_eq!(notice(&step), "link_expired", "{step}");
+    let step = sign_in(&b, &second, "user_good", &[("state", "replicas")])
+        .await
+        .step_with(403);
+    assert_eq!(step.form_notice(), Some(ErrorCode::LinkExpired), "{step:?}");
     assert!(open(&browser(), &on_b).await.refused());
     assert_eq!(sign_ins_sent(&b), 0);
     assert_eq!(refusals(&metrics(&b).await, "reused"), 2);

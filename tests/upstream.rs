@@ -4,11 +4,14 @@
 
 mod common;
 
-use common::{browser, spawn_app};
-use credentials_flow::server::settings::Settings;
-use serde_json::Value;
+use common::{
+    browser,
+    client::{Answer, StepParts},
+    spawn_app,
+};
+use credentials_flow::{error::ErrorCode, model::FlowStep, server::settings::Settings};
 
-async fn sign_in(base: &str, username: &str) -> Value {
+async fn sign_in(base: &str, username: &str) -> FlowStep {
     let response = browser()
         .post(format!("{base}/api/start_auth_intent"))
         .header("accept", "application/json")
@@ -20,8 +23,9 @@ async fn sign_in(base: &str, username: &str) -> Value {
         .send()
         .await
         .expect("request");
-    assert_eq!(response.status().as_u16(), 200, "{username}");
-    response.json().await.expect("json step")
+    let answer = Answer::from(response).await;
+    assert_eq!(answer.status, 200, "{username}: {}", answer.body);
+    answer.step()
 }
 
 #[tokio::test]
@@ -37,13 +41,11 @@ async fn every_shape_of_a_wrong_password_body_says_wrong_password() {
         let username = format!("error_shape_{shape}");
         let step = sign_in(&app.base, &username).await;
         assert_eq!(
-            step["Form"]["notice"]["code"], "invalid_credentials",
-            "{shape}: {step}"
+            step.form_notice(),
+            Some(ErrorCode::InvalidCredentials),
+            "{shape}: {step:?}"
         );
-        assert_eq!(
-            step["Form"]["form"]["values"]["username"],
-            username.as_str()
-        );
+        assert_eq!(step.form().form.get("username"), username);
     }
 }
 
@@ -51,16 +53,20 @@ async fn every_shape_of_a_wrong_password_body_says_wrong_password() {
 async fn answers_without_a_type_go_by_their_status_and_odd_transport_is_a_failure_upstream() {
     let app = spawn_app(Settings::default()).await;
     let step = sign_in(&app.base, "error_shape_no_type").await;
-    assert_eq!(step["Form"]["notice"]["code"], "rate_limited", "{step}");
+    assert_eq!(step.form_notice(), Some(ErrorCode::RateLimited), "{step:?}");
     for username in ["error_redirect", "error_huge"] {
         let step = sign_in(&app.base, username).await;
         assert_eq!(
-            step["Form"]["notice"]["code"], "service_unavailable",
-            "{username}: {step}"
+            step.form_notice(),
+            Some(ErrorCode::ServiceUnavailable),
+            "{username}: {step:?}"
         );
         assert!(
-            step["Form"]["notice"]["support_ref"].as_str().is_some(),
-            "{username}: {step}"
+            step.form()
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.support_ref.is_some()),
+            "{username}: {step:?}"
         );
     }
 }

@@ -1,6 +1,8 @@
-//! What the HTTP test files share: the app served on port 0, and a browser-like client.
+//! What the HTTP test files share: the app served on port 0, a browser-like client, and the server
+//! functions' answers decoded into the app's types.
 #![allow(dead_code)] // each test file uses its own part of this module
 
+pub mod client;
 pub mod logs;
 pub mod redis_server;
 

@@ -1,0 +1,119 @@
+//! Server-function answers read as the page reads them: decoded into the app's own types, so a test that
+//! names a field or a variant the app does not have fails to compile instead of comparing `Null`.
+
+use credentials_flow::{
+    error::{AppError, ErrorCode},
+    model::{AccountSummary, CheckpointKind, CheckpointView, FlowStep, FormState},
+};
+use serde::de::DeserializeOwned;
+
+/// What a server function answered: its status, its body exactly as sent, and its Set-Cookie values.
+/// The body stays available for the checks that are about the bytes the browser receives.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub cookies: Vec<String>,
+}
+
+impl Answer {
+    pub async fn from(response: reqwest::Response) -> Answer {
+        let status = response.status().as_u16();
+        let cookies = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().expect("ascii").to_owned())
+            .collect();
+        Answer {
+            status,
+            body: response.text().await.expect("body"),
+            cookies,
+        }
+    }
+
+    /// The value of a successful answer; any other status fails the test.
+    pub fn ok<T: DeserializeOwned>(&self) -> T {
+        assert_eq!(self.status, 200, "{}", self.body);
+        decode(&self.body)
+    }
+
+    /// The flow step of a successful answer; any other status fails the test.
+    pub fn step(&self) -> FlowStep {
+        self.ok()
+    }
+
+    /// The flow step of an answer sent with `status`: a refused start link (403) still carries the form
+    /// to draw. Any other status fails the test.
+    pub fn step_with(&self, status: u16) -> FlowStep {
+        assert_eq!(self.status, status, "{}", self.body);
+        decode(&self.body)
+    }
+
+    /// The failure of an answer that is not a success; a success fails the test.
+    pub fn failure(&self) -> AppError {
+        assert!(
+            !(200..300).contains(&self.status),
+            "{}: {}",
+            self.status,
+            self.body
+        );
+        decode(&self.body)
+    }
+}
+
+/// `body` decoded as `T`, as the page decodes it; a body that does not decode fails the test.
+pub fn decode<T: DeserializeOwned>(body: &str) -> T {
+    serde_json::from_str(body)
+        .unwrap_or_else(|e| panic!("not a {}: {e}: {body}", std::any::type_name::<T>()))
+}
+
+/// One part of a step, for a test that knows which step it expects: asking for another part than the
+/// step has fails the test and shows the step.
+pub trait StepParts {
+    fn form(&self) -> &FormState;
+    fn checkpoint(&self) -> &CheckpointView;
+    fn connected(&self) -> &AccountSummary;
+
+    fn kind(&self) -> &CheckpointKind {
+        &self.checkpoint().kind
+    }
+
+    /// The code of the notice on the form (the step must be the form).
+    fn form_notice(&self) -> Option<ErrorCode> {
+        self.form().notice.as_ref().map(|n| n.code)
+    }
+
+    /// The code of the notice on the checkpoint (the step must be a checkpoint).
+    fn checkpoint_notice(&self) -> Option<ErrorCode> {
+        self.checkpoint().notice.as_ref().map(|n| n.code)
+    }
+
+    /// The linked account's name (the step must be the success).
+    fn linked_name(&self) -> Option<&str> {
+        self.connected().name.as_deref()
+    }
+}
+
+impl StepParts for FlowStep {
+    fn form(&self) -> &FormState {
+        match self {
+            FlowStep::Form(form) => form,
+            other => panic!("expected the form, got {other:?}"),
+        }
+    }
+
+    fn checkpoint(&self) -> &CheckpointView {
+        match self {
+            FlowStep::Checkpoint(view) => view,
+            other => panic!("expected a checkpoint, got {other:?}"),
+        }
+    }
+
+    fn connected(&self) -> &AccountSummary {
+        match self {
+            FlowStep::Connected(account) => account,
+            other => panic!("expected the linked account, got {other:?}"),
+        }
+    }
+}
