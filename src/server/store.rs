@@ -958,9 +958,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_record_expires_with_its_flow() {
-        let store = MemoryStore::new(Clock::default());
-        store.create("f", 0, Duration::from_millis(20)).await.ok();
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        let clock = Clock::default();
+        let store = MemoryStore::new(clock.clone());
+        let ttl = Duration::from_secs(60);
+        store.create("f", 0, ttl).await.ok();
+        assert_eq!(
+            store.check("f", 1).await.ok(),
+            Some(Generation::Advanced(1))
+        );
+        clock.advance(ttl);
         assert_eq!(store.advance("f", 1).await.ok(), Some(Generation::Missing));
     }
 
@@ -981,7 +987,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_link_nonce_is_spent_once_for_one_holder_until_it_expires() {
-        let store = MemoryStore::new(Clock::default());
+        let clock = Clock::default();
+        let store = MemoryStore::new(clock.clone());
         let ttl = Duration::from_secs(60);
         let look = |holder| store.link_nonce("n-1", holder, ttl, false);
         assert_eq!(look("a").await.ok(), Some(LinkNonce::Unused));
@@ -1000,11 +1007,12 @@ mod tests {
             Some(LinkNonce::Spent)
         );
         assert_eq!(look("b").await.ok(), Some(LinkNonce::Spent));
-        store
-            .link_nonce("n-2", "a", Duration::from_millis(20), true)
-            .await
-            .ok();
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        store.link_nonce("n-2", "a", ttl, true).await.ok();
+        assert_eq!(
+            store.link_nonce("n-2", "b", ttl, false).await.ok(),
+            Some(LinkNonce::Spent)
+        );
+        clock.advance(ttl);
         assert_eq!(
             store.link_nonce("n-2", "b", ttl, false).await.ok(),
             Some(LinkNonce::Unused)
