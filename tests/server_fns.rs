@@ -501,7 +501,11 @@ async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
         kind(&app.start(&client, "user_in_app_timeout", "pass_good").await),
         "InApp"
     );
-    let step = app.poll_wait(&client, 6, |s| s.get("Form").is_some()).await;
+    app.built
+        .state
+        .clock
+        .advance(std::time::Duration::from_secs(2));
+    let step = app.poll_wait(&client, 1, |s| s.get("Form").is_some()).await;
     assert_eq!(step["Form"]["notice"]["code"], "expired", "{step}");
     assert_eq!(
         step["Form"]["form"]["values"]["username"],
@@ -776,7 +780,10 @@ async fn resend_has_a_cooldown_and_says_whether_it_worked() {
         early["Checkpoint"]["notice"]["code"], "resend_too_soon",
         "{early}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    app.built
+        .state
+        .clock
+        .advance(std::time::Duration::from_secs(1));
     let sent = app.act(&client, "resend_code", &[]).await;
     assert_eq!(sent["Checkpoint"]["confirmation"], "CodeResent", "{sent}");
     assert!(sent["Checkpoint"]["notice"].is_null());
