@@ -530,8 +530,12 @@ async fn an_attempt_that_is_never_approved_expires_and_keeps_the_username() {
             .kind(),
         &CheckpointKind::InApp
     );
+    app.built
+        .state
+        .clock
+        .advance(std::time::Duration::from_secs(2));
     let step = app
-        .poll_wait(&client, 6, |s| matches!(s, FlowStep::Form(_)))
+        .poll_wait(&client, 1, |s| matches!(s, FlowStep::Form(_)))
         .await;
     assert_eq!(step.form_notice(), Some(ErrorCode::Expired), "{step:?}");
     assert_eq!(step.form().form.get("username"), "user_in_app_timeout");
@@ -824,7 +828,10 @@ async fn resend_has_a_cooldown_and_says_whether_it_worked() {
         Some(ErrorCode::ResendTooSoon),
         "{early:?}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    app.built
+        .state
+        .clock
+        .advance(std::time::Duration::from_secs(1));
     let sent = app.act(&client, "resend_code", &[]).await;
     assert_eq!(
         sent.checkpoint().confirmation,

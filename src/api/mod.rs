@@ -90,7 +90,12 @@ async fn limit_action(
     let counted = cx
         .app
         .limits
-        .action(cx.app.store.as_ref(), cx.client_ip(), flow)
+        .action(
+            cx.app.store.as_ref(),
+            cx.app.clock.now_ms(),
+            cx.client_ip(),
+            flow,
+        )
         .await;
     match counted {
         Ok(Ok(())) => Ok(()),

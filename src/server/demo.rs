@@ -3,7 +3,7 @@
 //! `/demo/link` plays the host's backend building a start link, signed with `LINK_SECRET` when signed links
 //! are on (the demo page shows it before opening it).
 
-use super::{links, state::AppState};
+use super::state::AppState;
 use axum::{
     extract::{Query, State},
     http::{header, HeaderValue},
@@ -51,7 +51,7 @@ async fn link(
     let state = param("state");
     let url = match &app.links {
         Some(signer) => {
-            let expires = (links::now_secs() + DEMO_LINK_LIFETIME_SECS).to_string();
+            let expires = (app.clock.now_secs() + DEMO_LINK_LIFETIME_SECS).to_string();
             let nonce = {
                 use rand::Rng;
                 format!("{:032x}", rand::rng().random::<u128>())

@@ -8,7 +8,7 @@
 
 use super::{
     settings::LimitSettings,
-    store::{FlowRecords, StoreError},
+    store::{window_of, FlowRecords, StoreError},
 };
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -51,10 +51,11 @@ impl Limits {
         }
     }
 
-    /// Counts one sign-in from `ip`, then for `username` of `provider` when there is one.
+    /// Counts one sign-in from `ip` at `now_ms`, then for `username` of `provider` when there is one.
     pub async fn start(
         &self,
         store: &dyn FlowRecords,
+        now_ms: u64,
         ip: IpAddr,
         provider: &str,
         username: Option<&str>,
@@ -68,13 +69,14 @@ impl Limits {
             limits.push((by_name, self.settings.start_per_username_per_minute.get()));
             which.push(Limit::Username);
         }
-        count(store, &limits, &which).await
+        count(store, now_ms, &limits, &which).await
     }
 
-    /// Counts one call on the sign-in `flow` when the call has one, then from `ip`.
+    /// Counts one call at `now_ms` on the sign-in `flow` when the call has one, then from `ip`.
     pub async fn action(
         &self,
         store: &dyn FlowRecords,
+        now_ms: u64,
         ip: IpAddr,
         flow: Option<&str>,
     ) -> Result<Result<(), Refused>, StoreError> {
@@ -94,7 +96,7 @@ impl Limits {
             self.settings.actions_per_ip_per_minute.get(),
         ));
         which.push(Limit::AddressActions);
-        count(store, &limits, &which).await
+        count(store, now_ms, &limits, &which).await
     }
 
     /// The key a username is counted under (case-insensitive, surrounding spaces ignored).
@@ -121,20 +123,21 @@ impl Limits {
     }
 }
 
-/// Counts each limit in turn, in one round trip to the store; the first one past its limit refuses.
+/// Counts each limit in turn at `now_ms`, in one round trip to the store; the first one past its limit
+/// refuses.
 async fn count(
     store: &dyn FlowRecords,
+    now_ms: u64,
     limits: &[(&str, u32)],
     which: &[Limit],
 ) -> Result<Result<(), Refused>, StoreError> {
-    let Some(over) = store.hits(limits, WINDOW).await? else {
+    let Some(over) = store.hits(limits, now_ms, WINDOW).await? else {
         return Ok(Ok(()));
     };
-    let width = WINDOW.as_millis() as u64;
-    let now = super::flow::now_ms();
+    let (_, left) = window_of(now_ms, WINDOW);
     Ok(Err(Refused {
         limit: which[over],
-        retry_after: Duration::from_millis(width - now % width),
+        retry_after: left,
     }))
 }
 
@@ -161,8 +164,11 @@ pub fn retry_after_secs(wait: Duration) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{settings::Settings, store::MemoryStore};
+    use crate::server::{clock::Clock, settings::Settings, store::MemoryStore};
     use std::num::NonZeroU32;
+
+    /// A second into a one-minute window.
+    const NOW: u64 = 60_001_000;
 
     fn limits(per_ip: u32, per_username: u32) -> Limits {
         let count = |n: u32| NonZeroU32::new(n).expect("a limit of at least 1");
@@ -186,7 +192,7 @@ mod tests {
         name: &str,
     ) -> bool {
         limits
-            .start(store, ip, provider, Some(name))
+            .start(store, NOW, ip, provider, Some(name))
             .await
             .expect("store")
             .is_ok()
@@ -194,19 +200,19 @@ mod tests {
 
     #[tokio::test]
     async fn each_address_and_each_username_has_its_own_budget() {
-        let store = MemoryStore::default();
+        let store = MemoryStore::new(Clock::default());
         let limits = limits(2, 1);
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
         assert!(ok(&limits, &store, a, "linkedin", "u1").await);
         assert!(ok(&limits, &store, a, "linkedin", "u2").await);
         let refused = limits
-            .start(&store, a, "linkedin", Some("u3"))
+            .start(&store, NOW, a, "linkedin", Some("u3"))
             .await
             .expect("store")
             .expect_err("third from a");
         assert_eq!(refused.limit, Limit::ClientAddress);
-        assert!(refused.retry_after > Duration::ZERO && refused.retry_after <= WINDOW);
+        assert_eq!(refused.retry_after, WINDOW - Duration::from_secs(1));
 
         assert!(ok(&limits, &store, b, "linkedin", "u4").await);
 
@@ -226,8 +232,21 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_spent_budget_comes_back_when_its_window_ends() {
+        let store = MemoryStore::new(Clock::default());
+        let limits = limits(1, 100);
+        let a: IpAddr = [10, 0, 0, 1].into();
+        let start = |now| limits.start(&store, now, a, "linkedin", None);
+        assert_eq!(start(NOW).await.ok(), Some(Ok(())));
+        let refused = start(NOW).await.expect("store").expect_err("second from a");
+        let window_end = NOW + refused.retry_after.as_millis() as u64;
+        assert!(start(window_end - 1).await.expect("store").is_err());
+        assert_eq!(start(window_end).await.ok(), Some(Ok(())));
+    }
+
+    #[tokio::test]
     async fn ipv6_addresses_count_per_64() {
-        let store = MemoryStore::default();
+        let store = MemoryStore::new(Clock::default());
         let limits = limits(1, 100);
         let one: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
         let same_64: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
@@ -240,12 +259,17 @@ mod tests {
 
     #[tokio::test]
     async fn calls_on_a_sign_in_are_capped_per_flow_and_per_address() {
-        let store = MemoryStore::default();
+        let store = MemoryStore::new(Clock::default());
         let limits = limits(100, 100);
         let a: IpAddr = [10, 0, 0, 1].into();
         let action = |flow: &'static str| {
             let (limits, store) = (&limits, &store);
-            async move { limits.action(store, a, Some(flow)).await.expect("store") }
+            async move {
+                limits
+                    .action(store, NOW, a, Some(flow))
+                    .await
+                    .expect("store")
+            }
         };
         assert!(action("f1").await.is_ok() && action("f1").await.is_ok());
         assert_eq!(

@@ -338,10 +338,6 @@ fn new_holder() -> String {
     format!("{n:032x}")
 }
 
-pub fn now_secs() -> u64 {
-    super::flow::now_ms() / 1000
-}
-
 /// Counts and logs a refusal: the provider and the reason, never the link's signature or parameters.
 pub fn note_refusal(cx: &RequestCx, provider: &str, why: Refusal) {
     cx.app.metrics.link_refused(why);
@@ -375,7 +371,7 @@ pub async fn page_access(
     if let Some(FlowStep::Checkpoint(_) | FlowStep::Connected(_)) = stored.map(|f| &f.step) {
         return PageAccess::InProgress;
     }
-    let now = now_secs();
+    let now = cx.app.clock.now_secs();
     let held: Option<Pass> = cx.link_pass(provider);
     let query = cx.query().unwrap_or_default();
     let has_link = query_pairs(query).is_some_and(|pairs| pairs.iter().any(|(k, _)| k == "sig"));
@@ -452,7 +448,7 @@ pub fn sign_in_pass(cx: &RequestCx, provider: &str, form: &SignInForm) -> Result
         return Err(Refused::bare(Refusal::Missing));
     };
     let refused = |why| Refused::back_to(why, pass.failure_url.clone(), pass.state.clone());
-    if pass.expires <= now_secs() {
+    if pass.expires <= cx.app.clock.now_secs() {
         return Err(refused(Refusal::Expired));
     }
     let posted = catalogue::link_params(&form.account_id, &form.state).and_then(|(a, s)| {
@@ -481,7 +477,12 @@ pub async fn spend(cx: &RequestCx, pass: &Pass) -> Result<Result<(), Refused>, S
     let found = cx
         .app
         .store
-        .link_nonce(&pass.nonce, &pass.holder, pass.left(now_secs()), true)
+        .link_nonce(
+            &pass.nonce,
+            &pass.holder,
+            pass.left(cx.app.clock.now_secs()),
+            true,
+        )
         .await?;
     Ok(match found {
         LinkNonce::Mine => Ok(()),

@@ -278,7 +278,7 @@ impl Metrics {
             .load(std::sync::atomic::Ordering::Relaxed);
         let age = match queued {
             0 => 0.0,
-            queued => super::flow::now_ms().saturating_sub(queued) as f64 / 1e3,
+            queued => super::clock::unix_ms().saturating_sub(queued) as f64 / 1e3,
         };
         self.oldest_notification_age.set(age);
         let mut out = String::with_capacity(8192);

@@ -1,6 +1,7 @@
 //! Server-only code: settings, state, the flow cookie, error mapping, the flow service, rate limits,
 //! the HTTP security layer and start-up.
 
+pub mod clock;
 pub mod demo;
 pub mod errors;
 pub mod flow;

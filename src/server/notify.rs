@@ -8,7 +8,7 @@
 //! return link as `name=value` (values decoded) joined by `&` in the order they were added.
 
 use super::{
-    flow::now_ms,
+    clock::unix_ms,
     metrics::Metrics,
     outbox::{Outbox, Pending},
     settings::NotifySettings,
@@ -55,7 +55,7 @@ pub fn return_payload(params: &[(&str, Option<&str>)]) -> String {
 }
 
 fn unix_secs() -> u64 {
-    now_ms() / 1000
+    unix_ms() / 1000
 }
 
 /// RFC 3339, UTC, to the second.
@@ -207,10 +207,10 @@ impl Notifier {
             account_id: linked.account_id,
             provider: linked.provider,
             state: linked.state,
-            at: rfc3339(now_ms()),
+            at: rfc3339(unix_ms()),
         })
         .unwrap_or_default();
-        match self.outbox.add(&id, &body, now_ms(), self.remember).await {
+        match self.outbox.add(&id, &body, unix_ms(), self.remember).await {
             Ok(true) => {
                 tracing::info!(event_id = %id, provider = linked.provider, "notification queued");
                 self.wake.notify_one();
@@ -240,7 +240,7 @@ impl Notifier {
     /// Claims what is due and starts an attempt for each; how long to sleep before the next look.
     async fn round(&self, app: &super::state::AppState) -> Duration {
         let free = IN_FLIGHT.saturating_sub(self.in_flight.load(Relaxed));
-        let now = now_ms();
+        let now = unix_ms();
         if free > 0 {
             let lease = self.settings.timeout_ms.get() + LEASE_MARGIN_MS;
             match self.outbox.claim(&self.holder, now, lease, free).await {
@@ -269,7 +269,7 @@ impl Notifier {
         match self.outbox.queue().await {
             Ok(queue) => {
                 app.metrics.oldest_pending_notification(queue.oldest_ms);
-                let now = now_ms();
+                let now = unix_ms();
                 match queue.next_due_ms {
                     Some(due) if free > 0 || due > now => {
                         Duration::from_millis(due.saturating_sub(now)).min(LOOK_AGAIN)
@@ -322,7 +322,7 @@ impl Notifier {
             }
             return;
         };
-        let now = now_ms();
+        let now = unix_ms();
         let give_up_at = pending.first_ms + self.settings.give_up_after_secs.get() * 1000;
         if now >= give_up_at {
             metrics.notification_failed();

@@ -170,6 +170,7 @@ impl RequestCx {
             .limits
             .start(
                 self.app.store.as_ref(),
+                self.app.clock.now_ms(),
                 self.client_ip(),
                 provider.id,
                 form.login_name(),

@@ -1,6 +1,7 @@
 //! Start-up, in the library so tests build exactly the router `main` serves.
 
 use super::{
+    clock::Clock,
     limits::Limits,
     links::StartLinks,
     notify::Notifier,
@@ -184,9 +185,10 @@ pub async fn build(
     let dev_reload = std::env::var_os("LEPTOS_WATCH").is_some();
     let csp = ContentSecurityPolicy::new(external, &settings.embed.allowed_origins, dev_reload);
     let limits = Limits::new(&settings.limits, &master);
+    let clock = Clock::default();
     let store: Box<dyn FlowRecords> = match &secrets.redis_url {
         Some(url) => Box::new(RedisStore::new(url.expose_secret()).map_err(StartupError::Store)?),
-        None => Box::new(MemoryStore::default()),
+        None => Box::new(MemoryStore::new(clock.clone())),
     };
     tracing::info!(store = store.name(), "flow records");
     // Pending notifications are kept beside the flow records; a day past their give-up time at most.
@@ -243,6 +245,7 @@ pub async fn build(
         mode,
         leptos_options,
         limits,
+        clock,
         store,
         replica,
         holders: Default::default(),

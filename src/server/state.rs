@@ -1,9 +1,9 @@
-//! What every request can reach: settings, the one Unipile client, the cookie codec, the flow store, the
-//! rate limits and the page policy.
+//! What every request can reach: settings, the one Unipile client, the cookie codec, the clock, the flow
+//! store, the rate limits and the page policy.
 
 use super::{
-    limits::Limits, security::ContentSecurityPolicy, session::CookieCodec, settings::Settings,
-    store::FlowRecords,
+    clock::Clock, limits::Limits, security::ContentSecurityPolicy, session::CookieCodec,
+    settings::Settings, store::FlowRecords,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -45,6 +45,9 @@ pub struct Shared {
     pub mode: Mode,
     pub leptos_options: LeptosOptions,
     pub limits: Limits,
+    /// The time cooldowns, lifetimes, rate-limit windows and the in-process store's expiries are read
+    /// from; the in-process store holds a clone of it.
+    pub clock: Clock,
     /// The flow records and limit counters: in this process, or in Redis shared by every replica.
     pub store: Box<dyn FlowRecords>,
     /// This process among the replicas: the holder named on the wait leases it takes.

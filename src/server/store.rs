@@ -8,6 +8,7 @@
 //! atomic in both. No username, password, code or intent id is stored: keys are flow ids (random) and
 //! keyed hashes.
 
+use super::clock::Clock;
 use futures::future::BoxFuture;
 use std::{
     collections::HashMap,
@@ -75,12 +76,13 @@ pub trait FlowRecords: Send + Sync {
     ) -> BoxFuture<'_, Result<Result<(), u64>, StoreError>>;
     /// Ends the flow: every later call on it is refused.
     fn finish(&self, flow: &str) -> BoxFuture<'_, Result<(), StoreError>>;
-    /// Counts one event for each key in turn, in the current fixed window of `window`, and stops at the
-    /// first whose count in that window goes past its limit: its index, or `None` when every key was
-    /// within its limit. One round trip to the store, however many keys.
+    /// Counts one event for each key in turn, in the fixed window of `window` that `now_ms` falls in, and
+    /// stops at the first whose count in that window goes past its limit: its index, or `None` when every
+    /// key was within its limit. One round trip to the store, however many keys.
     fn hits(
         &self,
         limits: &[(&str, u32)],
+        now_ms: u64,
         window: Duration,
     ) -> BoxFuture<'_, Result<Option<usize>, StoreError>>;
     /// Takes the flow's lease for `holder` if nobody holds it: the holder alone keeps the one call to
@@ -127,9 +129,8 @@ pub trait FlowRecords: Send + Sync {
     fn name(&self) -> &'static str;
 }
 
-/// The start of the fixed window `now` falls in, and the time left in it.
-fn window_of(window: Duration) -> (u64, Duration) {
-    let now = super::flow::now_ms();
+/// The fixed window `now` falls in (its index), and the time left in it.
+pub(super) fn window_of(now: u64, window: Duration) -> (u64, Duration) {
     let width = (window.as_millis() as u64).max(1);
     let index = now / width;
     (index, Duration::from_millis((index + 1) * width - now))
@@ -203,8 +204,9 @@ struct Record {
 }
 
 /// Records in this process only: enough for one replica.
-#[derive(Default)]
 pub struct MemoryStore {
+    /// What the records, leases, nonces and counters expire by.
+    clock: Clock,
     records: Mutex<Swept<Record>>,
     /// Spent start-link nonces: their holder, until when.
     nonces: Mutex<Swept<(String, Instant)>>,
@@ -216,9 +218,19 @@ pub struct MemoryStore {
 const SWEEP_ABOVE: usize = 10_000;
 
 impl MemoryStore {
+    pub fn new(clock: Clock) -> MemoryStore {
+        MemoryStore {
+            clock,
+            records: Mutex::default(),
+            nonces: Mutex::default(),
+            counters: Mutex::default(),
+            watchers: Watchers::default(),
+        }
+    }
+
     fn with_record<T>(&self, flow: &str, f: impl FnOnce(Option<&mut Record>) -> T) -> T {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
+        let now = self.clock.instant();
         let record = records.map.get_mut(flow).filter(|r| r.expires > now);
         f(record)
     }
@@ -236,7 +248,7 @@ impl FlowRecords for MemoryStore {
         ttl: Duration,
     ) -> BoxFuture<'_, Result<u64, StoreError>> {
         let mut records = self.records.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
+        let now = self.clock.instant();
         records.sweep_if_due(|r| r.expires > now);
         records.map.insert(
             flow.to_owned(),
@@ -327,11 +339,12 @@ impl FlowRecords for MemoryStore {
     fn hits(
         &self,
         limits: &[(&str, u32)],
+        now_ms: u64,
         window: Duration,
     ) -> BoxFuture<'_, Result<Option<usize>, StoreError>> {
-        let (index, left) = window_of(window);
+        let (index, left) = window_of(now_ms, window);
         let mut counters = self.counters.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
+        let now = self.clock.instant();
         counters.sweep_if_due(|(_, until)| *until > now);
         let over = limits.iter().position(|(key, limit)| {
             let entry = counters
@@ -350,7 +363,7 @@ impl FlowRecords for MemoryStore {
         holder: &str,
         ttl: Duration,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         ready(Ok(self.with_record(flow, |record| match record {
             Some(r) if r.lease.as_ref().is_none_or(|(_, until)| *until <= now) => {
                 r.lease = Some((holder.to_owned(), now + ttl));
@@ -366,7 +379,7 @@ impl FlowRecords for MemoryStore {
         holder: &str,
         ttl: Duration,
     ) -> BoxFuture<'_, Result<bool, StoreError>> {
-        let now = Instant::now();
+        let now = self.clock.instant();
         ready(Ok(self.with_record(flow, |record| match record {
             Some(r) => match &mut r.lease {
                 Some((by, until)) if by == holder => {
@@ -423,7 +436,7 @@ impl FlowRecords for MemoryStore {
         spend: bool,
     ) -> BoxFuture<'_, Result<LinkNonce, StoreError>> {
         let mut nonces = self.nonces.lock().unwrap_or_else(PoisonError::into_inner);
-        let now = Instant::now();
+        let now = self.clock.instant();
         nonces.sweep_if_due(|(_, until)| *until > now);
         let found = match nonces.map.get(nonce).filter(|(_, until)| *until > now) {
             Some((by, _)) if by == holder => LinkNonce::Mine,
@@ -750,9 +763,10 @@ impl FlowRecords for RedisStore {
     fn hits(
         &self,
         limits: &[(&str, u32)],
+        now_ms: u64,
         window: Duration,
     ) -> BoxFuture<'_, Result<Option<usize>, StoreError>> {
-        let (index, left) = window_of(window);
+        let (index, left) = window_of(now_ms, window);
         static SCRIPT: std::sync::LazyLock<redis::Script> =
             std::sync::LazyLock::new(|| redis::Script::new(HITS));
         let mut invocation = SCRIPT.prepare_invoke();
@@ -905,7 +919,7 @@ mod tests {
 
     #[tokio::test]
     async fn generations_are_single_use_and_a_finished_flow_refuses_everything() {
-        let store = MemoryStore::default();
+        let store = MemoryStore::new(Clock::default());
         let ttl = Duration::from_secs(60);
         assert_eq!(store.create("f1", 0, ttl).await.ok(), Some(1));
         assert_eq!(
@@ -931,7 +945,7 @@ mod tests {
 
     #[tokio::test]
     async fn wrong_codes_and_the_resend_cooldown_are_counted_on_the_record() {
-        let store = MemoryStore::default();
+        let store = MemoryStore::new(Clock::default());
         store.create("f", 1_000, Duration::from_secs(60)).await.ok();
         assert_eq!(store.wrong_code("f").await.ok(), Some(1));
         assert_eq!(store.wrong_code("f").await.ok(), Some(2));
@@ -944,15 +958,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_record_expires_with_its_flow() {
-        let store = MemoryStore::default();
-        store.create("f", 0, Duration::from_millis(20)).await.ok();
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        let clock = Clock::default();
+        let store = MemoryStore::new(clock.clone());
+        let ttl = Duration::from_secs(60);
+        store.create("f", 0, ttl).await.ok();
+        assert_eq!(
+            store.check("f", 1).await.ok(),
+            Some(Generation::Advanced(1))
+        );
+        clock.advance(ttl);
         assert_eq!(store.advance("f", 1).await.ok(), Some(Generation::Missing));
     }
 
     #[tokio::test]
     async fn expired_records_are_swept() {
-        let store = MemoryStore::default();
+        let store = MemoryStore::new(Clock::default());
         for i in 0..=SWEEP_ABOVE {
             store
                 .create(&format!("short{i}"), 0, Duration::ZERO)
@@ -967,7 +987,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_link_nonce_is_spent_once_for_one_holder_until_it_expires() {
-        let store = MemoryStore::default();
+        let clock = Clock::default();
+        let store = MemoryStore::new(clock.clone());
         let ttl = Duration::from_secs(60);
         let look = |holder| store.link_nonce("n-1", holder, ttl, false);
         assert_eq!(look("a").await.ok(), Some(LinkNonce::Unused));
@@ -986,11 +1007,12 @@ mod tests {
             Some(LinkNonce::Spent)
         );
         assert_eq!(look("b").await.ok(), Some(LinkNonce::Spent));
-        store
-            .link_nonce("n-2", "a", Duration::from_millis(20), true)
-            .await
-            .ok();
-        tokio::time::sleep(Duration::from_millis(40)).await;
+        store.link_nonce("n-2", "a", ttl, true).await.ok();
+        assert_eq!(
+            store.link_nonce("n-2", "b", ttl, false).await.ok(),
+            Some(LinkNonce::Spent)
+        );
+        clock.advance(ttl);
         assert_eq!(
             store.link_nonce("n-2", "b", ttl, false).await.ok(),
             Some(LinkNonce::Unused)
@@ -999,22 +1021,29 @@ mod tests {
 
     #[tokio::test]
     async fn hits_count_per_key_within_a_window_and_stop_at_the_first_past_its_limit() {
-        let store = MemoryStore::default();
+        let store = MemoryStore::new(Clock::default());
         let window = Duration::from_secs(3600);
+        // A second into a window (the third since the epoch), and the start of the next one.
+        let (now, next) = (7_201_000, 10_800_000);
         assert_eq!(
-            store.hits(&[("a", 2), ("b", 1)], window).await.ok(),
+            store.hits(&[("a", 2), ("b", 1)], now, window).await.ok(),
             Some(None)
         );
         assert_eq!(
-            store.hits(&[("a", 2), ("b", 1)], window).await.ok(),
+            store.hits(&[("a", 2), ("b", 1)], now, window).await.ok(),
             Some(Some(1))
         );
         // `a` past its limit: `b` is not counted.
         assert_eq!(
-            store.hits(&[("a", 2), ("b", 5)], window).await.ok(),
+            store.hits(&[("a", 2), ("b", 5)], now, window).await.ok(),
             Some(Some(0))
         );
-        assert_eq!(store.hits(&[("b", 2)], window).await.ok(), Some(Some(0)));
-        assert_eq!(store.hits(&[("c", 1)], window).await.ok(), Some(None));
+        assert_eq!(
+            store.hits(&[("b", 2)], now, window).await.ok(),
+            Some(Some(0))
+        );
+        assert_eq!(store.hits(&[("c", 1)], now, window).await.ok(), Some(None));
+        // The next window counts anew.
+        assert_eq!(store.hits(&[("a", 2)], next, window).await.ok(), Some(None));
     }
 }

@@ -21,10 +21,7 @@ use crate::{
         FieldError, FlowStep, FormState, FormValues, Secret,
     },
 };
-use std::{
-    future::Future,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::{future::Future, time::Duration};
 use tracing::Instrument;
 use unipile::{AuthResult, Channel, Checkpoint, ErrorType, TwoFactorPlatform, UnipileError};
 
@@ -32,13 +29,6 @@ use unipile::{AuthResult, Channel, Checkpoint, ErrorType, TwoFactorPlatform, Uni
 /// expired attempt is still recognised as one.
 fn record_lifetime(app: &AppState) -> Duration {
     app.settings.checkpoint_lifetime() + Duration::from_secs(600)
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 fn new_flow_id() -> String {
@@ -104,7 +94,8 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
     let mut started = back_to_form(provider, FormValues::default(), None);
     started.form = form.kept;
     app.metrics.started(provider.id);
-    started.expires_at_ms = now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
+    started.expires_at_ms =
+        app.clock.now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
     let next = match timed(
         app,
         "start_auth_intent",
@@ -153,12 +144,13 @@ pub async fn start(app: &AppState, form: CheckedForm) -> FlowState {
 /// The open checkpoint of `flow`, or the state to show instead (no flow, expired, finished).
 #[allow(clippy::result_large_err)] // both sides are the same state, moved once per request
 fn open_checkpoint(
+    app: &AppState,
     provider: &'static Provider,
     flow: FlowState,
 ) -> Result<(FlowState, String, CheckpointView), FlowState> {
     match (&flow.intent_id, &flow.step) {
         (Some(intent), FlowStep::Checkpoint(view)) => {
-            if flow.expires_at_ms <= now_ms() {
+            if flow.expires_at_ms <= app.clock.now_ms() {
                 return Err(back_to_form(
                     provider,
                     flow.form,
@@ -194,7 +186,7 @@ pub async fn solve(
     flow: FlowState,
     code: &Secret,
 ) -> FlowState {
-    let (flow, intent_id, _) = match open_checkpoint(provider, flow) {
+    let (flow, intent_id, _) = match open_checkpoint(app, provider, flow) {
         Ok(open) => open,
         Err(state) => return state,
     };
@@ -208,7 +200,7 @@ pub async fn solve(
 /// "Resend code": asks Unipile to send the code again, at most once per cooldown.
 #[tracing::instrument(skip_all, fields(provider = provider.id))]
 pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState) -> FlowState {
-    let (mut flow, intent_id, view) = match open_checkpoint(provider, flow) {
+    let (mut flow, intent_id, view) = match open_checkpoint(app, provider, flow) {
         Ok(open) => open,
         Err(state) => return state,
     };
@@ -217,7 +209,11 @@ pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState
     }
     // The cooldown is taken on the record, so a replayed cookie or another replica cannot reset it.
     let cooldown = app.settings.resend_cooldown().as_millis() as u64;
-    match app.store.resend(&flow.flow_id, now_ms(), cooldown).await {
+    match app
+        .store
+        .resend(&flow.flow_id, app.clock.now_ms(), cooldown)
+        .await
+    {
         Ok(Ok(())) => {}
         Ok(Err(sent_at_ms)) => {
             flow.code_sent_at_ms = sent_at_ms;
@@ -236,7 +232,7 @@ pub async fn resend(app: &AppState, provider: &'static Provider, flow: FlowState
     .await
     {
         Ok(()) => {
-            flow.code_sent_at_ms = now_ms();
+            flow.code_sent_at_ms = app.clock.now_ms();
             if let FlowStep::Checkpoint(view) = &mut flow.step {
                 view.notice = None;
                 view.confirmation = Some(Confirmation::CodeResent);
@@ -267,7 +263,7 @@ pub async fn request_other(
     flow: FlowState,
     challenge: Option<&str>,
 ) -> FlowState {
-    let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
+    let (flow, intent_id, view) = match open_checkpoint(app, provider, flow) {
         Ok(open) => open,
         Err(state) => return state,
     };
@@ -313,7 +309,7 @@ pub async fn choose_contract(
             if options.iter().any(|o| o.id == contract)
     );
     if !offered {
-        return match open_checkpoint(provider, flow) {
+        return match open_checkpoint(app, provider, flow) {
             Ok((flow, ..)) => with_notice(flow, Notice::new(ErrorCode::InvalidInput)),
             Err(state) => state,
         };
@@ -347,7 +343,7 @@ pub async fn choose_products(
         ErrorCode::InvalidInput
     };
     if code.is_empty() {
-        return match open_checkpoint(provider, flow) {
+        return match open_checkpoint(app, provider, flow) {
             Ok((flow, ..)) => with_notice(flow, Notice::new(refusal)),
             Err(state) => state,
         };
@@ -363,7 +359,7 @@ pub fn current_step(
 ) -> FlowStep {
     match flow {
         Some(flow) if flow.provider == provider.id => match &flow.step {
-            FlowStep::Checkpoint(_) if flow.expires_at_ms <= now_ms() => {
+            FlowStep::Checkpoint(_) if flow.expires_at_ms <= app.clock.now_ms() => {
                 FlowStep::Form(FormState {
                     form: flow.form,
                     notice: Some(Notice::new(ErrorCode::Expired)),

@@ -51,7 +51,7 @@ pub(super) fn advance_view(
             if !same_step {
                 app.metrics.checkpoint(provider.id, checkpoint.type_name());
                 flow.wrong_codes = 0;
-                flow.code_sent_at_ms = now_ms();
+                flow.code_sent_at_ms = app.clock.now_ms();
             }
             flow.intent_id = Some(intent_id);
             flow.step = FlowStep::Checkpoint(CheckpointView {

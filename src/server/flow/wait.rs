@@ -271,7 +271,7 @@ pub(super) async fn hold(app: AppState, provider: &'static Provider, held: Box<H
 /// How long the attempt has left, while the flow still waits on this step: `None` once it expired or a
 /// code typed meanwhile (or another tab) moved the flow on.
 pub(super) async fn still_waited_for(app: &AppState, held: &Held) -> Option<Duration> {
-    let left = Duration::from_millis(held.expires_at_ms.saturating_sub(now_ms()));
+    let left = Duration::from_millis(held.expires_at_ms.saturating_sub(app.clock.now_ms()));
     if left.is_zero() {
         return None;
     }
@@ -351,7 +351,7 @@ pub fn waitable(
     provider: &'static Provider,
     flow: FlowState,
 ) -> Result<Held, Box<Waited>> {
-    let (flow, intent_id, view) = match open_checkpoint(provider, flow) {
+    let (flow, intent_id, view) = match open_checkpoint(app, provider, flow) {
         Ok(open) => open,
         Err(state) if matches!(state.step, FlowStep::Connected(_)) => {
             return Err(Box::new(Waited::StillWaiting(state)))
@@ -361,7 +361,7 @@ pub fn waitable(
     if !view.kind.waits() {
         return Err(Box::new(Waited::StillWaiting(flow)));
     }
-    let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(now_ms()));
+    let left = Duration::from_millis(flow.expires_at_ms.saturating_sub(app.clock.now_ms()));
     Ok(Held {
         flow_id: flow.flow_id,
         generation: flow.generation,
