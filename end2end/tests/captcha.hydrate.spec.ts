@@ -208,7 +208,20 @@ test("a challenge-complete message from another origin does not solve the checkp
   // Same origin but another public key: ignored too.
   await page.evaluate((message) => window.postMessage(message, location.origin), completeMessage("other-key", token));
 
-  await page.waitForTimeout(1_000);
+  // Messages from one window to another arrive in the order they were posted, and the page acts on a message
+  // before it handles the next one. So once each sender's later "barrier" message has been heard (the page
+  // then fetches /healthz), a solve the forged messages had started would already have been requested.
+  await page.evaluate(() =>
+    window.addEventListener("message", (event) => {
+      if (event.data === "barrier") void fetch(`/healthz?from=${encodeURIComponent(event.origin)}`);
+    }),
+  );
+  const barriers = page.waitForRequest((req) => new URL(req.url()).searchParams.get("from") === foreign);
+  await popup.evaluate(() => window.opener.postMessage("barrier", "*"));
+  await barriers;
+  const ownBarrier = page.waitForRequest((req) => new URL(req.url()).pathname === "/healthz");
+  await page.evaluate(() => window.postMessage("barrier", location.origin));
+  await ownBarrier;
   expect(solves, "no solve request may follow a forged message").toEqual([]);
   await expect(ui.h1(page, CAPTCHA_HEADING)).toBeVisible();
   await expect(challengeButton(page, "Verify")).toBeVisible();
