@@ -1,7 +1,7 @@
-//! The HTTP layer around the app ([`front_door`]): request ids and request logs, refusal of cross-site
-//! posts, the body limit, security headers (the Content-Security-Policy with a per-response nonce is set
-//! where the page is rendered, see [`ContentSecurityPolicy`]; Strict-Transport-Security when the site is
-//! declared https) and the HTTP status of failed server functions.
+//! The HTTP layers around the app ([`around`]): tower-http's request id, request log and security
+//! headers, then [`front_door`] for what is this product's own: refusal of cross-site posts, the body
+//! limit, the page's language, the page deadline and the caching rule. The Content-Security-Policy with a
+//! per-response nonce is set where the page is rendered, see [`ContentSecurityPolicy`].
 
 use super::{locale, session::RefusalLogged, state::AppState};
 use crate::error::AppError;
@@ -10,27 +10,103 @@ use axum::{
     body::Body,
     extract::{Request, State},
     http::{header, HeaderName, HeaderValue, Method, Response, StatusCode},
-    middleware::Next,
+    middleware::{from_fn_with_state, Next},
     response::IntoResponse,
+    Router,
 };
 use leptos_i18n::Locale as _;
-use std::{
-    future::Future,
-    time::{Duration, Instant},
+use std::{future::Future, time::Duration};
+use tower::ServiceBuilder;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
 };
-use tracing::Instrument;
+use tracing::Span;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub const SERVED_BY: HeaderName = HeaderName::from_static("x-served-by");
 
-/// The id of the request being served, also in its log span and in the `x-request-id` answer header.
-#[derive(Clone, Debug)]
-pub struct RequestId(pub String);
+/// The layers every request goes through, outermost first:
+/// - a request id: a well-formed `x-request-id` from a proxy is kept, anything else replaced by a new
+///   UUID; the answer carries it back;
+/// - a log span `request{id, method, path}` around everything the request does, and one `served` line
+///   with its status and time (the path only: a query string may carry an account id);
+/// - the headers every answer gets, refusals included: no MIME sniffing, no referrer, HSTS on an https
+///   site, the replica's name when configured;
+/// - [`front_door`].
+pub fn around(router: Router, app: &AppState) -> Router {
+    // Browsers then refuse plain http to this host and its subdomains for a year, so no one on the network
+    // can strip https or plant a cookie over http. The proxy in front terminates TLS, so the request cannot
+    // say whether it came over https: the operator's declaration (the cookie setting) does.
+    let hsts = app.cookies.is_secure().then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        )
+    });
+    let served_by = HeaderValue::from_str(&app.settings.server.instance)
+        .ok()
+        .filter(|name| !name.is_empty())
+        .map(|name| SetResponseHeaderLayer::overriding(SERVED_BY, name));
+    router.layer(
+        ServiceBuilder::new()
+            .map_request(drop_malformed_request_id)
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|request: &Request| {
+                        let id = request
+                            .headers()
+                            .get(&REQUEST_ID)
+                            .and_then(|id| id.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path())
+                    })
+                    .on_request(())
+                    .on_response(|response: &Response<Body>, took: Duration, _: &Span| {
+                        tracing::info!(
+                            status = response.status().as_u16(),
+                            elapsed_ms = took.as_millis() as u64,
+                            "served"
+                        );
+                    })
+                    .on_failure(()),
+            )
+            .layer(SetResponseHeaderLayer::overriding(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::overriding(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ))
+            .option_layer(hsts)
+            .option_layer(served_by)
+            .layer(from_fn_with_state(app.clone(), front_door)),
+    )
+}
 
-/// Everything the server does around each request, as one layer (one future per request, not one per
-/// concern): an id and a log span, refusal of cross-site posts, the body limit, the page's language, the
-/// status of failed server functions, and the headers every answer gets. Refusals get the headers and
-/// the id too.
+/// An `x-request-id` that is not 8 to 64 letters, digits or `-` is removed, to be replaced by a new one:
+/// the id goes into every log line of the request.
+fn drop_malformed_request_id(mut request: Request) -> Request {
+    let well_formed = request.headers().get(&REQUEST_ID).map(|id| {
+        (8..=64).contains(&id.len())
+            && id
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+    });
+    if well_formed == Some(false) {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
+}
+
+/// What the server does around each request besides the layers of [`around`]: refusal of cross-site
+/// posts, the body limit, the page's language, the page deadline, and the caching rule and fallback
+/// policy of pages and server functions.
 ///
 /// A browser waiting for an in-app approval holds this future for the whole wait, so it keeps only what
 /// it needs after the inner service answers: the request goes into a future of its own that reads the
@@ -40,13 +116,15 @@ pub fn front_door(
     mut request: Request,
     next: Next,
 ) -> impl Future<Output = Response<Body>> {
-    let id = request_id(&mut request);
     request.extensions_mut().insert(RefusalLogged::default());
-    // The path only: a query string may carry an account id.
-    let span = tracing::info_span!("request", id = %id, method = %request.method(), path = %request.uri().path());
     let is_api = request.uri().path().starts_with("/api/");
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let admitting = Box::pin(admit(app.clone(), is_api, request));
-    let started = Instant::now();
     async move {
         let mut response = match admitting.await {
             Ok((request, choice)) => {
@@ -68,17 +146,8 @@ pub fn front_door(
             Err(refusal) => refusal,
         };
         headers(&app, is_api, &mut response);
-        tracing::info!(
-            status = response.status().as_u16(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "served"
-        );
-        if let Ok(value) = HeaderValue::from_str(&id) {
-            response.headers_mut().insert(REQUEST_ID, value);
-        }
         response
     }
-    .instrument(span)
 }
 
 /// A page (any answer that is not a server function's) not ready by `deadline`: a page saying to reload,
@@ -123,36 +192,6 @@ fn page_too_slow(locale: Locale, id: &str) -> Response<Body> {
         html,
     )
         .into_response()
-}
-
-/// Gives the request an id (a well-formed `x-request-id` from a proxy is kept, anything else replaced)
-/// and returns it.
-fn request_id(request: &mut Request) -> String {
-    let incoming = request
-        .headers()
-        .get(&REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|id| {
-            (8..=64).contains(&id.len())
-                && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        });
-    let id = incoming.map(str::to_owned).unwrap_or_else(new_request_id);
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        request.headers_mut().insert(REQUEST_ID, value);
-    }
-    request.extensions_mut().insert(RequestId(id.clone()));
-    id
-}
-
-/// 128 random bits in 32 hex digits.
-fn new_request_id() -> String {
-    use rand::Rng;
-    let n: u128 = rand::rng().random();
-    let mut id = [0u8; 32];
-    for (i, digit) in id.iter_mut().enumerate() {
-        *digit = b"0123456789abcdef"[((n >> ((31 - i) * 4)) & 0xf) as usize];
-    }
-    std::str::from_utf8(&id).unwrap_or_default().to_owned()
 }
 
 /// The request with its body read and the page's language chosen, or the answer refusing it.
@@ -268,9 +307,8 @@ fn refused(status: StatusCode, reason: &str) -> Response<Body> {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// Headers every answer gets: no MIME sniffing, no referrer, nothing cached for pages and server
-/// functions (pages carry a per-response nonce and flow state), HSTS on an https site, the replica's name
-/// when configured, and a strict policy on any HTML page that was not rendered with its own.
+/// Nothing cached for pages and server functions (pages carry a per-response nonce and flow state), and a
+/// strict policy on any HTML page that was not rendered with its own.
 fn headers(app: &AppState, is_api: bool, response: &mut Response<Body>) {
     let is_html = response
         .headers()
@@ -278,34 +316,12 @@ fn headers(app: &AppState, is_api: bool, response: &mut Response<Body>) {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
     let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
     if is_api || is_html {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
-    // Browsers then refuse plain http to this host and its subdomains for a year, so no one on the network
-    // can strip https or plant a cookie over http. The proxy in front terminates TLS, so the request cannot
-    // say whether it came over https: the operator's declaration (the cookie setting) does.
-    if app.cookies.is_secure() {
-        headers.insert(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        );
     }
     if is_html && !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         if let Ok(value) = HeaderValue::from_str(&app.csp.header(None)) {
             headers.insert(header::CONTENT_SECURITY_POLICY, value);
-        }
-    }
-    if !app.settings.server.instance.is_empty() {
-        if let Ok(value) = HeaderValue::from_str(&app.settings.server.instance) {
-            headers.insert(SERVED_BY, value);
         }
     }
 }
@@ -358,27 +374,6 @@ impl ContentSecurityPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_request_id_is_32_hex_digits_and_new_each_time() {
-        let ids: Vec<String> = (0..64).map(|_| new_request_id()).collect();
-        for id in &ids {
-            assert_eq!(id.len(), 32, "{id}");
-            assert!(
-                id.bytes()
-                    .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()),
-                "{id}"
-            );
-        }
-        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
-        assert_eq!(distinct.len(), ids.len());
-        // Every digit position takes more than one value: the whole 128 bits are written.
-        for i in 0..32 {
-            let digits: std::collections::HashSet<u8> =
-                ids.iter().map(|id| id.as_bytes()[i]).collect();
-            assert!(digits.len() > 1, "position {i} is always {digits:?}");
-        }
-    }
 
     #[test]
     fn the_policy_allows_this_site_the_nonce_and_the_captcha_origin_only() {

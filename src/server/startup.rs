@@ -19,7 +19,6 @@ use crate::{
 use axum::{
     extract::State,
     http::{header, HeaderValue, Response, StatusCode},
-    middleware::from_fn_with_state,
     routing::get,
     serve::ListenerExt,
     Router,
@@ -299,7 +298,7 @@ pub fn router(state: AppState) -> Router {
     };
     let pkg = format!("/{}", options.site_pkg_dir);
     let front = front_end_files(&options);
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/connect/{provider}/exit", get(super::notify::exit))
@@ -313,9 +312,8 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
-        .layer(from_fn_with_state(state.clone(), security::front_door))
-        .layer(compression())
-        .with_state(state)
+        .with_state(state.clone());
+    security::around(app, &state).layer(compression())
 }
 
 /// The wasm, JavaScript and CSS of the pages. A release build made with `cargo leptos build --release -P`
