@@ -209,38 +209,6 @@ fn secrets() -> Secrets {
     }
 }
 
-async fn call(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> FlowStep {
-    let response = client
-        .post(format!("{}/api/{endpoint}", app.base))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .expect("post");
-    common::client::Answer::from(response).await.step()
-}
-
-/// Signs in on LinkedIn as `username` with the sandbox's good password and `extra` fields; the answer.
-async fn sign_in(
-    app: &TestApp,
-    client: &reqwest::Client,
-    username: &str,
-    extra: &[(&str, &str)],
-) -> FlowStep {
-    let mut form = vec![
-        ("provider", "linkedin"),
-        ("username", username),
-        ("password", "pass_good"),
-    ];
-    form.extend_from_slice(extra);
-    call(app, client, "start_auth_intent", &form).await
-}
-
 fn linked_id(step: &FlowStep) -> String {
     step.connected().id.clone()
 }
@@ -271,7 +239,10 @@ async fn a_linked_account_is_posted_once_signed_as_the_readme_says() {
     let receiver = Receiver::start(&[], Answer::Status(200)).await;
     let app = spawn_with(settings(&receiver), secrets()).await;
     let client = browser();
-    let linked = sign_in(&app, &client, "user_good", &[("state", "host-7")]).await;
+    let linked = app
+        .sign_in(&client, "user_good", &[("state", "host-7")])
+        .await
+        .step();
     let account = linked_id(&linked);
 
     let hits = receiver.until_hits(1, Duration::from_secs(5)).await;
@@ -334,13 +305,14 @@ async fn a_linked_account_is_posted_once_signed_as_the_readme_says() {
     }
 
     // A reconnection is reported as such, under an event id of its own.
-    let reconnected = sign_in(
-        &app,
-        &browser(),
-        "user_good",
-        &[("account_id", "acc_reconnect-1")],
-    )
-    .await;
+    let reconnected = app
+        .sign_in(
+            &browser(),
+            "user_good",
+            &[("account_id", "acc_reconnect-1")],
+        )
+        .await
+        .step();
     linked_id(&reconnected);
     let hits = receiver.until_hits(2, Duration::from_secs(5)).await;
     let second: Value = serde_json::from_str(&hits[1].body).expect("JSON");
@@ -379,7 +351,7 @@ async fn a_failing_receiver_gets_attempts_with_growing_gaps_under_one_event_id()
     let mut settings = settings(&receiver);
     settings.notify.retry_initial_ms = 300u64.try_into().expect("not 0");
     let app = spawn_with(settings, secrets()).await;
-    let account = linked_id(&sign_in(&app, &browser(), "user_good", &[]).await);
+    let account = linked_id(&app.sign_in(&browser(), "user_good", &[]).await.step());
 
     let hits = receiver.until_hits(3, Duration::from_secs(10)).await;
     assert_eq!(hits.len(), 3, "{hits:?}");
@@ -437,7 +409,7 @@ async fn a_receiver_that_never_answers_is_given_up_after_the_configured_time_and
     settings.notify.give_up_after_secs = 2u64.try_into().expect("not 0");
     let app = spawn_with(settings, secrets()).await;
     let started = Instant::now();
-    linked_id(&sign_in(&app, &browser(), "user_good", &[]).await);
+    linked_id(&app.sign_in(&browser(), "user_good", &[]).await.step());
 
     tokio::time::sleep(Duration::from_millis(800)).await;
     let text = metrics(&app).await;
@@ -512,19 +484,23 @@ async fn nothing_secret_in_a_notification_or_a_log_line() {
     settings.sandbox.in_app_delay_ms = 200;
     let app = spawn_with(settings, secrets()).await;
     let client = browser();
-    let step = sign_in(&app, &client, "user_2fa_sms", &[("state", "host-9")]).await;
+    let step = app
+        .sign_in(&client, "user_2fa_sms", &[("state", "host-9")])
+        .await
+        .step();
     let flow = step.checkpoint().flow_id.clone();
-    let linked = call(
-        &app,
-        &client,
-        "solve_checkpoint",
-        &[
-            ("provider", "linkedin"),
-            ("flow", &flow),
-            ("code", "123456"),
-        ],
-    )
-    .await;
+    let linked = app
+        .call(
+            &client,
+            "solve_checkpoint",
+            &[
+                ("provider", "linkedin"),
+                ("flow", &flow),
+                ("code", "123456"),
+            ],
+        )
+        .await
+        .step();
     linked_id(&linked);
     let hits = receiver.until_hits(2, Duration::from_secs(5)).await;
     assert_eq!(hits.len(), 2, "{hits:?}");
@@ -574,7 +550,7 @@ async fn return_links_carry_a_signature_over_the_added_parameters() {
         ("state", "s 1&a=b"),
     ];
 
-    let linked = sign_in(&app, &client, "user_good", &redirect).await;
+    let linked = app.sign_in(&client, "user_good", &redirect).await.step();
     let account = linked_id(&linked);
     let back = linked
         .connected()
@@ -669,7 +645,10 @@ async fn return_links_carry_a_signature_over_the_added_parameters() {
     // Without NOTIFY_SECRET the links are as before, unsigned.
     settings.notify.url = None;
     let unsigned = spawn_with(settings, Secrets::default()).await;
-    let linked = sign_in(&unsigned, &browser(), "user_good", &redirect).await;
+    let linked = unsigned
+        .sign_in(&browser(), "user_good", &redirect)
+        .await
+        .step();
     let back = linked
         .connected()
         .continue_url
@@ -720,7 +699,7 @@ async fn at_shutdown_pending_notifications_get_the_deadline_and_what_is_left_is_
     let (logs, _capturing) = Logs::capture();
     let receiver = Receiver::start(&[Answer::Status(500)], Answer::Status(500)).await;
     let app = spawn_with(settings(&receiver), secrets()).await;
-    linked_id(&sign_in(&app, &browser(), "user_good", &[]).await);
+    linked_id(&app.sign_in(&browser(), "user_good", &[]).await.step());
     receiver.until_hits(1, Duration::from_secs(5)).await;
 
     // The receiver recovers within the deadline: the drain waits for the delivery.
@@ -740,7 +719,7 @@ async fn at_shutdown_pending_notifications_get_the_deadline_and_what_is_left_is_
 
     // It does not within the deadline: the drain ends on time and names what is lost.
     receiver.answer_from_now_on(Answer::Status(500));
-    let linked = sign_in(&app, &browser(), "user_good", &[]).await;
+    let linked = app.sign_in(&browser(), "user_good", &[]).await.step();
     linked_id(&linked);
     let started = Instant::now();
     let lost = app
@@ -817,7 +796,11 @@ async fn replicas_sharing_redis_send_each_notification_once_and_take_over_a_dead
     };
     let a = spawn_with(settings(&receiver), with_redis()).await;
     let _b = spawn_with(settings(&receiver), with_redis()).await;
-    linked_id(&sign_in(&a, &browser(), "user_good", &[("state", "r-1")]).await);
+    linked_id(
+        &a.sign_in(&browser(), "user_good", &[("state", "r-1")])
+            .await
+            .step(),
+    );
     let hits = receiver.until_hits(3, Duration::from_secs(10)).await;
     assert_eq!(hits.len(), 3, "{hits:?}");
     assert!(hits.iter().all(|h| h.body == hits[0].body));
@@ -865,11 +848,15 @@ async fn an_approval_in_the_app_waited_on_by_two_tabs_is_notified_once() {
     settings.sandbox.in_app_delay_ms = 300;
     let app = spawn_with(settings, secrets()).await;
     let client = browser();
-    let step = sign_in(&app, &client, "user_in_app", &[("state", "tabs")]).await;
+    let step = app
+        .sign_in(&client, "user_in_app", &[("state", "tabs")])
+        .await
+        .step();
     let flow = step.checkpoint().flow_id.clone();
     let form = [("provider", "linkedin"), ("flow", flow.as_str())];
-    let wait = || call(&app, &client, "wait_checkpoint", &form);
+    let wait = || app.call(&client, "wait_checkpoint", &form);
     let (first, second) = tokio::join!(wait(), wait());
+    let (first, second) = (first.step(), second.step());
     let account = linked_id(&first);
     assert_eq!(linked_id(&second), account);
 

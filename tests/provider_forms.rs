@@ -60,14 +60,8 @@ impl TestApp {
 
     /// Posts the sign-in form as the hydrated page does.
     async fn post_start(&self, client: &reqwest::Client, form: &[(String, String)]) -> Answer {
-        let response = client
-            .post(format!("{}/api/start_auth_intent", self.base))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        Answer::from(response).await
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.call(client, "start_auth_intent", &form).await
     }
 
     /// The step the sign-in answers; any status but 200 fails the test.

@@ -6,7 +6,7 @@ mod common;
 
 use common::{
     browser,
-    client::{decode, StepParts},
+    client::{decode, Answer, StepParts},
     logs::Logs,
     options, spawn_app, spawn_with, TestApp,
 };
@@ -57,74 +57,7 @@ async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningS
     (spawn_with(settings, secrets).await, sandbox)
 }
 
-/// Everything a response showed the client: status line, headers and body.
-struct Seen {
-    status: u16,
-    headers: reqwest::header::HeaderMap,
-    body: String,
-}
-
-impl Seen {
-    async fn from(response: reqwest::Response) -> Seen {
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        Seen {
-            status,
-            headers,
-            body: response.text().await.expect("body"),
-        }
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-
-    fn text(&self) -> String {
-        let headers: Vec<String> = self
-            .headers
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?")))
-            .collect();
-        format!("{}\n{}\n{}", self.status, headers.join("\n"), self.body)
-    }
-
-    /// The flow step of a successful answer, as the page decodes it; any other status fails the test.
-    fn step(&self) -> FlowStep {
-        assert_eq!(self.status, 200, "{}", self.body);
-        decode(&self.body)
-    }
-
-    /// The value of the flow cookie this response set, if any, whether `__Host-` named or not.
-    fn flow_cookie(&self) -> Option<String> {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .filter_map(|v| {
-                v.strip_prefix("__Host-")
-                    .unwrap_or(v)
-                    .strip_prefix("cf_flow_linkedin=")
-            })
-            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
-            .find(|v| !v.is_empty())
-    }
-}
-
 impl TestApp {
-    async fn call(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Seen {
-        let response = client
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        Seen::from(response).await
-    }
-
     /// The current attempt's flow id, as the page holds it in its forms; empty without a checkpoint.
     async fn flow_id(&self, client: &reqwest::Client) -> String {
         let step = self
@@ -141,14 +74,14 @@ impl TestApp {
     }
 
     /// Calls a checkpoint action with the current attempt's flow id added to `form`.
-    async fn act(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Seen {
+    async fn act(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Answer {
         let flow = self.flow_id(client).await;
         let mut form = form.to_vec();
         form.push(("flow", &flow));
         self.call(client, endpoint, &form).await
     }
 
-    async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> Seen {
+    async fn start(&self, client: &reqwest::Client, username: &str, password: &str) -> Answer {
         self.call(
             client,
             "start_auth_intent",
@@ -161,8 +94,8 @@ impl TestApp {
         .await
     }
 
-    async fn get(&self, client: &reqwest::Client, path: &str) -> Seen {
-        Seen::from(
+    async fn get(&self, client: &reqwest::Client, path: &str) -> Answer {
+        Answer::from(
             client
                 .get(format!("{}{path}", self.base))
                 .send()
@@ -172,7 +105,7 @@ impl TestApp {
         .await
     }
 
-    async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Seen {
+    async fn post_raw(&self, path: &str, content_type: &str, body: Vec<u8>) -> Answer {
         let response = browser()
             .post(format!("{}{path}", self.base))
             .header("content-type", content_type)
@@ -181,7 +114,7 @@ impl TestApp {
             .send()
             .await
             .expect("post");
-        Seen::from(response).await
+        Answer::from(response).await
     }
 }
 
@@ -382,7 +315,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
     let (app, sandbox) = spawn_live(settings, &api_key).await;
     let mut seen = Vec::new();
     let mut cookies = Vec::new();
-    let mut keep = |s: Seen, seen: &mut Vec<String>| {
+    let mut keep = |s: Answer, seen: &mut Vec<String>| {
         cookies.extend(s.flow_cookie());
         seen.push(s.text());
         s
@@ -469,7 +402,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
             .send()
             .await
             .expect("metrics");
-        keep(Seen::from(scraped).await, &mut seen);
+        keep(Answer::from(scraped).await, &mut seen);
     }
     let abandoned = browser();
     keep(
@@ -676,7 +609,7 @@ async fn the_flow_cookie_is_http_only_strict_secure_when_set_and_bound_to_the_se
         .send()
         .await
         .expect("post");
-    let replayed = Seen::from(replayed).await;
+    let replayed = Answer::from(replayed).await;
     assert_eq!(
         replayed.step().form_notice(),
         Some(ErrorCode::NoFlow),
@@ -699,7 +632,7 @@ async fn cross_site_posts_are_refused_and_there_is_no_cors() {
         for (name, value) in headers {
             request = request.header(name, value);
         }
-        async move { Seen::from(request.send().await.expect("post")).await }
+        async move { Answer::from(request.send().await.expect("post")).await }
     };
     for refused in [
         vec![("origin", "https://evil.example".to_owned())],
@@ -1216,7 +1149,7 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
         assert_eq!(app.start(&client, user, "wrong").await.status, 200);
     }
     // Neither another username nor a forged X-Forwarded-For (not trusted by default) gets round it.
-    let limited = Seen::from(
+    let limited = Answer::from(
         client
             .post(format!("{}/api/start_auth_intent", app.base))
             .header("accept", "application/json")
@@ -1507,7 +1440,7 @@ async fn shutdown_finishes_requests_in_flight_within_the_deadline() {
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// The `Set-Cookie` values of an answer.
-fn set_cookies(seen: &Seen) -> Vec<String> {
+fn set_cookies(seen: &Answer) -> Vec<String> {
     seen.headers
         .get_all("set-cookie")
         .iter()
@@ -1526,7 +1459,7 @@ impl TestApp {
             .send()
             .await
             .expect("post");
-        Seen::from(response).await.step()
+        Answer::from(response).await.step()
     }
 }
 
@@ -1621,7 +1554,7 @@ async fn hsts_and_secure_cookies_follow_the_mode_unless_the_setting_says_otherwi
     let header_on = |app: &TestApp, path: &'static str| {
         let (client, base) = (client.clone(), app.base.clone());
         async move {
-            let seen = Seen::from(
+            let seen = Answer::from(
                 client
                     .get(format!("{base}{path}"))
                     .send()
@@ -1696,7 +1629,7 @@ async fn the_metrics_token_is_refused_when_its_length_or_any_character_differs()
                 .send()
                 .await
                 .expect("get");
-            Seen::from(response).await
+            Answer::from(response).await
         }
     };
     let ok = scrape(METRICS_TOKEN.to_owned()).await;
@@ -1751,7 +1684,7 @@ async fn a_tampered_flow_cookie_is_logged_once_per_request_without_its_value() {
     };
 
     // The page: the sign-in is not found, the form shows, one warning.
-    let page = Seen::from(
+    let page = Answer::from(
         reqwest::Client::new()
             .get(format!("{}/connect/linkedin", app.base))
             .header("cookie", &cookie)

@@ -3,11 +3,7 @@
 
 mod common;
 
-use common::{
-    browser,
-    client::{Answer, StepParts},
-    spawn_app, spawn_with, TestApp,
-};
+use common::{browser, client::StepParts, spawn_app, spawn_with, TestApp};
 use credentials_flow::{
     api::SiteInfo,
     error::ErrorCode,
@@ -17,23 +13,6 @@ use credentials_flow::{
 use serde_json::Value;
 
 impl TestApp {
-    /// Calls a server function as the hydrated page does.
-    async fn call(
-        &self,
-        client: &reqwest::Client,
-        endpoint: &str,
-        form: &[(&str, &str)],
-    ) -> Answer {
-        let response = client
-            .post(format!("{}/api/{endpoint}", self.base))
-            .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .expect("request");
-        Answer::from(response).await
-    }
-
     /// The step a server function answers; any status but 200 fails the test.
     async fn step(
         &self,
@@ -238,7 +217,7 @@ async fn the_browser_never_sees_the_intent_id_or_a_secret() {
         }
         let answer = app.call(&client, endpoint, &form).await;
         seen.push_str(&answer.body);
-        seen.push_str(&answer.cookies.join("\n"));
+        seen.push_str(&answer.cookies().join("\n"));
     }
     let intents = app.intent_ids();
     assert!(!intents.is_empty());
@@ -1135,7 +1114,7 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         )
         .await;
     assert_eq!(kept.status, 200);
-    assert!(kept.cookies.is_empty(), "{:?}", kept.cookies);
+    assert!(kept.cookies().is_empty(), "{:?}", kept.cookies());
     assert_eq!(app.load(client).await.checkpoint().flow_id, flow);
 
     // What the start would refuse is refused here too.

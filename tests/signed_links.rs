@@ -7,13 +7,7 @@
 
 mod common;
 
-use common::{
-    browser,
-    client::{Answer, StepParts},
-    logs::Logs,
-    redis_server::Redis,
-    spawn_with, TestApp,
-};
+use common::{browser, client::StepParts, logs::Logs, redis_server::Redis, spawn_with, TestApp};
 use credentials_flow::{
     error::ErrorCode,
     model::FlowStep,
@@ -121,39 +115,6 @@ async fn open(client: &reqwest::Client, url: &str) -> Page {
     Page { status, html }
 }
 
-/// A server-function call as the page's script makes it.
-async fn post(
-    app: &TestApp,
-    client: &reqwest::Client,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> Answer {
-    let response = client
-        .post(format!("{}/api/{endpoint}", app.base))
-        .header("accept", "application/json")
-        .form(form)
-        .send()
-        .await
-        .expect("post");
-    Answer::from(response).await
-}
-
-/// Signs in on LinkedIn as `username` with the sandbox's good password and the link parameters `extra`.
-async fn sign_in(
-    app: &TestApp,
-    client: &reqwest::Client,
-    username: &str,
-    extra: &[(&str, &str)],
-) -> Answer {
-    let mut form = vec![
-        ("provider", "linkedin"),
-        ("username", username),
-        ("password", "pass_good"),
-    ];
-    form.extend_from_slice(extra);
-    post(app, client, "start_auth_intent", &form).await
-}
-
 fn sign_ins_sent(app: &TestApp) -> usize {
     app.built
         .sandbox
@@ -234,18 +195,18 @@ async fn a_valid_link_opens_the_form_and_its_sign_in_links_the_account() {
     assert!(page.html.contains("lang=\"fr\""), "{}", page.html);
     assert_eq!(page.hidden("state").as_deref(), Some("user 42&x"));
 
-    let step = sign_in(
-        &app,
-        &client,
-        "user_good",
-        &[
-            ("state", "user 42&x"),
-            ("success_url", "https://host.example/linked?from=cf"),
-            ("failure_url", "https://host.example/failed"),
-        ],
-    )
-    .await
-    .step();
+    let step = app
+        .sign_in(
+            &client,
+            "user_good",
+            &[
+                ("state", "user 42&x"),
+                ("success_url", "https://host.example/linked?from=cf"),
+                ("failure_url", "https://host.example/failed"),
+            ],
+        )
+        .await
+        .step();
     let back = step
         .connected()
         .continue_url
@@ -469,12 +430,13 @@ async fn a_used_link_is_refused_in_any_other_browser_and_once_its_account_is_lin
         ("state", "once"),
         ("failure_url", "https://host.example/failed"),
     ];
-    let step = sign_in(&app, &first, "user_good", &params).await.step();
+    let step = app.sign_in(&first, "user_good", &params).await.step();
     assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     assert_eq!(sign_ins_sent(&app), 1);
 
     let before = refusals(&metrics(&app).await, "reused");
-    let step = sign_in(&app, &second, "user_good", &params)
+    let step = app
+        .sign_in(&second, "user_good", &params)
         .await
         .step_with(403);
     assert_eq!(step.form_notice(), Some(ErrorCode::LinkExpired), "{step:?}");
@@ -494,7 +456,7 @@ async fn a_used_link_is_refused_in_any_other_browser_and_once_its_account_is_lin
     );
     let again = open(&first, &url).await;
     assert!(again.refused(), "{}", again.html);
-    let answer = sign_in(&app, &first, "user_good", &params).await;
+    let answer = app.sign_in(&first, "user_good", &params).await;
     assert_eq!(answer.status, 403, "{}", answer.body);
     assert_eq!(sign_ins_sent(&app), 1);
 }
@@ -504,19 +466,17 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
     let app = spawn().await;
     // By hand or by script: no pass at all.
     let client = browser();
-    let step = sign_in(&app, &client, "user_good", &[])
-        .await
-        .step_with(403);
+    let step = app.sign_in(&client, "user_good", &[]).await.step_with(403);
     assert_eq!(step.form_notice(), Some(ErrorCode::LinkInvalid), "{step:?}");
     // The page the script re-reads says so, with no form.
-    let shown = post(
-        &app,
-        &client,
-        "load_flow_step",
-        &[("provider", "linkedin"), ("wait", "false")],
-    )
-    .await
-    .step();
+    let shown = app
+        .call(
+            &client,
+            "load_flow_step",
+            &[("provider", "linkedin"), ("wait", "false")],
+        )
+        .await
+        .step();
     assert_eq!(
         shown.form_notice(),
         Some(ErrorCode::LinkInvalid),
@@ -563,7 +523,8 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
         ],
         vec![],
     ] {
-        let step = sign_in(&app, &holder, "user_good", &other)
+        let step = app
+            .sign_in(&holder, "user_good", &other)
             .await
             .step_with(403);
         assert_eq!(
@@ -584,7 +545,8 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
         page.html
     );
     // The link itself was not spent by those: its own parameters still sign in.
-    let step = sign_in(&app, &holder, "user_good", &[("state", "mine")])
+    let step = app
+        .sign_in(&holder, "user_good", &[("state", "mine")])
         .await
         .step();
     assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
@@ -603,7 +565,7 @@ async fn the_page_in_progress_keeps_working_on_reload_and_after_a_refused_passwo
         ("password", "pass_wrong"),
         ("state", "reload"),
     ];
-    let step = post(&app, &client, "start_auth_intent", &form).await.step();
+    let step = app.call(&client, "start_auth_intent", &form).await.step();
     assert_eq!(
         step.form_notice(),
         Some(ErrorCode::InvalidCredentials),
@@ -614,7 +576,7 @@ async fn the_page_in_progress_keeps_working_on_reload_and_after_a_refused_passwo
         "the link again, same browser"
     );
     form[2] = ("password", "pass_good");
-    let step = post(&app, &client, "start_auth_intent", &form).await.step();
+    let step = app.call(&client, "start_auth_intent", &form).await.step();
     let flow = step.checkpoint().flow_id.clone();
 
     // Reloads: the link's address (with JavaScript the page keeps it), the page's own (without, the
@@ -632,18 +594,18 @@ async fn the_page_in_progress_keeps_working_on_reload_and_after_a_refused_passwo
             page.html
         );
     }
-    let step = post(
-        &app,
-        &client,
-        "solve_checkpoint",
-        &[
-            ("provider", "linkedin"),
-            ("flow", &flow),
-            ("code", "123456"),
-        ],
-    )
-    .await
-    .step();
+    let step = app
+        .call(
+            &client,
+            "solve_checkpoint",
+            &[
+                ("provider", "linkedin"),
+                ("flow", &flow),
+                ("code", "123456"),
+            ],
+        )
+        .await
+        .step();
     assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     let text = metrics(&app).await;
     for reason in ["missing", "bad_signature", "reused"] {
@@ -696,28 +658,28 @@ async fn a_reconnect_and_the_return_urls_come_only_from_the_signed_link() {
         page.html
     );
 
-    let answer = sign_in(
-        &app,
-        &client,
-        "user_good",
-        &[
-            ("account_id", "acc_other"),
-            ("success_url", "https://host.example/linked"),
-        ],
-    )
-    .await;
+    let answer = app
+        .sign_in(
+            &client,
+            "user_good",
+            &[
+                ("account_id", "acc_other"),
+                ("success_url", "https://host.example/linked"),
+            ],
+        )
+        .await;
     assert_eq!(answer.status, 403, "{}", answer.body);
-    let step = sign_in(
-        &app,
-        &client,
-        "user_good",
-        &[
-            ("account_id", "acc_reconnect-7"),
-            ("success_url", "https://host.example/linked"),
-        ],
-    )
-    .await
-    .step();
+    let step = app
+        .sign_in(
+            &client,
+            "user_good",
+            &[
+                ("account_id", "acc_reconnect-7"),
+                ("success_url", "https://host.example/linked"),
+            ],
+        )
+        .await
+        .step();
     let back = step
         .connected()
         .continue_url
@@ -753,7 +715,8 @@ async fn refusals_are_logged_without_the_signature() {
     assert!(!open(&browser(), &tampered).await.has_form());
     let client = browser();
     assert!(open(&client, &url).await.has_form());
-    sign_in(&app, &client, "user_good", &[("state", "logged-state")]).await;
+    app.sign_in(&client, "user_good", &[("state", "logged-state")])
+        .await;
     assert!(!open(&browser(), &url).await.has_form());
     let text = logs.text();
     assert!(
@@ -835,20 +798,20 @@ async fn the_readme_shows_the_functions_tested_here_and_they_build_links_the_ser
     let page = open(&client, &node_built).await;
     assert!(page.has_form(), "{node_built}: {}", page.html);
     assert_eq!(page.hidden("state").as_deref(), Some("node state ~*'()!"));
-    let step = post(
-        &app,
-        &client,
-        "start_auth_intent",
-        &[
-            ("provider", "imap"),
-            ("username", "user_good@mail.test"),
-            ("password", "pass_good"),
-            ("state", "node state ~*'()!"),
-            ("success_url", "https://host.example/linked?a=1&b=2"),
-        ],
-    )
-    .await
-    .step();
+    let step = app
+        .call(
+            &client,
+            "start_auth_intent",
+            &[
+                ("provider", "imap"),
+                ("username", "user_good@mail.test"),
+                ("password", "pass_good"),
+                ("state", "node state ~*'()!"),
+                ("success_url", "https://host.example/linked?a=1&b=2"),
+            ],
+        )
+        .await
+        .step();
     assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     // Each of them, altered, is refused.
     for url in [rust_built, node_built] {
@@ -968,12 +931,14 @@ async fn a_link_used_on_one_replica_is_refused_on_the_other() {
     let (first, second) = (browser(), browser());
     assert!(open(&first, &url).await.has_form());
     assert!(open(&second, &on_b).await.has_form());
-    let step = sign_in(&a, &first, "user_good", &[("state", "replicas")])
+    let step = a
+        .sign_in(&first, "user_good", &[("state", "replicas")])
         .await
         .step();
     assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     // On the other replica: the page and the sign-in are refused.
-    let step = sign_in(&b, &second, "user_good", &[("state", "replicas")])
+    let step = b
+        .sign_in(&second, "user_good", &[("state", "replicas")])
         .await
         .step_with(403);
     assert_eq!(step.form_notice(), Some(ErrorCode::LinkExpired), "{step:?}");

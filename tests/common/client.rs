@@ -7,29 +7,104 @@ use credentials_flow::{
 };
 use serde::de::DeserializeOwned;
 
-/// What a server function answered: its status, its body exactly as sent, and its Set-Cookie values.
-/// The body stays available for the checks that are about the bytes the browser receives.
+use super::TestApp;
+
+impl TestApp {
+    /// Calls a server function as the hydrated page does: a form post asking for JSON.
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Answer {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .header("accept", "application/json")
+            .form(form)
+            .send()
+            .await
+            .expect("request");
+        Answer::from(response).await
+    }
+
+    /// Signs in on LinkedIn as `username` with the sandbox's good password and the fields `extra`.
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        extra: &[(&str, &str)],
+    ) -> Answer {
+        let mut form = vec![
+            ("provider", "linkedin"),
+            ("username", username),
+            ("password", "pass_good"),
+        ];
+        form.extend_from_slice(extra);
+        self.call(client, "start_auth_intent", &form).await
+    }
+}
+
+/// What a server function (or any request) answered: its status, its headers and its body exactly as
+/// sent. The body stays available for the checks that are about the bytes the browser receives.
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
     pub body: String,
-    pub cookies: Vec<String>,
 }
 
 impl Answer {
     pub async fn from(response: reqwest::Response) -> Answer {
         let status = response.status().as_u16();
-        let cookies = response
-            .headers()
+        let headers = response.headers().clone();
+        Answer {
+            status,
+            headers,
+            body: response.text().await.expect("body"),
+        }
+    }
+
+    /// The value of header `name`, or "" without one.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    /// The Set-Cookie values.
+    pub fn cookies(&self) -> Vec<String> {
+        self.headers
             .get_all("set-cookie")
             .iter()
             .map(|v| v.to_str().expect("ascii").to_owned())
+            .collect()
+    }
+
+    /// Everything the client was shown, status line, headers and body, for checks that nothing in it
+    /// gives a secret away.
+    pub fn text(&self) -> String {
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?")))
             .collect();
-        Answer {
-            status,
-            body: response.text().await.expect("body"),
-            cookies,
-        }
+        format!("{}\n{}\n{}", self.status, headers.join("\n"), self.body)
+    }
+
+    /// The value of LinkedIn's flow cookie this answer set, if any, whether `__Host-` named or not.
+    pub fn flow_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| {
+                v.strip_prefix("__Host-")
+                    .unwrap_or(v)
+                    .strip_prefix("cf_flow_linkedin=")
+            })
+            .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+            .find(|v| !v.is_empty())
     }
 
     /// The value of a successful answer; any other status fails the test.
