@@ -25,7 +25,7 @@ async fn main() -> ExitCode {
     let settings_path = std::env::var_os("CF_SETTINGS_FILE")
         .map(PathBuf::from)
         .unwrap_or_else(|| "Leptos.toml".into());
-    let settings = match Settings::load(&settings_path, &env) {
+    let settings = match Settings::load(&settings_path) {
         Ok(settings) => settings,
         Err(err) => {
             eprintln!("error: {} ({})", err, settings_path.display());

@@ -3,7 +3,7 @@
 
 use crate::catalogue;
 use figment::{
-    providers::{Format, Toml},
+    providers::{Env, Format, Toml},
     Figment,
 };
 use secrecy::SecretString;
@@ -193,30 +193,20 @@ pub enum SettingsError {
 }
 
 impl Settings {
-    /// Reads the defaults ([`DEFAULTS`]), then `path` (optional file), then `CF_*` variables from `env`
-    /// (`CF_FLOW__MAX_CODE_ATTEMPTS=3`), then `UNIPILE_BASE_URL`. Fails with the name of the first bad key: a
-    /// value of the wrong type or out of its type's range (a count or duration of 0) stops it there.
-    pub fn load(path: &Path, env: &[(String, String)]) -> Result<Settings, SettingsError> {
-        let mut figment = Figment::from(Toml::string(DEFAULTS)).merge(Toml::file(path));
-        let cf_vars: Vec<(String, String)> = env
-            .iter()
-            .filter_map(|(k, v)| {
-                k.strip_prefix("CF_")
-                    .map(|k| (k.to_ascii_lowercase(), v.clone()))
-            })
-            // Names the settings file itself (read by main), not a setting.
-            .filter(|(k, _)| k != "settings_file")
-            .collect();
-        for (key, value) in cf_vars {
-            let dotted = key.replace("__", ".");
-            // Read as figment's own environment provider reads values: numbers, booleans, `[a, b]` lists.
-            let value: figment::value::Value = value.parse().unwrap_or_else(|e| match e {});
-            figment = figment.merge((dotted, value));
-        }
-        if let Some((_, url)) = env.iter().find(|(k, _)| k == "UNIPILE_BASE_URL") {
-            figment = figment.merge(("unipile.base_url", url.clone()));
-        }
-        let settings: Settings = figment
+    /// Reads the defaults ([`DEFAULTS`]), then `path` (optional file), then this process's `CF_*` variables
+    /// (`CF_FLOW__MAX_CODE_ATTEMPTS=3`: `__` between a section and its key), then `UNIPILE_BASE_URL`. Fails
+    /// with the name of the first bad key: a value of the wrong type or out of its type's range (a count or
+    /// duration of 0) stops it there.
+    pub fn load(path: &Path) -> Result<Settings, SettingsError> {
+        let settings: Settings = Figment::from(Toml::string(DEFAULTS))
+            .merge(Toml::file(path))
+            // CF_SETTINGS_FILE names the file itself (read by main), not a setting.
+            .merge(Env::prefixed("CF_").ignore(&["SETTINGS_FILE"]).split("__"))
+            .merge(
+                Env::raw()
+                    .only(&["UNIPILE_BASE_URL"])
+                    .map(|_| "unipile.base_url".into()),
+            )
             .extract()
             .map_err(|e| SettingsError::Parse(Box::new(e)))?;
         settings.validate()?;
@@ -465,6 +455,23 @@ mod tests {
     use super::*;
     use std::io::Write;
 
+    /// [`Settings::load`] with exactly the environment `vars`, in a figment `Jail` (the process's own
+    /// variables are set aside and restored after).
+    // The jail's closure returns figment's own `Result`, whose error is large; its signature is the jail's.
+    #[allow(clippy::result_large_err)]
+    fn load_with(path: &Path, vars: &[(&str, &str)]) -> Result<Settings, SettingsError> {
+        let mut loaded = None;
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            for (key, value) in vars {
+                jail.set_env(key, value);
+            }
+            loaded = Some(Settings::load(path));
+            Ok(())
+        });
+        loaded.expect("the jail ran")
+    }
+
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
             .iter()
@@ -480,12 +487,12 @@ mod tests {
             "providers = [\"imap\", \"linkedin\"]\n[flow]\nmax_code_attempts = 3"
         )
         .expect("write");
-        let settings = Settings::load(
+        let settings = load_with(
             &file.0,
-            &env(&[
+            &[
                 ("CF_FLOW__MAX_CODE_ATTEMPTS", "4"),
                 ("CF_SETTINGS_FILE", &file.0.display().to_string()),
-            ]),
+            ],
         )
         .expect("load");
         assert_eq!(settings.providers, vec!["imap", "linkedin"]);
@@ -498,13 +505,13 @@ mod tests {
         // The shipped file and the compiled-in defaults are one and the same.
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
         assert_eq!(
-            Settings::load(&shipped, &[]).expect("Leptos.toml parses"),
+            load_with(&shipped, &[]).expect("Leptos.toml parses"),
             Settings::default()
         );
         // A deployment's file that names one key leaves every other at the compiled-in default.
         let mut file = tempfile_in_target("one-key.toml");
         writeln!(file.1, "[flow]\nwait_secs = 7").expect("write");
-        let settings = Settings::load(&file.0, &[]).expect("load");
+        let settings = load_with(&file.0, &[]).expect("load");
         assert_eq!(settings.flow.wait_secs.get(), 7);
         let mut expected = Settings::default();
         expected.flow.wait_secs = NonZeroU64::new(7).expect("not 0");
@@ -550,9 +557,9 @@ mod tests {
                 "limits.start_per_username_per_minute",
             ),
         ] {
-            let err =
-                Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, "0")])).expect_err(key);
-            let text = err.to_string();
+            let err = load_with(Path::new("/nonexistent.toml"), &[(key, "0")]).expect_err(key);
+            // figment names a variable's key in capitals ("FLOW.WAIT_SECS in `CF_` environment variable(s)").
+            let text = err.to_string().to_lowercase();
             assert!(
                 text.contains(named) && text.contains("nonzero"),
                 "{key}=0: {text}"
@@ -562,21 +569,21 @@ mod tests {
 
     #[test]
     fn a_bad_key_is_named() {
-        let err = Settings::load(
+        let err = load_with(
             Path::new("/nonexistent.toml"),
-            &env(&[("CF_FLOW__MAX_CODE_ATTEMPTS", "0")]),
+            &[("CF_FLOW__MAX_CODE_ATTEMPTS", "0")],
         )
         .expect_err("0 attempts is refused");
         assert!(err.to_string().contains("flow.max_code_attempts"), "{err}");
-        let err = Settings::load(
+        let err = load_with(
             Path::new("/nonexistent.toml"),
-            &env(&[("CF_PROVIDERS", "[linkedin, myspace]")]),
+            &[("CF_PROVIDERS", "[linkedin, myspace]")],
         )
         .expect_err("unknown provider");
         assert!(err.to_string().contains("myspace"), "{err}");
-        let err = Settings::load(
+        let err = load_with(
             Path::new("/nonexistent.toml"),
-            &env(&[("CF_FLOW__COLOUR", "blue")]),
+            &[("CF_FLOW__COLOUR", "blue")],
         )
         .expect_err("unknown key");
         assert!(err.to_string().contains("colour"), "{err}");
@@ -590,11 +597,8 @@ mod tests {
             "https://api.unipile.com/v2",
             "https://api.unipile.com/v2/",
         ] {
-            let settings = Settings::load(
-                Path::new("/nonexistent.toml"),
-                &env(&[("UNIPILE_BASE_URL", url)]),
-            )
-            .expect(url);
+            let settings =
+                load_with(Path::new("/nonexistent.toml"), &[("UNIPILE_BASE_URL", url)]).expect(url);
             assert!(!settings.unipile.allow_http, "{url}");
         }
     }
@@ -602,7 +606,7 @@ mod tests {
     #[test]
     fn the_shipped_file_is_valid() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
-        let settings = Settings::load(&path, &[]).expect("Leptos.toml parses");
+        let settings = load_with(&path, &[]).expect("Leptos.toml parses");
         assert_eq!(
             settings.providers.first().map(String::as_str),
             Some("linkedin")
@@ -657,19 +661,21 @@ mod tests {
             ),
             ("UNIPILE_BASE_URL", "api.unipile.com", "unipile.base_url"),
         ] {
-            let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)]))
-                .expect_err(key);
-            assert!(err.to_string().contains(named), "{key}={value}: {err}");
+            let err = load_with(Path::new("/nonexistent.toml"), &[(key, value)]).expect_err(key);
+            assert!(
+                err.to_string().to_lowercase().contains(named),
+                "{key}={value}: {err}"
+            );
         }
-        let ok = Settings::load(
+        let ok = load_with(
             Path::new("/nonexistent.toml"),
-            &env(&[
+            &[
                 (
                     "CF_EMBED__ALLOWED_ORIGINS",
                     "[http://127.0.0.1:3950, https://app.example.com]",
                 ),
                 ("CF_SERVER__INSTANCE", "a-1"),
-            ]),
+            ],
         )
         .expect("valid");
         assert_eq!(
@@ -703,35 +709,32 @@ mod tests {
     #[test]
     fn cookies_are_secure_in_live_mode_unless_the_setting_says_otherwise() {
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
-        let by_mode = Settings::load(&shipped, &[]).expect("Leptos.toml parses");
+        let by_mode = load_with(&shipped, &[]).expect("Leptos.toml parses");
         assert!(by_mode.secure_cookies(true), "live mode");
         assert!(!by_mode.secure_cookies(false), "sandbox mode");
-        let off = Settings::load(&shipped, &env(&[("CF_COOKIE__SECURE", "false")])).expect("load");
+        let off = load_with(&shipped, &[("CF_COOKIE__SECURE", "false")]).expect("load");
         assert!(!off.secure_cookies(true));
-        let on = Settings::load(&shipped, &env(&[("CF_COOKIE__SECURE", "true")])).expect("load");
+        let on = load_with(&shipped, &[("CF_COOKIE__SECURE", "true")]).expect("load");
         assert!(on.secure_cookies(false));
     }
 
     #[test]
     fn signed_links_are_on_in_live_mode_unless_the_setting_says_otherwise() {
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("Leptos.toml");
-        let by_mode = Settings::load(&shipped, &[]).expect("Leptos.toml parses");
+        let by_mode = load_with(&shipped, &[]).expect("Leptos.toml parses");
         assert!(by_mode.signed_links(true), "live mode");
         assert!(!by_mode.signed_links(false), "sandbox mode");
         assert_eq!(by_mode.access.max_link_lifetime_secs.get(), 3_600);
-        let off =
-            Settings::load(&shipped, &env(&[("CF_ACCESS__SIGNED_LINKS", "false")])).expect("load");
+        let off = load_with(&shipped, &[("CF_ACCESS__SIGNED_LINKS", "false")]).expect("load");
         assert!(!off.signed_links(true));
-        let on =
-            Settings::load(&shipped, &env(&[("CF_ACCESS__SIGNED_LINKS", "true")])).expect("load");
+        let on = load_with(&shipped, &[("CF_ACCESS__SIGNED_LINKS", "true")]).expect("load");
         assert!(on.signed_links(false));
-        let err = Settings::load(
-            &shipped,
-            &env(&[("CF_ACCESS__MAX_LINK_LIFETIME_SECS", "0")]),
-        )
-        .expect_err("a lifetime of 0");
+        let err = load_with(&shipped, &[("CF_ACCESS__MAX_LINK_LIFETIME_SECS", "0")])
+            .expect_err("a lifetime of 0");
         assert!(
-            err.to_string().contains("access.max_link_lifetime_secs"),
+            err.to_string()
+                .to_lowercase()
+                .contains("access.max_link_lifetime_secs"),
             "{err}"
         );
         let secrets = Secrets::from_env(&env(&[("LINK_SECRET", " k ")]));
@@ -773,9 +776,11 @@ mod tests {
                 "notify.give_up_after_secs",
             ),
         ] {
-            let err = Settings::load(Path::new("/nonexistent.toml"), &env(&[(key, value)]))
-                .expect_err(value);
-            assert!(err.to_string().contains(named), "{key}={value}: {err}");
+            let err = load_with(Path::new("/nonexistent.toml"), &[(key, value)]).expect_err(value);
+            assert!(
+                err.to_string().to_lowercase().contains(named),
+                "{key}={value}: {err}"
+            );
         }
         for url in [
             "https://app.example.com/hooks/accounts?k=1",
@@ -783,11 +788,8 @@ mod tests {
             "http://localhost/hook",
             "http://[::1]:9/hook",
         ] {
-            let settings = Settings::load(
-                Path::new("/nonexistent.toml"),
-                &env(&[("CF_NOTIFY__URL", url)]),
-            )
-            .expect(url);
+            let settings =
+                load_with(Path::new("/nonexistent.toml"), &[("CF_NOTIFY__URL", url)]).expect(url);
             assert_eq!(settings.notify.url.as_deref(), Some(url));
         }
         let secrets = Secrets::from_env(&env(&[("NOTIFY_SECRET", " s ")]));
