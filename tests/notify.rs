@@ -489,18 +489,7 @@ async fn nothing_secret_in_a_notification_or_a_log_line() {
         .await
         .step();
     let flow = step.checkpoint().flow_id.clone();
-    let linked = app
-        .call(
-            &client,
-            "solve_checkpoint",
-            &[
-                ("provider", "linkedin"),
-                ("flow", &flow),
-                ("code", "123456"),
-            ],
-        )
-        .await
-        .step();
+    let linked = app.solve_code(&client, &flow, "123456").await.step();
     linked_id(&linked);
     let hits = receiver.until_hits(2, Duration::from_secs(5)).await;
     assert_eq!(hits.len(), 2, "{hits:?}");
@@ -552,11 +541,7 @@ async fn return_links_carry_a_signature_over_the_added_parameters() {
 
     let linked = app.sign_in(&client, "user_good", &redirect).await.step();
     let account = linked_id(&linked);
-    let back = linked
-        .connected()
-        .continue_url
-        .as_deref()
-        .expect("continue_url");
+    let back = linked.continue_url();
     let prefix = format!("https://host.example/done?x=1&account_id={account}&provider=linkedin&state=s%201%26a%3Db&signature=t%3D");
     assert!(back.starts_with(&prefix), "{back}");
     assert!(
@@ -649,11 +634,7 @@ async fn return_links_carry_a_signature_over_the_added_parameters() {
         .sign_in(&browser(), "user_good", &redirect)
         .await
         .step();
-    let back = linked
-        .connected()
-        .continue_url
-        .as_deref()
-        .expect("continue_url");
+    let back = linked.continue_url();
     assert!(!back.contains("signature"), "{back}");
     let left = exit_to(
         &unsigned,

@@ -58,21 +58,6 @@ async fn spawn_live(mut settings: Settings, api_key: &str) -> (TestApp, RunningS
 }
 
 impl TestApp {
-    /// The current attempt's flow id, as the page holds it in its forms; empty without a checkpoint.
-    async fn flow_id(&self, client: &reqwest::Client) -> String {
-        let step = self
-            .call(
-                client,
-                "load_flow_step",
-                &[("provider", "linkedin"), ("wait", "false")],
-            )
-            .await;
-        match step.step() {
-            FlowStep::Checkpoint(view) => view.flow_id,
-            FlowStep::Form(_) | FlowStep::Connected(_) => String::new(),
-        }
-    }
-
     /// Calls a checkpoint action with the current attempt's flow id added to `form`.
     async fn act(&self, client: &reqwest::Client, endpoint: &str, form: &[(&str, &str)]) -> Answer {
         let flow = self.flow_id(client).await;
@@ -414,15 +399,7 @@ async fn no_secret_reaches_the_browser_or_the_logs() {
             .await,
         &mut seen,
     );
-    keep(
-        app.call(
-            &abandoned,
-            "load_flow_step",
-            &[("provider", "linkedin"), ("wait", "false")],
-        )
-        .await,
-        &mut seen,
-    );
+    keep(app.load(&abandoned).await, &mut seen);
 
     let seen = seen.join("\n");
     let logs = logs.text();
@@ -1179,14 +1156,7 @@ async fn too_many_starts_from_one_address_get_429_with_retry_after_and_the_notic
         "Wait a few minutes, then try again."
     );
     // The form, reloaded, shows the notice with the username kept.
-    let step = app
-        .call(
-            &client,
-            "load_flow_step",
-            &[("provider", "linkedin"), ("wait", "false")],
-        )
-        .await
-        .step();
+    let step = app.load(&client).await.step();
     assert_eq!(step.form_notice(), Some(ErrorCode::RateLimited), "{step:?}");
     assert_eq!(step.form().form.get("username"), "d@example.com");
 }
@@ -1485,14 +1455,7 @@ async fn in_live_mode_flow_cookies_are_secure_and_host_prefixed_and_carry_the_fl
             "{cookie}"
         );
     }
-    let step = app
-        .call(
-            &client,
-            "load_flow_step",
-            &[("provider", "linkedin"), ("wait", "false")],
-        )
-        .await
-        .step();
+    let step = app.load(&client).await.step();
     assert!(
         matches!(step.kind(), CheckpointKind::Captcha { data, .. } if data.len() > 4_000),
         "{step:?}"

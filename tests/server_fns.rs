@@ -40,12 +40,7 @@ impl TestApp {
 
     async fn solve(&self, client: &reqwest::Client, code: &str) -> FlowStep {
         let flow = self.flow_id(client).await;
-        self.step(
-            client,
-            "solve_checkpoint",
-            &[("provider", "linkedin"), ("flow", &flow), ("code", code)],
-        )
-        .await
+        self.solve_code(client, &flow, code).await.step()
     }
 
     /// Calls a checkpoint action with the current attempt's flow id, plus `extra` fields.
@@ -59,15 +54,6 @@ impl TestApp {
         let mut form = vec![("provider", "linkedin"), ("flow", flow.as_str())];
         form.extend_from_slice(extra);
         self.step(client, endpoint, &form).await
-    }
-
-    async fn load(&self, client: &reqwest::Client) -> FlowStep {
-        self.step(
-            client,
-            "load_flow_step",
-            &[("provider", "linkedin"), ("wait", "false")],
-        )
-        .await
     }
 
     /// Waits as the page does (one bounded `wait_checkpoint` after another, at most `polls`) until `done`.
@@ -85,14 +71,6 @@ impl TestApp {
             step = self.act(client, "wait_checkpoint", &[]).await;
         }
         step
-    }
-
-    /// The current attempt's flow id, as the page holds it in its forms; empty without a checkpoint.
-    async fn flow_id(&self, client: &reqwest::Client) -> String {
-        match self.load(client).await {
-            FlowStep::Checkpoint(view) => view.flow_id,
-            FlowStep::Form(_) | FlowStep::Connected(_) => String::new(),
-        }
     }
 
     /// Every intent id the sandbox handed out, from the requests it received.
@@ -128,7 +106,7 @@ async fn good_credentials_link_the_account_at_once() {
     assert!(account.id.starts_with("acc_"), "{step:?}");
     assert_eq!(account.name.as_deref(), Some("user_good"));
     // The page shows the success once; the next visit starts afresh.
-    assert_eq!(app.load(&client).await, step);
+    assert_eq!(app.load(&client).await.step(), step);
     let page = |c: &reqwest::Client| c.get(format!("{}/connect/linkedin", app.base)).send();
     let shown = page(&client)
         .await
@@ -175,7 +153,7 @@ async fn two_factor_checkpoints_say_where_the_code_comes_from_and_survive_a_wron
         assert_eq!(wrong.checkpoint().attempts_left, 4);
 
         // A reload shows the same checkpoint.
-        assert_eq!(code_source(&app.load(&client).await), source);
+        assert_eq!(code_source(&app.load(&client).await.step()), source);
 
         // Pasted as the message shows it, grouped: accepted as the same code.
         let done = app.solve(&client, " 123 456 ").await;
@@ -258,7 +236,7 @@ async fn a_checkpoint_can_only_be_solved_from_the_browser_that_started_it() {
         )
         .await;
     assert_eq!(step.form_notice(), Some(ErrorCode::NoFlow), "{step:?}");
-    assert_eq!(code_source(&app.load(&owner).await), CodeSource::Sms);
+    assert_eq!(code_source(&app.load(&owner).await.step()), CodeSource::Sms);
 }
 
 #[tokio::test]
@@ -534,7 +512,7 @@ async fn cancel_drops_the_intent_and_returns_to_the_form() {
         "{step:?}"
     );
     assert!(step.form().notice.is_none());
-    let after = app.load(&client).await;
+    let after = app.load(&client).await.step();
     assert!(matches!(after, FlowStep::Form(_)), "{after:?}");
 }
 
@@ -1013,7 +991,7 @@ async fn a_captcha_with_a_long_blob_is_kept_over_several_cookies_and_links() {
         panic!("expected a CAPTCHA, got {step:?}");
     };
     assert!(data.len() > 5_000, "{} characters", data.len());
-    let reloaded = app.load(&client).await;
+    let reloaded = app.load(&client).await.step();
     assert_eq!(reloaded.kind(), step.kind());
     let token = data
         .split("token=")
@@ -1051,7 +1029,7 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
     assert!(html.contains(r#"value="someone@example.com""#), "{html}");
     assert!(html.contains(r#"value="proxy.example.com""#), "{html}");
     assert!(!html.contains("typed-secret-81"), "{html}");
-    let step = app.load(&client).await;
+    let step = app.load(&client).await.step();
     assert!(step.form().notice.is_none(), "{step:?}");
     assert!(!step.form().form.values.contains_key("password"));
 
@@ -1085,7 +1063,7 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         app.call(client, "keep_typed", &form).await
     };
     assert_eq!(keep("99999").await.status, 200);
-    let step = app.load(client).await;
+    let step = app.load(client).await.step();
     assert_eq!(
         step.form_notice(),
         Some(ErrorCode::InvalidInput),
@@ -1098,7 +1076,7 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
     );
     // Corrected before the switch: nothing is left to point at.
     assert_eq!(keep("8080").await.status, 200);
-    let step = app.load(client).await;
+    let step = app.load(client).await.step();
     assert!(step.form().notice.is_none(), "{step:?}");
     assert!(step.form().errors.is_empty(), "{step:?}");
     assert_eq!(step.form().form.get("proxy_port"), "8080");
@@ -1115,7 +1093,7 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         .await;
     assert_eq!(kept.status, 200);
     assert!(kept.cookies().is_empty(), "{:?}", kept.cookies());
-    assert_eq!(app.load(client).await.checkpoint().flow_id, flow);
+    assert_eq!(app.load(client).await.step().checkpoint().flow_id, flow);
 
     // What the start would refuse is refused here too.
     let refused = app

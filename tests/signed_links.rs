@@ -207,11 +207,7 @@ async fn a_valid_link_opens_the_form_and_its_sign_in_links_the_account() {
         )
         .await
         .step();
-    let back = step
-        .connected()
-        .continue_url
-        .as_deref()
-        .unwrap_or_else(|| panic!("no way back: {step:?}"));
+    let back = step.continue_url();
     assert!(
         back.starts_with("https://host.example/linked?from=cf&account_id=acc_"),
         "{back}"
@@ -469,14 +465,7 @@ async fn a_sign_in_posted_without_a_valid_link_is_refused() {
     let step = app.sign_in(&client, "user_good", &[]).await.step_with(403);
     assert_eq!(step.form_notice(), Some(ErrorCode::LinkInvalid), "{step:?}");
     // The page the script re-reads says so, with no form.
-    let shown = app
-        .call(
-            &client,
-            "load_flow_step",
-            &[("provider", "linkedin"), ("wait", "false")],
-        )
-        .await
-        .step();
+    let shown = app.load(&client).await.step();
     assert_eq!(
         shown.form_notice(),
         Some(ErrorCode::LinkInvalid),
@@ -594,18 +583,7 @@ async fn the_page_in_progress_keeps_working_on_reload_and_after_a_refused_passwo
             page.html
         );
     }
-    let step = app
-        .call(
-            &client,
-            "solve_checkpoint",
-            &[
-                ("provider", "linkedin"),
-                ("flow", &flow),
-                ("code", "123456"),
-            ],
-        )
-        .await
-        .step();
+    let step = app.solve_code(&client, &flow, "123456").await.step();
     assert!(matches!(step, FlowStep::Connected(_)), "{step:?}");
     let text = metrics(&app).await;
     for reason in ["missing", "bad_signature", "reused"] {
@@ -680,11 +658,7 @@ async fn a_reconnect_and_the_return_urls_come_only_from_the_signed_link() {
         )
         .await
         .step();
-    let back = step
-        .connected()
-        .continue_url
-        .as_deref()
-        .unwrap_or_else(|| panic!("no way back: {step:?}"));
+    let back = step.continue_url();
     assert!(
         back.starts_with("https://host.example/linked?account_id="),
         "{back}"

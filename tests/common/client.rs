@@ -27,6 +27,34 @@ impl TestApp {
         Answer::from(response).await
     }
 
+    /// The LinkedIn step this browser is at, as the page's script reads it.
+    pub async fn load(&self, client: &reqwest::Client) -> Answer {
+        self.call(
+            client,
+            "load_flow_step",
+            &[("provider", "linkedin"), ("wait", "false")],
+        )
+        .await
+    }
+
+    /// The current attempt's flow id, as the page holds it in its forms; empty without a checkpoint.
+    pub async fn flow_id(&self, client: &reqwest::Client) -> String {
+        match self.load(client).await.step() {
+            FlowStep::Checkpoint(view) => view.flow_id,
+            FlowStep::Form(_) | FlowStep::Connected(_) => String::new(),
+        }
+    }
+
+    /// Sends `code` for the LinkedIn checkpoint of the attempt `flow`.
+    pub async fn solve_code(&self, client: &reqwest::Client, flow: &str, code: &str) -> Answer {
+        self.call(
+            client,
+            "solve_checkpoint",
+            &[("provider", "linkedin"), ("flow", flow), ("code", code)],
+        )
+        .await
+    }
+
     /// Signs in on LinkedIn as `username` with the sandbox's good password and the fields `extra`.
     pub async fn sign_in(
         &self,
@@ -149,6 +177,15 @@ pub trait StepParts {
     fn form(&self) -> &FormState;
     fn checkpoint(&self) -> &CheckpointView;
     fn connected(&self) -> &AccountSummary;
+
+    /// Where the linked step sends the browser back to the application; none fails the test.
+    fn continue_url(&self) -> &str {
+        let account = self.connected();
+        account
+            .continue_url
+            .as_deref()
+            .unwrap_or_else(|| panic!("no way back: {account:?}"))
+    }
 
     fn kind(&self) -> &CheckpointKind {
         &self.checkpoint().kind
