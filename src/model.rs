@@ -6,6 +6,10 @@ use leptos_i18n::td_string;
 use serde::{Deserialize, Serialize};
 use std::{collections::BTreeMap, fmt};
 
+/// The query parameter of a flow page that names the finished step it draws: a reload of that address draws
+/// it again, any other visit starts afresh (see `server::request::RequestCx::page_flow`).
+pub const FLOW_PARAM: &str = "flow";
+
 /// Where the user is in the flow for one provider.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FlowStep {
@@ -28,6 +32,16 @@ impl FlowStep {
         self
     }
 
+    /// The attempt the step belongs to, as a page address names it (`flow=…`); empty for a form of no
+    /// attempt.
+    pub fn flow_id(&self) -> &str {
+        match self {
+            FlowStep::Form(form) => &form.flow_id,
+            FlowStep::Checkpoint(view) => &view.flow_id,
+            FlowStep::Connected(account) => &account.flow_id,
+        }
+    }
+
     /// The notice shown with the step, if any.
     pub fn notice(&self) -> Option<&Notice> {
         match self {
@@ -46,6 +60,10 @@ pub struct FormState {
     pub notice: Option<Notice>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The attempt this form belongs to, when the browser's flow holds it: a page address naming it draws
+    /// it again (a reload shows the same form, what was typed and the notice included).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub flow_id: String,
 }
 
 /// The non-secret part of a sign-in form, kept so the form can be refilled after a refusal or an expiry.
@@ -298,6 +316,9 @@ pub struct AccountSummary {
     /// The host's `state`, echoed in the `success` event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+    /// The attempt that linked it: a page address naming it shows this account again for a while.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub flow_id: String,
 }
 
 /// A secret: what the user types (password, code), sent to the server, or a pairing code shown to them.

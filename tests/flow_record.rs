@@ -451,10 +451,14 @@ async fn without_its_store_nothing_is_sent_and_the_user_is_told_then_it_continue
         .send()
         .await
         .expect("post");
+    let back = response.headers()["location"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let mut jar = Jar::default();
     jar.update(&response);
     let page = reqwest::Client::new()
-        .get(format!("{}/connect/linkedin", app.base))
+        .get(format!("{}{back}", app.base))
         .header("cookie", jar.header())
         .send()
         .await

@@ -165,7 +165,8 @@ async fn refusals_and_field_errors_are_explained_in_the_chosen_language() {
         .await
         .expect("post");
     assert!(response.status().is_redirection(), "{}", response.status());
-    let refused = get(&client, &app, "/connect/linkedin", None).await;
+    let back = response.headers()["location"].to_str().expect("ascii");
+    let refused = get(&client, &app, back, None).await;
     assert!(
         refused
             .html
@@ -176,7 +177,7 @@ async fn refusals_and_field_errors_are_explained_in_the_chosen_language() {
     assert!(refused.html.contains("Vérifiez-les et réessayez."));
 
     // A field left empty: the message names the field in French.
-    client
+    let response = client
         .post(format!("{}/api/start_auth_intent", app.base))
         .header("accept", "text/html")
         .header("referer", format!("{}/connect/linkedin", app.base))
@@ -188,7 +189,8 @@ async fn refusals_and_field_errors_are_explained_in_the_chosen_language() {
         .send()
         .await
         .expect("post");
-    let missing = get(&client, &app, "/connect/linkedin", None).await;
+    let back = response.headers()["location"].to_str().expect("ascii");
+    let missing = get(&client, &app, back, None).await;
     assert!(
         missing.html.contains("Mot de passe est obligatoire"),
         "{}",

@@ -267,7 +267,7 @@ async fn imap_autodetect_failure_opens_the_server_settings_and_they_link() {
         "{refused:?}"
     );
     assert_eq!(refused.form().form.get("username"), address);
-    let html = app.page(&client, "/connect/imap").await;
+    let html = app.page(&client, &refused.page_of("/connect/imap")).await;
     assert!(section_open(&html, "Advanced settings: mail servers"));
     assert!(tag(&html, "imap_host").contains("aria-invalid=\"true\""));
     assert!(tag(&html, "username").contains(&format!("value=\"{address}\"")));
@@ -326,7 +326,9 @@ async fn proxy_errors_point_at_the_proxy_fields() {
         Some(ErrorCode::ProxyError),
         "{broken:?}"
     );
-    let html = app.page(&client, "/connect/linkedin").await;
+    let html = app
+        .page(&client, &broken.page_of("/connect/linkedin"))
+        .await;
     assert!(section_open(&html, "Use my own proxy"));
     assert!(tag(&html, "proxy_host").contains("aria-invalid=\"true\""));
     assert!(tag(&html, "proxy_host").contains("value=\"broken-proxy.test\""));
@@ -358,7 +360,9 @@ async fn proxy_errors_point_at_the_proxy_fields() {
         Some(ErrorCode::ProxyAuth),
         "{refused:?}"
     );
-    let html = app.page(&client, "/connect/linkedin").await;
+    let html = app
+        .page(&client, &refused.page_of("/connect/linkedin"))
+        .await;
     assert!(tag(&html, "proxy_password").contains("aria-invalid=\"true\""));
     assert!(
         !html.contains("wr0ng-proxy-pw"),
@@ -416,8 +420,10 @@ async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
         mismatch.form().form.account_id.as_deref(),
         Some("acc_abc123")
     );
-    // Shown again without the query (a plain form post's redirect), it is still a reconnection.
-    let html = app.page(&client, "/connect/linkedin").await;
+    // Shown again without the reconnect's parameters, it is still a reconnection.
+    let html = app
+        .page(&client, &mismatch.page_of("/connect/linkedin"))
+        .await;
     assert!(html.contains("Reconnect your LinkedIn account"));
     assert!(html.contains("belong to a different LinkedIn account"));
 
@@ -445,9 +451,10 @@ async fn reconnect_sends_the_account_and_state_and_explains_a_mismatch() {
         .await
         .expect("post");
     assert_eq!(plain.status().as_u16(), 302);
-    assert_eq!(
-        plain.headers()["location"],
-        "/connect/linkedin?account_id=acc_abc123&state=host%2042"
+    let back = plain.headers()["location"].to_str().expect("ascii");
+    assert!(
+        back.starts_with("/connect/linkedin?account_id=acc_abc123&state=host%2042&flow="),
+        "{back}"
     );
 
     // A malformed reconnect link shows no form, and says what to do.
@@ -506,7 +513,7 @@ async fn field_errors_say_what_to_fix_and_keep_no_secret() {
     let sandbox = app.built.sandbox.as_ref().expect("sandbox");
     assert!(sandbox.requests().is_empty(), "nothing was sent upstream");
 
-    let html = app.page(&client, "/connect/imap").await;
+    let html = app.page(&client, &step.page_of("/connect/imap")).await;
     let username = tag(&html, "username");
     assert!(
         username.contains("aria-invalid=\"true\"") && username.contains("username-error"),
@@ -593,7 +600,9 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
     let html = app
         .page(
             &client,
-            "/connect/linkedin?failure_url=https%3A%2F%2Fhost.example%2Ffailed&state=s%201",
+            &restricted.page_of(
+                "/connect/linkedin?failure_url=https%3A%2F%2Fhost.example%2Ffailed&state=s%201",
+            ),
         )
         .await;
     let exit = exit.replace("cancelled", "account_restricted");
@@ -617,7 +626,9 @@ async fn redirect_mode_sends_the_outcome_to_allowed_urls_only() {
         format!("https://host.example/done?x=1&account_id={id}&provider=linkedin&state=s%201");
     assert_eq!(account.continue_url.as_ref(), Some(&back));
     // Without JavaScript, the success page moves on by itself.
-    let html = app.page(&client, "/connect/linkedin").await;
+    let html = app
+        .page(&client, &linked.page_of("/connect/linkedin"))
+        .await;
     assert!(html.contains("http-equiv=\"refresh\""), "{html}");
     assert!(html.contains("Continue to the application"));
 

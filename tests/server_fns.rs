@@ -105,29 +105,21 @@ async fn good_credentials_link_the_account_at_once() {
     let account = step.connected();
     assert!(account.id.starts_with("acc_"), "{step:?}");
     assert_eq!(account.name.as_deref(), Some("user_good"));
-    // The page shows the success once; the next visit starts afresh.
+    // The page of a new visit starts afresh (a host opening it for another account), and drawing it
+    // changes nothing: the browser's flow is still the linked account (tests/page_renders.rs has the rest).
     assert_eq!(app.load(&client).await.step(), step);
-    let page = |c: &reqwest::Client| c.get(format!("{}/connect/linkedin", app.base)).send();
-    let shown = page(&client)
+    let shown = client
+        .get(format!("{}/connect/linkedin", app.base))
+        .send()
         .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
+        .expect("get");
+    assert!(shown.headers().get("set-cookie").is_none(), "{shown:?}");
+    let shown = shown.text().await.expect("html");
     assert!(
-        shown.contains("Your LinkedIn account user_good is connected"),
+        shown.contains("Connect your LinkedIn account") && !shown.contains("is connected"),
         "{shown}"
     );
-    let next = page(&client)
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("html");
-    assert!(
-        next.contains("Connect your LinkedIn account") && !next.contains("is connected"),
-        "{next}"
-    );
+    assert_eq!(app.load(&client).await.step(), step);
 }
 
 #[tokio::test]
@@ -1010,25 +1002,52 @@ async fn typing_handed_over_before_a_language_switch_is_drawn_again_without_its_
         let request = client.get(format!("{}{path}", app.base)).send();
         async move { request.await.expect("get").text().await.expect("html") }
     };
-    // The page's script leaves secrets out; a client that sends one anyway does not get it stored.
-    let kept = app
-        .call(
-            &client,
-            "keep_typed",
-            &[
+    // Posted by the browser on its way to the link's page (a page load): sent there, to the address that
+    // names the kept values. The page's script leaves secrets out; a browser that sends one anyway does
+    // not get it stored.
+    let hand_over = |to: &'static str| {
+        let request = client
+            .post(format!("{}/api/keep_typed", app.base))
+            .header("accept", "text/html")
+            .form(&[
                 ("provider", "linkedin"),
+                ("to", to),
                 ("username", "someone@example.com"),
                 ("password", "typed-secret-81"),
                 ("proxy_host", "proxy.example.com"),
-            ],
-        )
-        .await;
-    assert_eq!(kept.status, 200, "{}", kept.body);
-    let html = page("/connect/linkedin?lang=fr").await;
+            ])
+            .send();
+        async move {
+            let answer = request.await.expect("post");
+            assert_eq!(answer.status().as_u16(), 302, "{answer:?}");
+            answer.headers()["location"]
+                .to_str()
+                .expect("ascii")
+                .to_owned()
+        }
+    };
+    let next = hand_over("/connect/linkedin?lang=fr&flow=stale").await;
+    let (to, named) = next.split_once("&flow=").expect("named");
+    assert_eq!(to, "/connect/linkedin?lang=fr");
+    assert!(!named.is_empty() && named != "stale", "{next}");
+    let html = page(&next).await;
     assert!(html.contains("Associer votre compte LinkedIn"), "{html}");
     assert!(html.contains(r#"value="someone@example.com""#), "{html}");
     assert!(html.contains(r#"value="proxy.example.com""#), "{html}");
     assert!(!html.contains("typed-secret-81"), "{html}");
+    // Never to another site or another provider's page: the form's own page instead.
+    for elsewhere in [
+        "https://elsewhere.example/connect/linkedin",
+        "//elsewhere.example/",
+        "/connect/x?lang=fr",
+        "/connect/linkedinx",
+    ] {
+        let next = hand_over(elsewhere).await;
+        assert!(
+            next.starts_with("/connect/linkedin?flow="),
+            "{elsewhere} → {next}"
+        );
+    }
     let step = app.load(&client).await.step();
     assert!(step.form().notice.is_none(), "{step:?}");
     assert!(!step.form().form.values.contains_key("password"));

@@ -2,14 +2,21 @@ use crate::{error::AppError, model::FlowStep};
 use leptos::prelude::*;
 
 /// The step to show for `provider` in this browser. With `wait` (the no-JavaScript waiting page reloads
-/// with `?wait=1`), a waiting step is first given a bounded wait. A finished step (success, or a refusal
-/// on the form) rendered as a page is shown once: the next visit starts afresh.
+/// with `?wait=1`), a waiting step is first given a bounded wait. Drawing a page changes nothing: a reload
+/// shows the same step (a linked account for a while, a refusal until the next try), and only an action
+/// (sign in, "Start over", "Connect another account") moves the flow. The two reads that may write are the
+/// no-JavaScript wait, which records an outcome decided elsewhere (an approval), and a start link, which is
+/// used up when its page first opens.
 #[server(endpoint = "load_flow_step")]
 pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, AppError> {
     use crate::server::{flow, request::RequestCx};
     let mut cx = RequestCx::get()?;
     let provider = super::offered_provider(&cx, &provider)?;
-    let mut stored = cx.flow(provider.id);
+    let mut stored = if cx.is_page_render() {
+        cx.page_flow(provider.id)
+    } else {
+        cx.flow(provider.id)
+    };
     // With signed links a page opens only from a valid link, its pass, or a sign-in in progress.
     let mut bound = None;
     if let (true, Some(links)) = (cx.is_page_render(), cx.app.links.as_ref()) {
@@ -18,15 +25,12 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
             PageAccess::InProgress => {}
             PageAccess::Form(pass) => bound = Some(pass.form_values()),
             PageAccess::Refused(refused) => {
-                if stored.is_some() {
-                    cx.forget(provider.id);
-                }
                 cx.set_status(axum::http::StatusCode::FORBIDDEN);
                 let notice = Some(crate::error::Notice::new(refused.why.code()));
                 return Ok(FlowStep::Form(crate::model::FormState {
                     form: refused.back(),
                     notice,
-                    errors: Vec::new(),
+                    ..Default::default()
                 }));
             }
         }
@@ -64,9 +68,6 @@ pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, Ap
                 .entry("user_agent".to_owned())
                 .or_insert(agent);
         }
-    }
-    if stored.is_some() && cx.is_page_render() && !matches!(step, FlowStep::Checkpoint(_)) {
-        cx.forget(provider.id);
     }
     Ok(step)
 }

@@ -72,6 +72,28 @@ fn flow_page(provider: &Provider, form: &crate::model::FormValues) -> String {
     )
 }
 
+/// `to` when it is a page of `provider` on this site (`/connect/<id>`, any query but a step's name, which
+/// the answer gives anew), never another path or site: a link followed with the typed values.
+#[cfg(feature = "ssr")]
+fn own_page(provider: &Provider, to: &str) -> Option<String> {
+    use crate::server::request::FLOW_PARAM;
+    let (path, query) = to.split_once('?').unwrap_or((to, ""));
+    if path != format!("/connect/{}", provider.id) {
+        return None;
+    }
+    let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| {
+            k != FLOW_PARAM && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let params: Vec<(&str, Option<&str>)> = kept
+        .iter()
+        .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+        .collect();
+    Some(crate::catalogue::with_query(path, &params))
+}
+
 /// The flow page for the attempt in `flow` (keeping a reconnect's parameters).
 #[cfg(feature = "ssr")]
 fn flow_page_of(provider: &Provider, flow: Option<&FlowState>) -> String {

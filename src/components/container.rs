@@ -333,12 +333,55 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                 ],
                 origins,
             );
+            // In place of this page in the history, so "Back" in the application does not come here.
             #[cfg(feature = "hydrate")]
             if let Some(url) = &account.continue_url {
-                let _ = window().location().set_href(url);
+                let _ = window().location().replace(url);
             }
         }
     });
+    // The page's address names the finished step an action answered with (a form, the linked account), as
+    // the redirect after a plain form post does, so a reload draws it again; a visit elsewhere starts afresh.
+    #[cfg(feature = "hydrate")]
+    {
+        let navigate = leptos_router::hooks::use_navigate();
+        let location = leptos_router::hooks::use_location();
+        Effect::new(move || {
+            if actions.versions() == 0 {
+                return;
+            }
+            let Some(Ok(current)) = step.get() else {
+                return;
+            };
+            let name = match &current {
+                FlowStep::Checkpoint(_) => None,
+                finished => Some(finished.flow_id().to_owned()).filter(|id| !id.is_empty()),
+            };
+            let query = location.query.get_untracked();
+            if query.get(crate::model::FLOW_PARAM) == name {
+                return;
+            }
+            let kept: Vec<(String, String)> = query
+                .into_iter()
+                .filter(|(k, _)| !matches!(k.as_ref(), crate::model::FLOW_PARAM | "wait"))
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            let mut params: Vec<(&str, Option<&str>)> = kept
+                .iter()
+                .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+                .collect();
+            params.push((crate::model::FLOW_PARAM, name.as_deref()));
+            let url = crate::catalogue::with_query(&location.pathname.get_untracked(), &params);
+            navigate(
+                &url,
+                leptos_router::NavigateOptions {
+                    replace: true,
+                    scroll: false,
+                    ..Default::default()
+                },
+            );
+        });
+    }
     // A refused password or code must not stay typed: the re-drawn form may reuse the same input
     // elements, so once any action completes, secret fields in the flow are emptied.
     Effect::new(move || {

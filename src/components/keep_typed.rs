@@ -1,6 +1,8 @@
 //! Links that load the page afresh (another language, another sign-in method) and what was typed: with
-//! JavaScript, the provider form's non-secret values are handed to the server first (`keep_typed`), so the
-//! next page is drawn with them. Without JavaScript the link is followed as it is, and unsent typing is lost.
+//! JavaScript, following such a link from a provider form posts the form's non-secret values to
+//! `keep_typed` as a page load of its own, and the server answers with the link's page, drawn with them.
+//! One navigation, so nothing races it. Without JavaScript the link is followed as it is, and unsent
+//! typing is lost.
 
 use leptos::ev::MouseEvent;
 
@@ -18,17 +20,12 @@ pub fn follow_keeping_typed(ev: MouseEvent) {
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::SIGN_IN_FORM;
-    use crate::api::{keep_typed, StartAuthIntent};
     use leptos::{
         ev::MouseEvent,
-        form::FromFormData,
         prelude::*,
         wasm_bindgen::JsCast,
-        web_sys::{FormData, HtmlAnchorElement, HtmlFormElement},
+        web_sys::{FormData, HtmlAnchorElement, HtmlFormElement, HtmlInputElement},
     };
-
-    /// How long a click waits for the server to take the values before it loads the page anyway.
-    const HAND_OVER_LIMIT: std::time::Duration = std::time::Duration::from_millis(1500);
 
     pub fn follow(ev: MouseEvent) {
         // A click meant for a new tab or window leaves this page, and its form, as they are.
@@ -79,23 +76,45 @@ mod browser {
                 data.delete(field.name);
             }
         }
-        let Ok(StartAuthIntent { provider, form }) = StartAuthIntent::from_form_data(&data) else {
+        let Some(carrier) = carrier(&data, &format!("{}{}", link.pathname(), link.search())) else {
             return;
         };
         ev.prevent_default();
-        // The page is loaded either way, once: when the server has the values, or after `HAND_OVER_LIMIT`
-        // on a network that does not answer (then only the typing is lost).
-        let href = link.href();
-        let gone = std::rc::Rc::new(std::cell::Cell::new(false));
-        let go = move || {
-            if !gone.replace(true) {
-                let _ = window().location().assign(&href);
-            }
+        carrier.submit().ok();
+    }
+
+    /// A form of its own holding `data` and the page to go to: submitted, the browser posts it as a page
+    /// load, and shows the page the server answers with.
+    fn carrier(data: &FormData, to: &str) -> Option<HtmlFormElement> {
+        let document = document();
+        let carrier = document
+            .create_element("form")
+            .ok()?
+            .dyn_into::<HtmlFormElement>()
+            .ok()?;
+        carrier.set_method("post");
+        carrier.set_action(<crate::api::KeepTyped as leptos::server_fn::ServerFn>::PATH);
+        carrier.set_hidden(true);
+        let add = |name: &str, value: &str| -> Option<()> {
+            let input = document
+                .create_element("input")
+                .ok()?
+                .dyn_into::<HtmlInputElement>()
+                .ok()?;
+            input.set_type("hidden");
+            input.set_name(name);
+            input.set_value(value);
+            carrier.append_child(&input).ok()?;
+            Some(())
         };
-        set_timeout(go.clone(), HAND_OVER_LIMIT);
-        leptos::task::spawn_local(async move {
-            let _ = keep_typed(provider, form).await;
-            go();
-        });
+        for entry in js_sys::try_iter(data).ok()??.flatten() {
+            let pair = js_sys::Array::from(&entry);
+            if let (Some(name), Some(value)) = (pair.get(0).as_string(), pair.get(1).as_string()) {
+                add(&name, &value)?;
+            }
+        }
+        add("to", to)?;
+        document.body()?.append_child(&carrier).ok()?;
+        Some(carrier)
     }
 }

@@ -13,22 +13,24 @@ use leptos_router::hooks::{use_location, use_query_map};
 #[component]
 pub fn LanguageSwitch() -> impl IntoView {
     let locale = text::locale();
-    let path = use_location().pathname.get_untracked();
-    let query = use_query_map().get_untracked();
-    let kept: Vec<(String, String)> = query
-        .into_iter()
-        // A start link's own parameters stay behind: its signature covers `lang`, and the pass it gave this
-        // browser opens the page in the other language.
-        .filter(|(k, _)| !matches!(k.as_ref(), "lang" | "wait" | "expires" | "nonce" | "sig"))
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+    let path = use_location().pathname;
+    let query = use_query_map();
+    // Follows the address, which names the step drawn once an action has answered (see the container).
     let href = move |code: &'static str| {
+        let kept: Vec<(String, String)> = query
+            .get()
+            .into_iter()
+            // A start link's own parameters stay behind: its signature covers `lang`, and the pass it gave
+            // this browser opens the page in the other language.
+            .filter(|(k, _)| !matches!(k.as_ref(), "lang" | "wait" | "expires" | "nonce" | "sig"))
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
         let mut params: Vec<(&str, Option<&str>)> = kept
             .iter()
             .map(|(k, v)| (k.as_str(), Some(v.as_str())))
             .collect();
         params.push(("lang", Some(code)));
-        crate::catalogue::with_query(&path, &params)
+        crate::catalogue::with_query(&path.get(), &params)
     };
     view! {
         <nav class="languages" aria-label=td_string!(locale, app.language)>
@@ -38,7 +40,7 @@ pub fn LanguageSwitch() -> impl IntoView {
                     let current = *l == locale;
                     view! {
                         <li>
-                            <a href=href(code) rel="external" hreflang=code lang=code on:click=follow_keeping_typed
+                            <a href=move || href(code) rel="external" hreflang=code lang=code on:click=follow_keeping_typed
                                 aria-current=current.then_some("true")>{*name}</a>
                         </li>
                     }

@@ -1,4 +1,4 @@
-use super::StepHeading;
+use super::{checkpoints::RestartButton, StepHeading};
 use crate::{catalogue::Provider, model::AccountSummary, text::fill};
 use leptos::prelude::*;
 use leptos_i18n::td_string;
@@ -30,9 +30,10 @@ pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl Int
                         <noscript inner_html=refresh></noscript>
                     }.into_any()
                 }
+                // A button, not a link: starting again is an action (the page itself changes nothing).
                 None => view! {
                     <p>{td_string!(locale, success.done)}</p>
-                    <p><a class="button secondary" href="/">{td_string!(locale, success.another)}</a></p>
+                    <RestartButton provider label=td_string!(locale, success.another)/>
                 }.into_any(),
             }}
         </div>

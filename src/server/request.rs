@@ -25,6 +25,9 @@ pub struct RequestCx {
     /// browser's future lives for the whole wait.
     parts: Box<Parts>,
     response: ResponseOptions,
+    /// Where a plain form post is sent back to ([`Self::return_to`]), and the finished step [`Self::save`]
+    /// kept there, which the address names (see [`Self::page_flow`]).
+    way_back: std::sync::Mutex<WayBack>,
 }
 
 impl RequestCx {
@@ -36,6 +39,7 @@ impl RequestCx {
             app: use_context::<AppState>().ok_or_else(missing)?,
             parts: Box::new(use_context::<Parts>().ok_or_else(missing)?),
             response: use_context::<ResponseOptions>().ok_or_else(missing)?,
+            way_back: std::sync::Mutex::new(WayBack::default()),
         })
     }
 
@@ -62,6 +66,21 @@ impl RequestCx {
     /// True while rendering a page (a GET of `/connect/…`), false for a server-function call.
     pub fn is_page_render(&self) -> bool {
         self.parts.method == axum::http::Method::GET && !self.parts.uri.path().starts_with("/api/")
+    }
+
+    /// The flow in this browser that a page at this address draws. A sign-in in progress (a checkpoint) is
+    /// drawn wherever its page is opened; a finished one (linked, or back at its form) only at the address
+    /// that names it (`flow=…`, where a plain form post is sent back to, see [`Self::save`]), so a reload
+    /// shows it again while any other visit, such as a host opening the page for another account, starts
+    /// afresh. Drawing a page never writes the cookie.
+    pub fn page_flow(&self, provider: &str) -> Option<FlowState> {
+        let flow = self.flow(provider)?;
+        let open = matches!(flow.step, crate::model::FlowStep::Checkpoint(_));
+        let named = || {
+            url::form_urlencoded::parse(self.query().unwrap_or_default().as_bytes())
+                .any(|(k, v)| k == FLOW_PARAM && v == flow.flow_id)
+        };
+        (open || named()).then_some(flow)
     }
 
     /// The request's query string (a page's), as sent.
@@ -97,6 +116,9 @@ impl RequestCx {
     }
 
     pub fn save(&self, flow: &FlowState) {
+        // A plain form post comes back to the address that names what it ended on (see `page_flow`).
+        let finished = !matches!(flow.step, crate::model::FlowStep::Checkpoint(_));
+        self.send_back(|way| way.named = finished.then(|| flow.flow_id.clone()));
         // A linked account ends what the start link allowed: the same link cannot start another sign-in.
         if self.app.links.is_some() && matches!(flow.step, crate::model::FlowStep::Connected(_)) {
             if let Some(value) = self.app.cookies.clear_link_pass(&flow.provider) {
@@ -113,12 +135,6 @@ impl RequestCx {
                 provider = %flow.provider,
                 "flow cookie could not be written: the state is longer than the cookies can hold"
             ),
-        }
-    }
-
-    pub fn forget(&self, provider: &str) {
-        for value in self.app.cookies.clear(provider) {
-            self.response.append_header(header::SET_COOKIE, value);
         }
     }
 
@@ -221,15 +237,40 @@ impl RequestCx {
     /// A form posted without JavaScript is answered with a redirect to the flow page, which then renders
     /// the new step from the cookie. (The `Referer` is not relied on: pages send `no-referrer`.)
     pub fn return_to(&self, path: &str) {
+        self.send_back(|way| way.path = Some(path.to_owned()));
+    }
+
+    /// Changes the way back by `change`, then sends a plain form post there.
+    fn send_back(&self, change: impl FnOnce(&mut WayBack)) {
+        let Ok(mut way) = self.way_back.lock() else {
+            return;
+        };
+        change(&mut way);
+        let Some(path) = &way.path else {
+            return;
+        };
+        let location = match &way.named {
+            Some(flow) => crate::catalogue::with_query(path, &[(FLOW_PARAM, Some(flow))]),
+            None => path.clone(),
+        };
         if let (true, Ok(location)) = (
             is_plain_post(&self.parts.headers),
-            HeaderValue::from_str(path),
+            HeaderValue::from_str(&location),
         ) {
             self.response.insert_header(header::LOCATION, location);
             self.response.set_status(StatusCode::FOUND);
         }
     }
 }
+
+/// Where a plain form post is sent back to, and the finished step it names there.
+#[derive(Default)]
+struct WayBack {
+    path: Option<String>,
+    named: Option<String>,
+}
+
+pub use crate::model::FLOW_PARAM;
 
 /// The notice for a flow store that does not answer, logged once here.
 pub fn store_unavailable(app: &AppState, e: &super::store::StoreError) -> Notice {

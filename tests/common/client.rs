@@ -201,6 +201,10 @@ pub trait StepParts {
         self.checkpoint().notice.as_ref().map(|n| n.code)
     }
 
+    /// The page `path` at the address that names this step, where a reload draws it again (a plain form
+    /// post is sent back there; any other address starts afresh).
+    fn page_of(&self, path: &str) -> String;
+
     /// The linked account's name (the step must be the success).
     fn linked_name(&self) -> Option<&str> {
         self.connected().name.as_deref()
@@ -208,6 +212,11 @@ pub trait StepParts {
 }
 
 impl StepParts for FlowStep {
+    fn page_of(&self, path: &str) -> String {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        format!("{path}{sep}flow={}", self.flow_id())
+    }
+
     fn form(&self) -> &FormState {
         match self {
             FlowStep::Form(form) => form,

@@ -35,6 +35,7 @@ pub fn ProviderForm(
         form: kept,
         notice,
         errors,
+        ..
     } = form;
     // The page's parameters win; a form shown again after a refusal carries its own. With signed links
     // only the link's count.

@@ -54,16 +54,18 @@ fn timed<'a, T: 'a>(
 
 /// The form again, with a notice and what the user typed kept (never a secret).
 pub fn back_to_form(provider: &Provider, form: FormValues, notice: Option<Notice>) -> FlowState {
+    let flow_id = new_flow_id();
     FlowState {
         provider: provider.id.to_owned(),
-        flow_id: new_flow_id(),
         generation: 0,
         intent_id: None,
         step: FlowStep::Form(FormState {
             form: form.clone(),
             notice,
             errors: Vec::new(),
+            flow_id: flow_id.clone(),
         }),
+        flow_id,
         form,
         wrong_codes: 0,
         code_sent_at_ms: 0,
@@ -351,7 +353,8 @@ pub async fn choose_products(
     solve(app, provider, flow, &Secret::from(code)).await
 }
 
-/// What the page shows for `flow` now: an open checkpoint past its lifetime becomes "expired".
+/// What the page shows for `flow` now: an open checkpoint past its lifetime becomes "expired"; a linked
+/// account is shown for a checkpoint's lifetime after it was linked, then the form is empty again.
 pub fn current_step(
     app: &AppState,
     provider: &'static Provider,
@@ -363,10 +366,13 @@ pub fn current_step(
                 FlowStep::Form(FormState {
                     form: flow.form,
                     notice: Some(Notice::new(ErrorCode::Expired)),
-                    errors: Vec::new(),
+                    ..FormState::default()
                 })
             }
             FlowStep::Checkpoint(_) => refresh_view(app, flow).step,
+            FlowStep::Connected(_) if flow.expires_at_ms <= app.clock.now_ms() => {
+                FlowStep::Form(FormState::default())
+            }
             _ => flow.step,
         },
         _ => FlowStep::Form(FormState::default()),

@@ -31,7 +31,12 @@ pub(super) fn advance_view(
                 name: account.name,
                 continue_url,
                 state: flow.form.state.clone(),
+                flow_id: flow.flow_id.clone(),
             });
+            // The page shows the linked account this long (a reload, a way back from the application), then
+            // an empty form.
+            flow.expires_at_ms =
+                app.clock.now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
             flow
         }
         AuthResult::Checkpoint {
