@@ -148,16 +148,22 @@ fn announcement(step: &FlowStep, provider: &Provider, locale: Locale) -> String 
 /// Reads the step, retrying for a while in the browser when the server cannot be reached (a dropped
 /// connection or a restart during a wait resumes instead of failing).
 async fn load_with_retry(provider: &'static Provider, wait: bool) -> Result<FlowStep, AppError> {
-    let mut delay_ms = 500;
-    loop {
-        match load_flow_step(provider.id.to_owned(), wait).await {
-            Err(AppError::Transport(_)) if cfg!(feature = "hydrate") && delay_ms <= 8_000 => {
-                sleep_ms(delay_ms).await;
-                delay_ms *= 2;
+    #[cfg(feature = "hydrate")]
+    {
+        let mut delay = std::time::Duration::from_millis(500);
+        loop {
+            match load_flow_step(provider.id.to_owned(), wait).await {
+                Err(AppError::Transport(_)) if delay.as_secs() <= 8 => {
+                    // The browser's timer future is tied to its thread, as everything of the page is.
+                    send_wrapper::SendWrapper::new(gloo_timers::future::sleep(delay)).await;
+                    delay *= 2;
+                }
+                other => return other,
             }
-            other => return other,
         }
     }
+    #[cfg(not(feature = "hydrate"))]
+    load_flow_step(provider.id.to_owned(), wait).await
 }
 
 /// Empties the password and code inputs of the flow (browser only).
@@ -179,23 +185,6 @@ fn clear_secret_fields() {
             }
         }
     }
-}
-
-/// Sleeps in the browser (a timer resolving a channel); returns at once elsewhere.
-pub async fn sleep_ms(ms: u64) {
-    #[cfg(feature = "hydrate")]
-    {
-        let (tx, rx) = futures::channel::oneshot::channel::<()>();
-        set_timeout(
-            move || {
-                let _ = tx.send(());
-            },
-            std::time::Duration::from_millis(ms),
-        );
-        let _ = rx.await;
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = ms;
 }
 
 /// Where the user is: signing in, verifying, done.

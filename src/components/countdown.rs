@@ -29,18 +29,20 @@ pub fn clock(ms: u64) -> String {
     format!("{}:{:02}", secs / 60, secs % 60)
 }
 
-/// A signal of "now", ticking every second in the browser (static on the server).
+/// A signal of "now", ticking every second in the browser until its component goes (static on the server).
 pub fn use_now() -> ReadSignal<u64> {
     let (now, set_now) = signal(now_ms());
+    #[cfg(feature = "hydrate")]
     Effect::new(move || {
+        // Read again once the page is live (the server's "now" drew it), then every second.
         set_now.set(now_ms());
-        if let Ok(handle) = set_interval_with_handle(
-            move || set_now.set(now_ms()),
-            std::time::Duration::from_secs(1),
-        ) {
-            on_cleanup(move || handle.clear());
-        }
+        let tick = gloo_timers::callback::Interval::new(1000, move || set_now.set(now_ms()));
+        // Dropping the interval stops it; the page's timers live on its one thread.
+        let tick = send_wrapper::SendWrapper::new(tick);
+        on_cleanup(move || drop(tick));
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_now;
     now
 }
 

@@ -87,32 +87,35 @@ pub fn BackgroundWait(
     flow_id: String,
     #[prop(default = true)] reload: bool,
 ) -> impl IntoView {
-    use crate::api::WaitCheckpoint;
     let actions = expect_context::<FlowActions>();
-    let id = flow_id.clone();
-    Effect::new(move || {
-        let id = id.clone();
-        let handle = StoredValue::new(None::<leptos::prelude::ActionAbortHandle>);
-        // A short pause keeps a fast-failing server from being polled in a tight loop.
-        let timer = set_timeout_with_handle(
-            move || {
+    #[cfg(feature = "hydrate")]
+    {
+        use crate::api::WaitCheckpoint;
+        let id = flow_id.clone();
+        Effect::new(move || {
+            let id = id.clone();
+            let handle = StoredValue::new(None::<leptos::prelude::ActionAbortHandle>);
+            // A short pause keeps a fast-failing server from being polled in a tight loop.
+            let pause = gloo_timers::callback::Timeout::new(300, move || {
                 let abort = actions.wait.dispatch(WaitCheckpoint {
                     provider: provider.id.to_owned(),
                     flow: id,
                 });
                 handle.set_value(Some(abort));
-            },
-            std::time::Duration::from_millis(300),
-        );
-        on_cleanup(move || {
-            if let Ok(timer) = timer {
-                timer.clear();
-            }
-            if let Some(abort) = handle.try_update_value(Option::take).flatten() {
-                abort.abort();
-            }
+            });
+            // Leaving the screen drops the pause (which cancels it) and aborts the wait it started; the
+            // page's timers live on its one thread.
+            let pause = send_wrapper::SendWrapper::new(pause);
+            on_cleanup(move || {
+                drop(pause);
+                if let Some(abort) = handle.try_update_value(Option::take).flatten() {
+                    abort.abort();
+                }
+            });
         });
-    });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (actions, flow_id);
     // Raw HTML inside <noscript>, which a browser running scripts never parses. The page keeps its host
     // parameters (reconnect, state, redirects), percent-encoded.
     let query = leptos_router::hooks::use_query_map().get_untracked();
