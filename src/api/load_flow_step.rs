@@ -2,11 +2,11 @@ use crate::{error::AppError, model::FlowStep};
 use leptos::prelude::*;
 
 /// The step to show for `provider` in this browser. With `wait` (the no-JavaScript waiting page reloads
-/// with `?wait=1`), a waiting step is first given a bounded wait. Drawing a page changes nothing: a reload
+/// with `?wait=1`), a waiting step is first given a bounded wait. Drawing a page changes no flow: a reload
 /// shows the same step (a linked account for a while, a refusal until the next try), and only an action
-/// (sign in, "Start over", "Connect another account") moves the flow. The two reads that may write are the
-/// no-JavaScript wait, which records an outcome decided elsewhere (an approval), and a start link, which is
-/// used up when its page first opens.
+/// (sign in, "Start over", "Connect another account") moves it. Two reads write, and repeating them changes
+/// nothing more: the no-JavaScript wait records an outcome decided elsewhere (an approval), and a valid start
+/// link gives this browser its pass (a cookie); the link itself is spent only when a sign-in starts.
 #[server(endpoint = "load_flow_step")]
 pub async fn load_flow_step(provider: String, wait: bool) -> Result<FlowStep, AppError> {
     use crate::server::{flow, request::RequestCx};
