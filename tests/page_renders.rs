@@ -12,66 +12,27 @@ const CONNECTED: &str = "Your LinkedIn account user_good is connected";
 const FORM: &str = "Connect your LinkedIn account";
 const REFUSED: &str = "the email, username or password is not correct";
 const CODE_STEP: &str = "name=\"code\"";
+/// Text no LinkedIn page of these tests shows.
+const FORM_OF_ANOTHER: &str = "Connect your Instagram account";
 
-/// A page as the browser receives it: its HTML and the cookies it sets.
-struct Page {
-    html: String,
-    set_cookie: Vec<String>,
-}
-
-async fn page(client: &reqwest::Client, app: &TestApp, path: &str) -> Page {
-    let response = client
-        .get(format!("{}{path}", app.base))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(response.status().as_u16(), 200, "{path}");
-    let set_cookie = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().expect("ascii").to_owned())
-        .collect();
-    Page {
-        html: response.text().await.expect("html"),
-        set_cookie,
-    }
-}
-
-/// Signs in on LinkedIn as a browser without JavaScript does (a form post asking for HTML); the address it
-/// is sent back to.
+/// Signs in on LinkedIn as a browser without JavaScript does; the address it is sent back to.
 async fn post_sign_in(client: &reqwest::Client, app: &TestApp, form: &[(&str, &str)]) -> String {
     let mut fields = vec![("provider", "linkedin")];
     fields.extend_from_slice(form);
-    let response = client
-        .post(format!("{}/api/start_auth_intent", app.base))
-        .header("accept", "text/html")
-        .form(&fields)
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(response.status().as_u16(), 302, "{response:?}");
-    response
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .expect("location")
-        .to_owned()
+    let answer = app.post_plain(client, "start_auth_intent", &fields).await;
+    assert_eq!(answer.status, 302, "{}", answer.text());
+    answer.header("location").to_owned()
 }
 
 /// The page at `path`, checked to set no cookie and to hold `shown` but not `absent`.
 async fn shows(client: &reqwest::Client, app: &TestApp, path: &str, shown: &str, absent: &str) {
-    let page = page(client, app, path).await;
+    let page = app.open_page(client, path).await;
+    assert_eq!(page.status, 200, "{path}");
+    assert!(page.cookies().is_empty(), "{path} set {:?}", page.cookies());
     assert!(
-        page.set_cookie.is_empty(),
-        "{path} set {:?}",
-        page.set_cookie
-    );
-    assert!(
-        page.html.contains(shown) && !page.html.contains(absent),
+        page.body.contains(shown) && !page.body.contains(absent),
         "{path} should show {shown:?}, not {absent:?}: {}",
-        page.html
+        page.body
     );
 }
 
@@ -117,18 +78,13 @@ async fn a_refusal_is_drawn_again_at_its_address_with_what_was_typed() {
     .await;
     assert!(back.contains("flow="), "{back}");
     for _ in 0..2 {
-        let page = page(&client, &app, &back).await;
-        assert!(page.set_cookie.is_empty(), "{:?}", page.set_cookie);
-        assert!(page.html.contains(REFUSED), "{}", page.html);
-        assert!(page.html.contains("value=\"user_kept\""), "{}", page.html);
+        shows(&client, &app, &back, REFUSED, FORM_OF_ANOTHER).await;
+        let page = app.open_page(&client, &back).await;
+        assert!(page.body.contains("value=\"user_kept\""), "{}", page.body);
     }
-    let fresh = page(&client, &app, "/connect/linkedin").await;
-    assert!(fresh.set_cookie.is_empty(), "{:?}", fresh.set_cookie);
-    assert!(
-        !fresh.html.contains(REFUSED) && !fresh.html.contains("user_kept"),
-        "{}",
-        fresh.html
-    );
+    shows(&client, &app, "/connect/linkedin", FORM, REFUSED).await;
+    let fresh = app.open_page(&client, "/connect/linkedin").await;
+    assert!(!fresh.body.contains("user_kept"), "{}", fresh.body);
 }
 
 #[tokio::test]

@@ -350,17 +350,12 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
             if query.get(crate::model::FLOW_PARAM) == name {
                 return;
             }
-            let kept: Vec<(String, String)> = query
-                .into_iter()
-                .filter(|(k, _)| !matches!(k.as_ref(), crate::model::FLOW_PARAM | "wait"))
-                .map(|(k, v)| (k.to_string(), v))
-                .collect();
-            let mut params: Vec<(&str, Option<&str>)> = kept
-                .iter()
-                .map(|(k, v)| (k.as_str(), Some(v.as_str())))
-                .collect();
-            params.push((crate::model::FLOW_PARAM, name.as_deref()));
-            let url = crate::catalogue::with_query(&location.pathname.get_untracked(), &params);
+            let url = super::this_page(
+                &location.pathname.get_untracked(),
+                query,
+                &[crate::model::FLOW_PARAM, "wait"],
+                (crate::model::FLOW_PARAM, name.as_deref()),
+            );
             navigate(
                 &url,
                 leptos_router::NavigateOptions {

@@ -86,21 +86,12 @@ mod browser {
     /// A form of its own holding `data` and the page to go to: submitted, the browser posts it as a page
     /// load, and shows the page the server answers with.
     fn carrier(data: &FormData, to: &str) -> Option<HtmlFormElement> {
-        let document = document();
-        let carrier = document
-            .create_element("form")
-            .ok()?
-            .dyn_into::<HtmlFormElement>()
-            .ok()?;
+        let carrier: HtmlFormElement = element("form")?;
         carrier.set_method("post");
         carrier.set_action(<crate::api::KeepTyped as leptos::server_fn::ServerFn>::PATH);
         carrier.set_hidden(true);
         let add = |name: &str, value: &str| -> Option<()> {
-            let input = document
-                .create_element("input")
-                .ok()?
-                .dyn_into::<HtmlInputElement>()
-                .ok()?;
+            let input: HtmlInputElement = element("input")?;
             input.set_type("hidden");
             input.set_name(name);
             input.set_value(value);
@@ -114,7 +105,12 @@ mod browser {
             }
         }
         add("to", to)?;
-        document.body()?.append_child(&carrier).ok()?;
+        document().body()?.append_child(&carrier).ok()?;
         Some(carrier)
+    }
+
+    /// A new element `tag` of this page, as its type.
+    fn element<T: JsCast>(tag: &str) -> Option<T> {
+        document().create_element(tag).ok()?.dyn_into::<T>().ok()
     }
 }

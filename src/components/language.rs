@@ -15,22 +15,16 @@ pub fn LanguageSwitch() -> impl IntoView {
     let locale = text::locale();
     let path = use_location().pathname;
     let query = use_query_map();
-    // Follows the address, which names the step drawn once an action has answered (see the container).
+    // Follows the address, which names the step drawn once an action has answered (see the container). A
+    // start link's own parameters stay behind: its signature covers `lang`, and the pass it gave this browser
+    // opens the page in the other language.
     let href = move |code: &'static str| {
-        let kept: Vec<(String, String)> = query
-            .get()
-            .into_iter()
-            // A start link's own parameters stay behind: its signature covers `lang`, and the pass it gave
-            // this browser opens the page in the other language.
-            .filter(|(k, _)| !matches!(k.as_ref(), "lang" | "wait" | "expires" | "nonce" | "sig"))
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        let mut params: Vec<(&str, Option<&str>)> = kept
-            .iter()
-            .map(|(k, v)| (k.as_str(), Some(v.as_str())))
-            .collect();
-        params.push(("lang", Some(code)));
-        crate::catalogue::with_query(&path.get(), &params)
+        super::this_page(
+            &path.get(),
+            query.get(),
+            &["lang", "wait", "expires", "nonce", "sig"],
+            ("lang", Some(code)),
+        )
     };
     view! {
         <nav class="languages" aria-label=td_string!(locale, app.language)>

@@ -17,10 +17,41 @@ impl TestApp {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> Answer {
+        self.post(client, endpoint, form, "application/json").await
+    }
+
+    /// A form posted as a browser without JavaScript posts it (asking for HTML): answered with a redirect.
+    pub async fn post_plain(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> Answer {
+        self.post(client, endpoint, form, "text/html").await
+    }
+
+    async fn post(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+        accept: &str,
+    ) -> Answer {
         let response = client
             .post(format!("{}/api/{endpoint}", self.base))
-            .header("accept", "application/json")
+            .header("accept", accept)
             .form(form)
+            .send()
+            .await
+            .expect("request");
+        Answer::from(response).await
+    }
+
+    /// The page at `path` as a browser asks for it.
+    pub async fn open_page(&self, client: &reqwest::Client, path: &str) -> Answer {
+        let response = client
+            .get(format!("{}{path}", self.base))
+            .header("accept", "text/html")
             .send()
             .await
             .expect("request");
