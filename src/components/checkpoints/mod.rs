@@ -115,13 +115,15 @@ pub fn BackgroundWait(
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (actions, flow_id);
+    let _ = actions;
     // Raw HTML inside <noscript>, which a browser running scripts never parses. The page keeps its host
-    // parameters (reconnect, state, redirects), percent-encoded.
+    // parameters (reconnect, state, redirects), percent-encoded, and names the attempt, so the step it ends
+    // on (the linked account, say) is drawn again on a reload.
     let query = leptos_router::hooks::use_query_map().get_untracked();
     let kept = ["account_id", "state", "success_url", "failure_url"].map(|k| (k, query.get(k)));
     let mut params: Vec<(&str, Option<&str>)> =
         kept.iter().map(|(k, v)| (*k, v.as_deref())).collect();
+    params.push((crate::model::FLOW_PARAM, Some(&flow_id)));
     params.push(("wait", Some("1")));
     let url = crate::catalogue::page_url(provider.id, &params);
     let url = html_escape::encode_double_quoted_attribute(&url);
