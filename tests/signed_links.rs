@@ -452,6 +452,13 @@ async fn a_used_link_is_refused_in_any_other_browser_and_once_its_account_is_lin
             "{}",
             reload.html
         );
+        // Another account starts from the application too: no button that would only be refused.
+        assert!(
+            reload.html.contains("start again from the application")
+                && !reload.html.contains("Connect another account"),
+            "{}",
+            reload.html
+        );
     }
     let again = open(&first, &url).await;
     assert!(again.refused(), "{}", again.html);

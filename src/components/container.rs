@@ -426,7 +426,7 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
                                 view! { <UnsupportedCheckpoint provider/> }.into_any()
                             }
                         },
-                        Ok(FlowStep::Connected(account)) => view! { <Success provider account/> }.into_any(),
+                        Ok(FlowStep::Connected(account)) => view! { <Success provider account signed/> }.into_any(),
                         Err(AppError::BadRequest(_)) => view! { <NotFound/> }.into_any(),
                         Err(err) => view! {
                             <h1>{td_string!(locale, app.something_wrong)}</h1>

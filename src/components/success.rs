@@ -4,7 +4,12 @@ use leptos::prelude::*;
 use leptos_i18n::td_string;
 
 #[component]
-pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl IntoView {
+pub fn Success(
+    provider: &'static Provider,
+    account: AccountSummary,
+    /// Sign-ins start only from the application's signed links: another account starts there too.
+    signed: bool,
+) -> impl IntoView {
     let name = account
         .name
         .clone()
@@ -30,6 +35,7 @@ pub fn Success(provider: &'static Provider, account: AccountSummary) -> impl Int
                         <noscript inner_html=refresh></noscript>
                     }.into_any()
                 }
+                None if signed => view! { <p>{td_string!(locale, success.done_from_link)}</p> }.into_any(),
                 // A button, not a link: starting again is an action (the page itself changes nothing).
                 None => view! {
                     <p>{td_string!(locale, success.done)}</p>

@@ -33,8 +33,7 @@ pub(super) fn advance_view(
                 state: flow.form.state.clone(),
                 flow_id: flow.flow_id.clone(),
             });
-            // The page shows the linked account this long (a reload, a way back from the application), then
-            // an empty form.
+            // A reload of the page's address shows the linked account this long, then an empty form.
             flow.expires_at_ms =
                 app.clock.now_ms() + app.settings.checkpoint_lifetime().as_millis() as u64;
             flow
