@@ -719,9 +719,13 @@ async fn a_pairing_code_is_shown_and_then_waited_on_like_an_approval_in_the_app(
         page.contains("Enter the pairing code in the app") && page.contains(&code),
         "{page}"
     );
+    let reload = format!(
+        "/connect/linkedin?flow={}&amp;wait=1",
+        step.checkpoint().flow_id
+    );
     assert!(
-        page.contains("http-equiv=\"refresh\"") && page.contains("?wait=1"),
-        "the page reloads itself"
+        page.contains("http-equiv=\"refresh\"") && page.contains(&reload),
+        "the page reloads itself: {page}"
     );
 
     // The same bounded waits as an approval: still waiting after the first (1 s < 1.5 s), then linked.
