@@ -81,17 +81,15 @@ fn own_page(provider: &Provider, to: &str) -> Option<String> {
     if path != format!("/connect/{}", provider.id) {
         return None;
     }
-    let kept: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
-        .filter(|(k, _)| {
-            k != FLOW_PARAM && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let params: Vec<(&str, Option<&str>)> = kept
-        .iter()
-        .map(|(k, v)| (k.as_str(), Some(v.as_str())))
-        .collect();
-    Some(crate::catalogue::with_query(path, &params))
+    let pairs = url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(k, _)| k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        .map(|(k, v)| (k, v.into_owned()));
+    Some(crate::catalogue::with_params_replaced(
+        path,
+        pairs,
+        &[FLOW_PARAM],
+        (FLOW_PARAM, None),
+    ))
 }
 
 /// The flow page for the attempt in `flow` (keeping a reconnect's parameters).

@@ -148,6 +148,26 @@ pub fn with_query(url: &str, params: &[(&str, Option<&str>)]) -> String {
     format!("{url}{sep}{}", added.join("&"))
 }
 
+/// `path` with the parameters `pairs` (a page's query) but those `dropped`, then `added` (one given `None`
+/// is left out).
+pub fn with_params_replaced<K: AsRef<str>>(
+    path: &str,
+    pairs: impl IntoIterator<Item = (K, String)>,
+    dropped: &[&str],
+    added: (&str, Option<&str>),
+) -> String {
+    let kept: Vec<(K, String)> = pairs
+        .into_iter()
+        .filter(|(k, _)| !dropped.contains(&k.as_ref()))
+        .collect();
+    let mut params: Vec<(&str, Option<&str>)> = kept
+        .iter()
+        .map(|(k, v)| (k.as_ref(), Some(v.as_str())))
+        .collect();
+    params.push(added);
+    with_query(path, &params)
+}
+
 /// The host's redirect targets, checked against the allow-list; empty means absent.
 pub fn redirect_params(
     success_url: &str,

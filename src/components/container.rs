@@ -350,7 +350,7 @@ pub fn CredentialsFlowContainer(provider: &'static Provider) -> impl IntoView {
             if query.get(crate::model::FLOW_PARAM) == name {
                 return;
             }
-            let url = super::this_page(
+            let url = crate::catalogue::with_params_replaced(
                 &location.pathname.get_untracked(),
                 query,
                 &[crate::model::FLOW_PARAM, "wait"],

@@ -19,7 +19,7 @@ pub fn LanguageSwitch() -> impl IntoView {
     // start link's own parameters stay behind: its signature covers `lang`, and the pass it gave this browser
     // opens the page in the other language.
     let href = move |code: &'static str| {
-        super::this_page(
+        crate::catalogue::with_params_replaced(
             &path.get(),
             query.get(),
             &["lang", "wait", "expires", "nonce", "sig"],

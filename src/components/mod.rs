@@ -78,24 +78,3 @@ pub fn StepHeading(children: Children) -> impl IntoView {
         </h1>
     }
 }
-
-/// This page's address `path` with its `query`, without the parameters `dropped`, and with `added` (a
-/// parameter given `None` is left out).
-pub fn this_page(
-    path: &str,
-    query: leptos_router::params::ParamsMap,
-    dropped: &[&str],
-    added: (&str, Option<&str>),
-) -> String {
-    let kept: Vec<(String, String)> = query
-        .into_iter()
-        .filter(|(k, _)| !dropped.contains(&k.as_ref()))
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-    let mut params: Vec<(&str, Option<&str>)> = kept
-        .iter()
-        .map(|(k, v)| (k.as_str(), Some(v.as_str())))
-        .collect();
-    params.push(added);
-    crate::catalogue::with_query(path, &params)
-}
